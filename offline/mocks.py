@@ -1,0 +1,378 @@
+"""Realistic stand-ins for what AWS, Kubernetes and pulumi-random return.
+
+Every value is derived from the resource's type, name and region, so two runs of the same
+program give the same ids, ARNs and endpoints (plans can be diffed), and each region's values
+look like that region's (`...us-west-2.rds.amazonaws.com`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+from pulumi.runtime import rpc
+
+ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+# Canonical hosted-zone ids of Network Load Balancers, per region (AWS "Elastic Load Balancing
+# endpoints and quotas"); used only to answer aws:lb/getHostedZoneId offline.
+NLB_HOSTED_ZONE_IDS = {
+    "us-east-1": "Z26RNL4JYFTOTI",
+    "us-east-2": "ZLMOA37VPKANP",
+    "us-west-1": "Z24FKFUX50B4VW",
+    "us-west-2": "Z18D5FSROUN65G",
+    "eu-west-1": "Z2IFOLAFXWLO4F",
+    "eu-west-2": "ZD4D7Y8KGAS4G",
+    "eu-central-1": "Z3F0SRJ5LGBH90",
+    "ap-southeast-1": "ZKVM4W9LS7TM",
+    "ap-southeast-2": "ZCT6FZBF4DROD",
+    "ap-northeast-1": "Z31USIVHYNEOWT",
+    "ap-south-1": "ZVDDRBQ08TROA",
+    "sa-east-1": "ZTK26PT1VY4CU",
+    "ca-central-1": "Z2EPGBW3API2WT",
+}
+
+
+def _hex(*parts: str, length: int = 17) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+def _plain(value: Any) -> Any:
+    return rpc.unwrap_rpc_secret(value)
+
+
+def _autoname(args: pulumi.runtime.MockResourceArgs, key: str) -> str:
+    given = _plain(args.inputs.get(key))
+    return given if isinstance(given, str) and given else f"{args.name}-{_hex(args.name, length=7)}"
+
+
+def _arn(service: str, region: str, resource: str) -> str:
+    return f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{resource}"
+
+
+def _vpc(args, region, rid):
+    return {"id": f"vpc-{rid}", "arn": _arn("ec2", region, f"vpc/vpc-{rid}")}
+
+
+def _prefixed(prefix: str, kind: str) -> Callable[..., dict[str, Any]]:
+    def outputs(args, region, rid):
+        ident = f"{prefix}-{rid}"
+        return {"id": ident, "arn": _arn("ec2", region, f"{kind}/{ident}")}
+
+    return outputs
+
+
+def _eip(args, region, rid):
+    octets = [int(rid[i : i + 2], 16) for i in (0, 2)]
+    return {"id": f"eipalloc-{rid}", "publicIp": f"203.0.{octets[0]}.{octets[1]}"}
+
+
+def _kms_key(args, region, rid):
+    key_id = f"{rid[:8]}-{rid[8:12]}-4{rid[12:15]}-8{rid[:3]}-{rid[:12]}"
+    return {"id": key_id, "keyId": key_id, "arn": _arn("kms", region, f"key/{key_id}")}
+
+
+def _kms_alias(args, region, rid):
+    name = _plain(args.inputs.get("name"))
+    return {"id": name, "arn": _arn("kms", region, name or "alias/unnamed")}
+
+
+def _iam_role(args, region, rid):
+    name = _autoname(args, "name")
+    return {
+        "id": name,
+        "name": name,
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}",
+        "uniqueId": f"AROA{rid.upper()}",
+    }
+
+
+def _iam_policy(args, region, rid):
+    name = _autoname(args, "name")
+    return {"id": f"arn:aws:iam::{ACCOUNT_ID}:policy/{name}", "name": name,
+            "arn": f"arn:aws:iam::{ACCOUNT_ID}:policy/{name}"}
+
+
+def _oidc_provider(args, region, rid):
+    url = str(_plain(args.inputs.get("url", ""))).removeprefix("https://")
+    arn = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{url}"
+    return {"id": arn, "arn": arn}
+
+
+def _eks_cluster(args, region, rid):
+    name = _autoname(args, "name")
+    issuer_id = _hex(region, name, length=32).upper()
+    vpc_config = dict(_plain(args.inputs.get("vpcConfig") or {}))
+    vpc_config.update(
+        clusterSecurityGroupId=f"sg-{_hex(rid, 'cluster')}",
+        vpcId=vpc_config.get("vpcId", f"vpc-{rid}"),
+    )
+    return {
+        "id": name,
+        "name": name,
+        "arn": _arn("eks", region, f"cluster/{name}"),
+        "endpoint": f"https://{issuer_id}.gr7.{region}.eks.amazonaws.com",
+        "certificateAuthority": {
+            "data": base64.b64encode(f"mock-ca-{name}".encode()).decode()
+        },
+        "identities": [
+            {"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{issuer_id}"}]}
+        ],
+        "vpcConfig": vpc_config,
+        "status": "ACTIVE",
+    }
+
+
+def _eks_node_group(args, region, rid):
+    cluster = _plain(args.inputs.get("clusterName", "cluster"))
+    name = _autoname(args, "nodeGroupName")
+    return {
+        "id": f"{cluster}:{name}",
+        "nodeGroupName": name,
+        "arn": _arn("eks", region, f"nodegroup/{cluster}/{name}/{rid}"),
+    }
+
+
+def _rds_instance(args, region, rid):
+    ident = _autoname(args, "identifier")
+    address = f"{ident}.c{rid[:12]}.{region}.rds.amazonaws.com"
+    return {
+        "id": f"db-{rid.upper()}",
+        "identifier": ident,
+        "arn": _arn("rds", region, f"db:{ident}"),
+        "address": address,
+        "endpoint": f"{address}:5432",
+        "port": 5432,
+        "resourceId": f"db-{rid.upper()}",
+    }
+
+
+def _rds_cluster(args, region, rid):
+    ident = _autoname(args, "clusterIdentifier")
+    host = f"{ident}.cluster-c{rid[:12]}.{region}.rds.amazonaws.com"
+    return {
+        "id": ident,
+        "clusterIdentifier": ident,
+        "arn": _arn("rds", region, f"cluster:{ident}"),
+        "endpoint": host,
+        "readerEndpoint": host.replace(".cluster-", ".cluster-ro-"),
+        "port": 5432,
+    }
+
+
+def _named_arn(service: str, kind: str, key: str) -> Callable[..., dict[str, Any]]:
+    def outputs(args, region, rid):
+        name = _autoname(args, key)
+        return {"id": name, key: name, "arn": _arn(service, region, f"{kind}:{name}")}
+
+    return outputs
+
+
+def _replication_group(args, region, rid):
+    ident = _autoname(args, "replicationGroupId")
+    suffix = _hex(region, ident, length=6)
+    return {
+        "id": ident,
+        "replicationGroupId": ident,
+        "arn": _arn("elasticache", region, f"replicationgroup:{ident}"),
+        "primaryEndpointAddress": f"master.{ident}.{suffix}.{_short(region)}.cache.amazonaws.com",
+        "readerEndpointAddress": f"replica.{ident}.{suffix}.{_short(region)}.cache.amazonaws.com",
+        "port": 6379,
+    }
+
+
+_DIRECTION_CODES = {"east": "e", "west": "w", "north": "n", "south": "s", "central": "c",
+                    "southeast": "se", "northeast": "ne", "southwest": "sw", "northwest": "nw"}
+
+
+def _short(region: str) -> str:
+    """ElastiCache's region code in endpoints: us-east-1 -> use1, ap-southeast-1 -> apse1."""
+    area, direction, number = region.split("-")
+    return f"{area}{_DIRECTION_CODES.get(direction, direction[0])}{number}"
+
+
+def _global_replication_group(args, region, rid):
+    suffix = _plain(args.inputs.get("globalReplicationGroupIdSuffix", args.name))
+    ident = f"ldgnf-{suffix}"
+    return {
+        "id": ident,
+        "globalReplicationGroupId": ident,
+        "arn": f"arn:aws:elasticache::{ACCOUNT_ID}:globalreplicationgroup:{ident}",
+    }
+
+
+def _s3_bucket(args, region, rid):
+    name = _autoname(args, "bucket").lower()
+    return {
+        "id": name,
+        "bucket": name,
+        "arn": f"arn:aws:s3:::{name}",
+        "bucketDomainName": f"{name}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{name}.s3.{region}.amazonaws.com",
+        "region": region,
+    }
+
+
+def _route53_zone(args, region, rid):
+    zone_id = f"Z{rid.upper()[:13]}"
+    return {
+        "id": zone_id,
+        "zoneId": zone_id,
+        "arn": f"arn:aws:route53:::hostedzone/{zone_id}",
+        "nameServers": [f"ns-{int(rid[i:i + 3], 16)}.awsdns-{i}.org" for i in (0, 3, 6, 9)],
+    }
+
+
+def _health_check(args, region, rid):
+    ident = f"{rid[:8]}-{rid[8:12]}-4{rid[12:15]}-a{rid[:3]}-{_hex(rid, length=12)}"
+    return {"id": ident, "arn": f"arn:aws:route53:::healthcheck/{ident}"}
+
+
+def _route53_record(args, region, rid):
+    name = _plain(args.inputs.get("name", args.name))
+    return {"id": f"{_plain(args.inputs.get('zoneId', 'Z'))}_{name}_{_plain(args.inputs.get('type', 'A'))}",
+            "fqdn": name}
+
+
+def _acm_certificate(args, region, rid):
+    domain = _plain(args.inputs.get("domainName", "example.com"))
+    names = [domain, *(_plain(args.inputs.get("subjectAlternativeNames")) or [])]
+    cert_id = f"{rid[:8]}-{rid[8:12]}-4{rid[12:15]}-b{rid[:3]}-{_hex(rid, length=12)}"
+    arn = _arn("acm", region, f"certificate/{cert_id}")
+    return {
+        "id": arn,
+        "arn": arn,
+        "domainValidationOptions": [
+            {
+                "domainName": name,
+                # ACM gives one validation record per domain name and account, in every region.
+                "resourceRecordName": f"_{_hex(ACCOUNT_ID, name, length=32)}.{name}.",
+                "resourceRecordType": "CNAME",
+                "resourceRecordValue": f"_{_hex(name, ACCOUNT_ID, length=32)}.acm-validations.aws.",
+            }
+            for name in dict.fromkeys(names)
+        ],
+    }
+
+
+def _random_string(args, region, rid):
+    length = int(_plain(args.inputs.get("length", 32)))
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+    digest = hashlib.sha256(f"random/{args.name}".encode()).digest() * (length // 32 + 1)
+    result = "".join(alphabet[b % len(alphabet)] for b in digest[:length])
+    return {"id": "none", "result": result}
+
+
+def _k8s_object(args, region, rid):
+    metadata = dict(_plain(args.inputs.get("metadata") or {}))
+    metadata.setdefault("name", f"{args.name}-{_hex(args.name, length=8)}")
+    metadata.setdefault("uid", f"{rid[:8]}-{rid[8:12]}-{rid[12:16]}")
+    namespace = metadata.get("namespace")
+    ident = f"{namespace}/{metadata['name']}" if namespace else metadata["name"]
+    return {"id": ident, "metadata": metadata}
+
+
+def _k8s_service(args, region, rid):
+    outputs = _k8s_object(args, region, rid)
+    spec = _plain(args.inputs.get("spec") or {})
+    if spec.get("type") == "LoadBalancer":
+        name = outputs["metadata"]["name"][:20]
+        hostname = f"{name}-{_hex(rid, length=16)}.elb.{region or DEFAULT_REGION}.amazonaws.com"
+        outputs["status"] = {"loadBalancer": {"ingress": [{"hostname": hostname}]}}
+    return outputs
+
+
+OUTPUTS_BY_TYPE: dict[str, Callable[..., dict[str, Any]]] = {
+    "aws:ec2/vpc:Vpc": _vpc,
+    "aws:ec2/subnet:Subnet": _prefixed("subnet", "subnet"),
+    "aws:ec2/internetGateway:InternetGateway": _prefixed("igw", "internet-gateway"),
+    "aws:ec2/natGateway:NatGateway": _prefixed("nat", "natgateway"),
+    "aws:ec2/routeTable:RouteTable": _prefixed("rtb", "route-table"),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": _prefixed("rtbassoc", "route-table"),
+    "aws:ec2/securityGroup:SecurityGroup": _prefixed("sg", "security-group"),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _prefixed("sgr", "security-group-rule"),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _prefixed("sgr", "security-group-rule"),
+    "aws:ec2/flowLog:FlowLog": _prefixed("fl", "vpc-flow-log"),
+    "aws:ec2/eip:Eip": _eip,
+    "aws:kms/key:Key": _kms_key,
+    "aws:kms/alias:Alias": _kms_alias,
+    "aws:iam/role:Role": _iam_role,
+    "aws:iam/policy:Policy": _iam_policy,
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
+    "aws:eks/cluster:Cluster": _eks_cluster,
+    "aws:eks/nodeGroup:NodeGroup": _eks_node_group,
+    "aws:rds/instance:Instance": _rds_instance,
+    "aws:rds/cluster:Cluster": _rds_cluster,
+    "aws:rds/parameterGroup:ParameterGroup": _named_arn("rds", "pg", "name"),
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup": _named_arn("rds", "cluster-pg", "name"),
+    "aws:rds/subnetGroup:SubnetGroup": _named_arn("rds", "subgrp", "name"),
+    "aws:elasticache/subnetGroup:SubnetGroup": _named_arn("elasticache", "subnetgroup", "name"),
+    "aws:elasticache/parameterGroup:ParameterGroup": _named_arn(
+        "elasticache", "parametergroup", "name"
+    ),
+    "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
+    "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup": _global_replication_group,
+    "aws:s3/bucket:Bucket": _s3_bucket,
+    "aws:route53/zone:Zone": _route53_zone,
+    "aws:route53/healthCheck:HealthCheck": _health_check,
+    "aws:route53/record:Record": _route53_record,
+    "aws:acm/certificate:Certificate": _acm_certificate,
+    "random:index/randomPassword:RandomPassword": _random_string,
+    "random:index/randomString:RandomString": _random_string,
+    "kubernetes:core/v1:Service": _k8s_service,
+}
+
+
+def _aws_invoke_availability_zones(args: dict[str, Any]) -> dict[str, Any]:
+    region = args.get("region") or DEFAULT_REGION
+    suffixes = "abcd"
+    return {
+        "id": region,
+        "names": [f"{region}{s}" for s in suffixes],
+        "zoneIds": [f"{region[:2]}{region.split('-')[-1]}-az{i + 1}" for i in range(4)],
+        "state": "available",
+    }
+
+
+INVOKES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": _aws_invoke_availability_zones,
+    "aws:lb/getHostedZoneId:getHostedZoneId": lambda args: {
+        "id": NLB_HOSTED_ZONE_IDS[args.get("region") or DEFAULT_REGION],
+    },
+    "aws:index/getCallerIdentity:getCallerIdentity": lambda args: {
+        "accountId": ACCOUNT_ID,
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/mock",
+        "userId": "AIDAMOCK",
+        "id": ACCOUNT_ID,
+    },
+    "aws:index/getPartition:getPartition": lambda args: {
+        "partition": "aws",
+        "dnsSuffix": "amazonaws.com",
+        "id": "aws",
+    },
+}
+
+
+class RealisticMocks(pulumi.runtime.Mocks):
+    """Answers resource registrations and invokes with values shaped like the real services'."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        region = getattr(args, "region", None) or DEFAULT_REGION
+        rid = _hex(args.typ, args.name)
+        state = dict(args.inputs)
+        make_outputs = OUTPUTS_BY_TYPE.get(args.typ)
+        extra = make_outputs(args, region, rid) if make_outputs else {}
+        state.update(extra)
+        resource_id = str(extra.get("id") or f"{args.name}-{rid[:8]}")
+        state.pop("id", None)
+        return resource_id, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list]:
+        answer = INVOKES.get(args.token)
+        if answer is None:
+            raise NotImplementedError(f"no offline answer for invoke {args.token}")
+        return answer(args.args), []

@@ -1,0 +1,272 @@
+"""Run a Pulumi program in-process under the SDK's mock runtime and record every registration.
+
+The engine is replaced by a `MockMonitor` subclass that keeps what the real engine would be told
+for each resource: its inputs exactly as serialized (engine camelCase names, secrets wrapped in the
+secret signature), parent, dependencies, property dependencies, provider, protect, aliases and
+retain-on-delete. Tests, the policy runner and the offline plan all read this record.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+from offline.mocks import RealisticMocks
+
+SECRET_SIG = rpc._special_secret_sig
+SIG_KEY = rpc._special_sig_key
+UNKNOWN = rpc.UNKNOWN
+
+_NO_ROOT_YET: Any = object()
+_REGION_IN_KUBECONFIG = re.compile(r'"--region",\s*"([a-z0-9-]+)"')
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
+
+
+def reveal(value: Any) -> Any:
+    """The plain value behind secret wrappers, recursively (for assertions only)."""
+    if is_secret(value):
+        return reveal(value["value"])
+    if isinstance(value, dict):
+        return {k: reveal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [reveal(v) for v in value]
+    return value
+
+
+@dataclass
+class RecordedResource:
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str | None
+    provider: str | None
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    protect: bool
+    retain_on_delete: bool
+    delete_before_replace: bool
+    ignore_changes: list[str]
+    additional_secret_outputs: list[str]
+    aliases: list[dict[str, Any]]
+    id: str | None
+    region: str | None = None
+
+    @property
+    def plain_inputs(self) -> dict[str, Any]:
+        """Inputs with secret wrappers removed; use only to assert on values."""
+        return reveal(self.inputs)
+
+    @property
+    def is_provider(self) -> bool:
+        return self.type.startswith("pulumi:providers:")
+
+
+@dataclass
+class RecordedStack:
+    project: str
+    stack: str
+    resources: list[RecordedResource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def by_urn(self) -> dict[str, RecordedResource]:
+        return {r.urn: r for r in self.resources}
+
+    def of_type(self, type_: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def named(self, name: str) -> RecordedResource:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources are named {name!r}")
+        return matches[0]
+
+    def one(self, type_: str, name: str) -> RecordedResource:
+        matches = [r for r in self.resources if r.type == type_ and r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources of type {type_} are named {name!r}")
+        return matches[0]
+
+    def children_of(self, urn: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.parent == urn]
+
+    def descendants_of(self, urn: str) -> list[RecordedResource]:
+        found: list[RecordedResource] = []
+        frontier = [urn]
+        while frontier:
+            current = frontier.pop()
+            for child in self.children_of(current):
+                found.append(child)
+                frontier.append(child.urn)
+        return found
+
+    def urns(self) -> set[str]:
+        return {r.urn for r in self.resources}
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A mock monitor that records registrations the way the engine receives them."""
+
+    def __init__(self, mocks: RealisticMocks) -> None:
+        super().__init__(mocks)
+        self.recorded: list[RecordedResource] = []
+        self.stack_outputs: dict[str, Any] = {}
+        self._stack_urn: str | None = None
+        self._provider_regions: dict[str, str] = {}
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine leaves the root stack's type out of its children's qualified types.
+        if parent and "::pulumi:pulumi:Stack::" not in parent:
+            parent_type = parent.split("::")[2]
+            type_ = f"{parent_type}${type_}"
+        return f"urn:pulumi:{settings.get_stack()}::{settings.get_project()}::{type_}::{name}"
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        if request.type == "pulumi:pulumi:Stack":
+            urn = self.make_urn("", request.type, request.name)
+            self._stack_urn = urn
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+
+        urn = self.make_urn(request.parent, request.type, request.name)
+        inputs = json_format.MessageToDict(request.object)
+        mock_inputs = rpc.deserialize_properties(request.object)
+        region = self._placement_region(request, inputs)
+        mock_args = pulumi_mocks.MockResourceArgs(
+            typ=request.type,
+            name=request.name,
+            inputs=mock_inputs,
+            provider=request.provider,
+            resource_id=request.importId,
+            custom=request.custom or False,
+        )
+        mock_args.region = region  # type: ignore[attr-defined]
+        resource_id, state = self.mocks.new_resource(mock_args)
+        for key in request.additionalSecretOutputs:
+            if key in state and not rpc.is_rpc_secret(state[key]):
+                state[key] = rpc.wrap_rpc_secret(state[key])
+
+        parent = request.parent or None
+        if parent == self._stack_urn:
+            parent = None
+        self.recorded.append(
+            RecordedResource(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                parent=parent,
+                provider=request.provider or None,
+                inputs=inputs,
+                outputs=state,
+                dependencies=list(request.dependencies),
+                property_dependencies={
+                    key: list(deps.urns) for key, deps in request.propertyDependencies.items()
+                },
+                protect=bool(request.protect),
+                retain_on_delete=bool(request.retainOnDelete),
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                ignore_changes=list(request.ignoreChanges),
+                additional_secret_outputs=list(request.additionalSecretOutputs),
+                aliases=[json_format.MessageToDict(a) for a in request.aliases],
+                id=resource_id if request.custom else None,
+                region=region,
+            )
+        )
+        if request.type.startswith("pulumi:providers:kubernetes"):
+            cluster_region = self._kubeconfig_region(inputs.get("kubeconfig"))
+            if cluster_region:
+                self._provider_regions[f"{urn}::{resource_id}"] = cluster_region
+
+        obj_proto = _sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(
+            urn, resource_id, state
+        )
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=obj_proto)
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
+        if request.urn == self._stack_urn:
+            self.stack_outputs = json_format.MessageToDict(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+    def _placement_region(self, request, inputs: dict[str, Any]) -> str | None:
+        """Where a resource lives: its own `region` input, or its Kubernetes cluster's region."""
+        region = inputs.get("region")
+        if isinstance(region, str) and region != UNKNOWN:
+            return region
+        if request.type.startswith("kubernetes:") and request.provider:
+            return self._provider_regions.get(request.provider)
+        return None
+
+    @staticmethod
+    def _kubeconfig_region(kubeconfig: Any) -> str | None:
+        if is_secret(kubeconfig):
+            kubeconfig = kubeconfig["value"]
+        if not isinstance(kubeconfig, str):
+            return None
+        found = _REGION_IN_KUBECONFIG.search(kubeconfig)
+        return found.group(1) if found else None
+
+
+def flatten_config(project: str, config: Mapping[str, Any]) -> dict[str, str]:
+    """Turn a stack file's `config:` mapping into the engine's flat string map.
+
+    Keys without a namespace belong to the project; structured values travel as JSON.
+    """
+    flat: dict[str, str] = {}
+    for key, value in config.items():
+        full_key = key if ":" in key else f"{project}:{key}"
+        flat[full_key] = value if isinstance(value, str) else json.dumps(value)
+    return flat
+
+
+def run_program(
+    program: Callable[[], None],
+    *,
+    config: Mapping[str, Any] | None = None,
+    project: str = "erlmcp-infra",
+    stack: str = "test",
+    preview: bool = False,
+    secret_keys: Iterable[str] = (),
+) -> RecordedStack:
+    """Run `program` as the body of a stack under the recording mock monitor."""
+    mocks = RealisticMocks()
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_all_config(flatten_config(project, config or {}), list(secret_keys))
+    # set_mocks would register an empty, finished root stack; keep it from doing so, and let
+    # run_in_stack make the root that runs the program, as the real language host does, so that
+    # `pulumi.export` reaches the stack outputs.
+    settings.ROOT.set(_NO_ROOT_YET)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+    settings.ROOT.set(None)
+    _sync_await(run_in_stack(program))
+    return RecordedStack(
+        project=project,
+        stack=stack,
+        resources=list(monitor.recorded),
+        outputs=monitor.stack_outputs,
+    )
+
+
+def run_components(build: Callable[[], Any], **kwargs: Any) -> RecordedStack:
+    """Build components under the mock runtime; a convenience for component tests."""
+
+    def program() -> None:
+        build()
+
+    return run_program(program, **kwargs)
