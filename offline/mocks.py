@@ -234,8 +234,8 @@ def _health_check(args, region, rid):
 
 def _route53_record(args, region, rid):
     name = _plain(args.inputs.get("name", args.name))
-    return {"id": f"{_plain(args.inputs.get('zoneId', 'Z'))}_{name}_{_plain(args.inputs.get('type', 'A'))}",
-            "fqdn": name}
+    zone = _plain(args.inputs.get("zoneId", "Z"))
+    return {"id": f"{zone}_{name}_{_plain(args.inputs.get('type', 'A'))}", "fqdn": name}
 
 
 def _acm_certificate(args, region, rid):
@@ -294,8 +294,8 @@ OUTPUTS_BY_TYPE: dict[str, Callable[..., dict[str, Any]]] = {
     "aws:ec2/routeTable:RouteTable": _prefixed("rtb", "route-table"),
     "aws:ec2/routeTableAssociation:RouteTableAssociation": _prefixed("rtbassoc", "route-table"),
     "aws:ec2/securityGroup:SecurityGroup": _prefixed("sg", "security-group"),
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _prefixed("sgr", "security-group-rule"),
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _prefixed("sgr", "security-group-rule"),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _prefixed("sgr", "sg-rule"),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _prefixed("sgr", "sg-rule"),
     "aws:ec2/flowLog:FlowLog": _prefixed("fl", "vpc-flow-log"),
     "aws:ec2/eip:Eip": _eip,
     "aws:kms/key:Key": _kms_key,

@@ -137,7 +137,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             type_ = f"{parent_type}${type_}"
         return f"urn:pulumi:{settings.get_stack()}::{settings.get_project()}::{type_}::{name}"
 
-    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+    def RegisterResource(self, request):
         if request.type == "pulumi:pulumi:Stack":
             urn = self.make_urn("", request.type, request.name)
             self._stack_urn = urn
@@ -199,7 +199,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         )
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=obj_proto)
 
-    def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
+    def RegisterResourceOutputs(self, request):
         if request.urn == self._stack_urn:
             self.stack_outputs = json_format.MessageToDict(request.outputs)
         return super().RegisterResourceOutputs(request)

@@ -20,7 +20,9 @@ def assert_parented_under(stack: RecordedStack, component_type: str, name: str) 
     """The named component exists and every custom resource of the run sits beneath it."""
     component = stack.one(component_type, name)
     beneath = {r.urn for r in stack.descendants_of(component.urn)}
-    stray = [r.urn for r in stack.resources if r.custom and not r.is_provider and r.urn not in beneath]
+    stray = [
+        r.urn for r in stack.resources if r.custom and not r.is_provider and r.urn not in beneath
+    ]
     assert not stray, f"resources not parented under {name}: {stray}"
     return component
 

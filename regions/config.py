@@ -1,0 +1,523 @@
+"""The stack configuration of erlmcp's topology: one pydantic model, parsed and checked once.
+
+`Pulumi.<stack>.yaml` holds the whole topology under the project namespace. `load_stack_config`
+turns it into a `StackConfig` or stops the program with a `pulumi.RunError` that names every bad
+key by its path (`erlmcp-infra:regions.us-east-1.pods`) and the reason, before anything is created.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import pulumi
+from pulumi.runtime import config as pulumi_config
+from pulumi_aws import Region as AwsRegion
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+PROJECT = "erlmcp-infra"
+
+# Runbook §2.3 limits, §1.4 minimum versions.
+MAX_PODS_PER_REGION = 100
+MAX_POD_CPU = Decimal(4)
+MAX_POD_MEMORY_BYTES = 8 * 1024**3
+MIN_KUBERNETES = (1, 28)
+MIN_POSTGRES_MAJOR = 15
+MIN_REDIS_MAJOR = 7
+
+AWS_REGIONS = frozenset(region.value for region in AwsRegion)
+
+
+class ConfigError(Exception):
+    """Bad stack configuration; the message names each key path and reason."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+
+# --- value checks -----------------------------------------------------------------------------
+
+_QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(m|Ki|Mi|Gi|Ti|k|M|G|T)?$")
+_BINARY = {"Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "Ti": 1024**4}
+_DECIMAL = {"k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+
+
+def parse_cpu(quantity: str) -> Decimal:
+    """Kubernetes CPU quantity ("500m", "2") in cores."""
+    found = _QUANTITY.match(quantity)
+    if not found or found.group(2) not in (None, "m"):
+        raise ValueError(f"{quantity!r} is not a CPU quantity such as '500m' or '2'")
+    value = Decimal(found.group(1))
+    return value / 1000 if found.group(2) == "m" else value
+
+
+def parse_memory(quantity: str) -> int:
+    """Kubernetes memory quantity ("512Mi", "8Gi") in bytes."""
+    found = _QUANTITY.match(quantity)
+    if not found or found.group(2) == "m":
+        raise ValueError(f"{quantity!r} is not a memory quantity such as '512Mi' or '8Gi'")
+    unit = found.group(2) or ""
+    factor = _BINARY.get(unit) or _DECIMAL.get(unit) or 1
+    return int(Decimal(found.group(1)) * factor)
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    if not re.fullmatch(r"\d+(\.\d+)*", version):
+        raise ValueError(f"{version!r} is not a version such as '1.33'")
+    return tuple(int(part) for part in version.split("."))
+
+
+def _at_least(minimum: tuple[int, ...], what: str):
+    def check(version: str) -> str:
+        if _version_tuple(version)[: len(minimum)] < minimum:
+            wanted = ".".join(map(str, minimum))
+            raise ValueError(f"{what} {version} is below the supported minimum {wanted}")
+        return version
+
+    return check
+
+
+def _cpu(quantity: str) -> str:
+    parse_cpu(quantity)
+    return quantity
+
+
+def _memory(quantity: str) -> str:
+    parse_memory(quantity)
+    return quantity
+
+
+def _aws_region(name: str) -> str:
+    if name not in AWS_REGIONS:
+        raise ValueError(f"{name!r} is not an AWS region code (for example 'us-east-1')")
+    return name
+
+
+def _cidr(value: str) -> str:
+    network = ipaddress.ip_network(value, strict=True)
+    if network.version != 4:
+        raise ValueError(f"{value} is not an IPv4 network")
+    return str(network)
+
+
+def _vpc_cidr(value: str) -> str:
+    network = ipaddress.ip_network(_cidr(value))
+    if not network.is_private:
+        raise ValueError(f"{value} is not a private (RFC 1918) range")
+    if not 16 <= network.prefixlen <= 20:
+        raise ValueError(f"{value}: a VPC range must be between /16 and /20")
+    return value
+
+
+def _public_access_cidr(value: str) -> str:
+    if ipaddress.ip_network(_cidr(value)).prefixlen == 0:
+        raise ValueError("0.0.0.0/0 would open the Kubernetes API to the whole internet")
+    return value
+
+
+KubernetesVersion = Annotated[str, AfterValidator(_at_least(MIN_KUBERNETES, "Kubernetes"))]
+PostgresVersion = Annotated[str, AfterValidator(_at_least((MIN_POSTGRES_MAJOR,), "PostgreSQL"))]
+RedisVersion = Annotated[str, AfterValidator(_at_least((MIN_REDIS_MAJOR,), "Redis"))]
+CpuQuantity = Annotated[str, AfterValidator(_cpu)]
+MemoryQuantity = Annotated[str, AfterValidator(_memory)]
+AwsRegionName = Annotated[str, AfterValidator(_aws_region)]
+VpcCidr = Annotated[str, AfterValidator(_vpc_cidr)]
+PublicAccessCidr = Annotated[str, AfterValidator(_public_access_cidr)]
+TimeWindow = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class _KeyedError(ValueError):
+    """A cross-field rule broken at a key path, relative to the model that raised it."""
+
+    def __init__(self, path: tuple[str | int, ...], reason: str) -> None:
+        super().__init__(reason)
+        self.path = path
+        self.reason = reason
+
+
+# --- the model --------------------------------------------------------------------------------
+
+
+class HpaConfig(_Model):
+    min_replicas: int = Field(ge=1)
+    max_replicas: int = Field(ge=1, le=MAX_PODS_PER_REGION)
+    target_cpu_percent: int = Field(ge=10, le=95)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> HpaConfig:
+        if self.min_replicas > self.max_replicas:
+            raise _KeyedError(
+                ("minReplicas",),
+                f"minReplicas {self.min_replicas} is above maxReplicas {self.max_replicas}",
+            )
+        return self
+
+
+class PodConfig(_Model):
+    cpu_request: CpuQuantity
+    memory_request: MemoryQuantity
+    cpu_limit: CpuQuantity
+    memory_limit: MemoryQuantity
+
+    @model_validator(mode="after")
+    def _limits(self) -> PodConfig:
+        if parse_cpu(self.cpu_limit) > MAX_POD_CPU:
+            raise _KeyedError(
+                ("cpuLimit",), f"{self.cpu_limit} is above the {MAX_POD_CPU} CPU allowed per pod"
+            )
+        if parse_memory(self.memory_limit) > MAX_POD_MEMORY_BYTES:
+            raise _KeyedError(
+                ("memoryLimit",), f"{self.memory_limit} is above the 8Gi allowed per pod"
+            )
+        if parse_cpu(self.cpu_request) > parse_cpu(self.cpu_limit):
+            raise _KeyedError(
+                ("cpuRequest",), f"{self.cpu_request} is above cpuLimit {self.cpu_limit}"
+            )
+        if parse_memory(self.memory_request) > parse_memory(self.memory_limit):
+            raise _KeyedError(
+                ("memoryRequest",),
+                f"{self.memory_request} is above memoryLimit {self.memory_limit}",
+            )
+        return self
+
+
+class NodesConfig(_Model):
+    instance_types: list[str] = Field(min_length=1)
+    min_size: int = Field(ge=0)
+    desired_size: int = Field(ge=0)
+    max_size: int = Field(ge=1)
+    disk_size_gb: int = Field(default=50, ge=20, le=1000)
+
+    @model_validator(mode="after")
+    def _order(self) -> NodesConfig:
+        if not self.min_size <= self.desired_size <= self.max_size:
+            raise _KeyedError(
+                ("desiredSize",),
+                f"need minSize <= desiredSize <= maxSize, got {self.min_size}, "
+                f"{self.desired_size}, {self.max_size}",
+            )
+        return self
+
+
+class DatabaseConfig(_Model):
+    engine_version: PostgresVersion
+    instance_class: str = Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+    allocated_storage_gb: int = Field(ge=20, le=65536)
+    max_allocated_storage_gb: int = Field(ge=20, le=65536)
+    multi_az: bool = True
+
+    @model_validator(mode="after")
+    def _storage(self) -> DatabaseConfig:
+        if self.max_allocated_storage_gb < self.allocated_storage_gb:
+            raise _KeyedError(("maxAllocatedStorageGb",), "is below allocatedStorageGb")
+        return self
+
+
+class CacheConfig(_Model):
+    engine_version: RedisVersion
+    node_type: str = Field(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
+    nodes: int = Field(default=2, ge=2, le=6)
+
+
+class RegionConfig(_Model):
+    """One region. `primary` serves traffic from its own database; `standby` only stands by."""
+
+    role: Literal["primary", "standby"]
+    vpc_cidr: VpcCidr
+    kubernetes_version: KubernetesVersion
+    pods: int = Field(ge=0, le=MAX_PODS_PER_REGION)
+    hpa: HpaConfig | None = None
+    pod: PodConfig
+    nodes: NodesConfig
+    # A standby's replica and cache secondary are sized like its primary's, so it sets neither.
+    database: DatabaseConfig | None = None
+    cache: CacheConfig | None = None
+
+    @property
+    def serving(self) -> bool:
+        return self.role == "primary"
+
+    @property
+    def max_pods(self) -> int:
+        return max(self.pods, self.hpa.max_replicas if self.hpa else 0)
+
+    @model_validator(mode="after")
+    def _role_rules(self) -> RegionConfig:
+        if self.role == "standby":
+            if self.pods != 0:
+                raise _KeyedError(
+                    ("pods",), f"a standby region runs 0 pods until failover, not {self.pods}"
+                )
+            if self.hpa is not None:
+                raise _KeyedError(("hpa",), "a standby region has no HPA (it would scale pods up)")
+            for block in ("database", "cache"):
+                if getattr(self, block) is not None:
+                    raise _KeyedError(
+                        (to_camel(block),),
+                        f"a standby region takes its {block} size from its primary; remove it",
+                    )
+            return self
+        for block in ("database", "cache"):
+            if getattr(self, block) is None:
+                raise _KeyedError((to_camel(block),), "a primary region needs this block")
+        if self.pods < 1:
+            raise _KeyedError(("pods",), "a primary region serves traffic: at least 1 pod")
+        if self.hpa and not self.hpa.min_replicas <= self.pods <= self.hpa.max_replicas:
+            raise _KeyedError(
+                ("pods",),
+                f"{self.pods} lies outside the HPA range "
+                f"{self.hpa.min_replicas}..{self.hpa.max_replicas}",
+            )
+        return self
+
+
+class DrPairConfig(_Model):
+    primary: AwsRegionName
+    standby: AwsRegionName
+    rto_minutes: float = Field(gt=0)
+    rpo_minutes: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> DrPairConfig:
+        if self.primary == self.standby:
+            raise _KeyedError(
+                ("standby",), f"a region cannot stand by for itself ({self.primary})"
+            )
+        return self
+
+    @property
+    def name(self) -> str:
+        return f"{self.primary}-to-{self.standby}"
+
+
+class HealthCheckConfig(_Model):
+    port: int = Field(default=443, ge=1, le=65535)
+    path: str = Field(default="/health", pattern=r"^/")
+    interval_seconds: Literal[10, 30] = 30
+    failure_threshold: int = Field(default=3, ge=1, le=10)
+
+
+class DnsConfig(_Model):
+    zone_id: str | None = Field(default=None, pattern=r"^Z[A-Z0-9]+$")
+    health_check: HealthCheckConfig = HealthCheckConfig()
+
+
+class ReleaseConfig(_Model):
+    image: str = Field(pattern=r"^[a-z0-9.\-/:]+$")
+    version: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    namespace: str = Field(default="erlmcp-prod", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    log_level: Literal["debug", "info", "notice", "warning", "error"] = "info"
+    otel_endpoint: str = "http://otel-collector.observability:4317"
+    database_name: str = Field(default="erlmcp", pattern=r"^[a-z][a-z0-9_]*$")
+    database_user: str = Field(default="erlmcp", pattern=r"^[a-z][a-z0-9_]*$")
+
+    @field_validator("version")
+    @classmethod
+    def _pinned(cls, version: str) -> str:
+        if version == "latest":
+            raise ValueError("pin a release version; 'latest' makes rollouts unreproducible")
+        return version
+
+
+class ObjectRetention(_Model):
+    expire_days: int = Field(ge=1)
+    noncurrent_expire_days: int | None = Field(default=None, ge=1)
+    glacier_after_days: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _glacier_minimum(self) -> ObjectRetention:
+        # Glacier classes bill a 90-day minimum; moving objects that expire sooner costs more.
+        if self.glacier_after_days is not None and (
+            self.expire_days - self.glacier_after_days < 90
+        ):
+            raise _KeyedError(
+                ("glacierAfterDays",),
+                f"{self.glacier_after_days} leaves less than Glacier's 90-day minimum storage "
+                f"before expireDays {self.expire_days}",
+            )
+        return self
+
+
+class DatabaseBackups(_Model):
+    """RDS automated backups: a daily snapshot in `window` plus point-in-time recovery."""
+
+    window: TimeWindow = "02:00-02:30"
+    retention_days: int = Field(default=30, ge=7, le=35)
+
+
+class CacheSnapshots(_Model):
+    window: TimeWindow = "03:00-04:00"
+    retention_days: int = Field(default=7, ge=1, le=35)
+
+
+class BackupsConfig(_Model):
+    database: DatabaseBackups = DatabaseBackups()
+    cache_snapshots: CacheSnapshots = CacheSnapshots()
+    objects: dict[
+        Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")], ObjectRetention
+    ] = Field(min_length=1)
+    replication_time_control: bool = True
+
+
+class StackConfig(_Model):
+    """Everything under the project's namespace in `Pulumi.<stack>.yaml`."""
+
+    environment: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    domain: str = Field(pattern=r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
+    api_access_cidrs: list[PublicAccessCidr] = Field(min_length=1)
+    tags: dict[str, str] = Field(default_factory=dict)
+    dns: DnsConfig = DnsConfig()
+    release: ReleaseConfig
+    regions: dict[AwsRegionName, RegionConfig] = Field(min_length=1)
+    dr_pairs: list[DrPairConfig] = Field(default_factory=list)
+    backups: BackupsConfig
+
+    @model_validator(mode="after")
+    def _topology(self) -> StackConfig:
+        _check_cidrs_disjoint(self.regions)
+        _check_pairs(self.regions, self.dr_pairs)
+        return self
+
+    def pair_for_standby(self, region: str) -> DrPairConfig | None:
+        return next((p for p in self.dr_pairs if p.standby == region), None)
+
+    def pairs_of_primary(self, region: str) -> list[DrPairConfig]:
+        return [p for p in self.dr_pairs if p.primary == region]
+
+
+def _check_cidrs_disjoint(regions: Mapping[str, RegionConfig]) -> None:
+    names = sorted(regions)
+    for i, first in enumerate(names):
+        for second in names[i + 1 :]:
+            a = ipaddress.ip_network(regions[first].vpc_cidr)
+            b = ipaddress.ip_network(regions[second].vpc_cidr)
+            if a.overlaps(b):
+                raise _KeyedError(
+                    ("regions", second, "vpcCidr"),
+                    f"{b} overlaps {first}'s {a}; peered or replicated VPCs need distinct ranges",
+                )
+
+
+def _check_pairs(regions: Mapping[str, RegionConfig], pairs: list[DrPairConfig]) -> None:
+    standby_of: dict[str, str] = {}
+    for index, pair in enumerate(pairs):
+        where = ("drPairs", index)
+        for side in ("primary", "standby"):
+            region = getattr(pair, side)
+            if region not in regions:
+                raise _KeyedError((*where, side), f"{region} is not a region under 'regions'")
+        if regions[pair.primary].role != "primary":
+            raise _KeyedError(
+                (*where, "primary"),
+                f"{pair.primary} has role standby; only a primary region has data to protect",
+            )
+        if pair.standby in standby_of:
+            raise _KeyedError(
+                (*where, "standby"),
+                f"{pair.standby} already stands by for {standby_of[pair.standby]}; "
+                "a standby serves one primary only",
+            )
+        standby_of[pair.standby] = pair.primary
+        if any(p.primary == pair.primary for p in pairs[:index]):
+            raise _KeyedError(
+                (*where, "primary"), f"{pair.primary} already has a standby region"
+            )
+    for name, region in sorted(regions.items()):
+        if region.role == "standby" and name not in standby_of:
+            raise _KeyedError(
+                ("regions", name, "role"),
+                f"{name} is a standby region but no drPairs entry names it as standby",
+            )
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _apply_region_defaults(raw: dict[str, Any]) -> dict[str, Any]:
+    """`regionDefaults` fills in what a region does not set (deep merge, region wins)."""
+    defaults = raw.pop("regionDefaults", None) or {}
+    regions = raw.get("regions")
+    if isinstance(defaults, Mapping) and isinstance(regions, Mapping):
+        raw["regions"] = {
+            name: _deep_merge(defaults, region) if isinstance(region, Mapping) else region
+            for name, region in regions.items()
+        }
+    return raw
+
+
+def _format_path(project: str, path: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return f"{project}:{text}" if text else project
+
+
+def parse_stack_config(raw: Mapping[str, Any], project: str = PROJECT) -> StackConfig:
+    """Validate the project's config values (keys without the namespace) into a StackConfig."""
+    try:
+        return StackConfig.model_validate(_apply_region_defaults(dict(raw)))
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            cause = item.get("ctx", {}).get("error")
+            if isinstance(cause, _KeyedError):
+                path = (*item["loc"], *cause.path)
+                problems.append(f"{_format_path(project, path)}: {cause.reason}")
+                continue
+            message = item["msg"].removeprefix("Value error, ")
+            if item["type"] == "extra_forbidden":
+                message = "unknown key (typo?); it would be silently ignored"
+            problems.append(f"{_format_path(project, tuple(item['loc']))}: {message}")
+        raise ConfigError("\n".join(problems)) from None
+
+
+def read_project_config(project: str = PROJECT) -> dict[str, Any]:
+    """All of this project's config values, as the engine handed them to the program."""
+    values = {**pulumi_config.get_config_env(), **pulumi_config.CONFIG.get()}
+    prefix = f"{project}:"
+    return {
+        key.removeprefix(prefix): _decode(value)
+        for key, value in values.items()
+        if key.startswith(prefix)
+    }
+
+
+def _decode(value: Any) -> Any:
+    # Structured config arrives as JSON text; plain strings ("1.33") must stay strings.
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        return json.loads(value)
+    return value
+
+
+def load_stack_config(project: str = PROJECT) -> StackConfig:
+    """Parse this stack's config or stop the program, naming each bad key, before any resource."""
+    try:
+        return parse_stack_config(read_project_config(project), project)
+    except ConfigError as error:
+        raise pulumi.RunError(f"invalid stack configuration:\n{error}") from None
