@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from offline.recorder import RecordedResource, RecordedStack, run_components
 
@@ -29,3 +32,29 @@ def assert_parented_under(stack: RecordedStack, component_type: str, name: str) 
 
 def inputs_of(resource: RecordedResource) -> dict[str, Any]:
     return resource.plain_inputs
+
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PROD_STACK_FILE = REPO_ROOT / "Pulumi.prod.yaml"
+
+
+def stack_file_config(path: Path = PROD_STACK_FILE) -> dict[str, Any]:
+    """The `config:` mapping of a stack file, as Pulumi reads it."""
+    return yaml.safe_load(path.read_text())["config"]
+
+
+def project_values(config: dict[str, Any], project: str = "erlmcp-infra") -> dict[str, Any]:
+    """The project's own keys, without the namespace (what parse_stack_config takes)."""
+    prefix = f"{project}:"
+    return {k.removeprefix(prefix): v for k, v in config.items() if k.startswith(prefix)}
+
+
+@pytest.fixture
+def prod_config() -> dict[str, Any]:
+    """A fresh, mutable copy of the prod stack's config mapping."""
+    return copy.deepcopy(stack_file_config())
+
+
+@pytest.fixture
+def prod_values(prod_config: dict[str, Any]) -> dict[str, Any]:
+    return project_values(prod_config)

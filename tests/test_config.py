@@ -1,0 +1,244 @@
+"""The stack config model: every rule accepts good input and names the key of bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pytest
+
+from offline.recorder import flatten_config
+from regions.config import (
+    ConfigError,
+    load_stack_config,
+    parse_cpu,
+    parse_memory,
+    parse_stack_config,
+)
+
+
+def rejects(values: dict[str, Any], *fragments: str) -> str:
+    with pytest.raises(ConfigError) as caught:
+        parse_stack_config(values)
+    message = str(caught.value)
+    for fragment in fragments:
+        assert fragment in message, f"{fragment!r} not in:\n{message}"
+    return message
+
+
+def test_prod_config_matches_the_brief(prod_values):
+    config = parse_stack_config(prod_values)
+    roles = {name: (r.role, r.pods) for name, r in config.regions.items()}
+    assert roles == {
+        "us-east-1": ("primary", 3),
+        "us-west-2": ("standby", 0),
+        "eu-west-1": ("primary", 2),
+        "eu-central-1": ("standby", 0),
+        "ap-southeast-1": ("primary", 2),
+        "ap-northeast-1": ("primary", 2),
+    }
+    pairs = {(p.primary, p.standby): (p.rto_minutes, p.rpo_minutes) for p in config.dr_pairs}
+    assert pairs == {
+        ("us-east-1", "us-west-2"): (5, 1),
+        ("eu-west-1", "eu-central-1"): (10, 5),
+        ("ap-southeast-1", "ap-northeast-1"): (15, 5),
+    }
+    assert config.pair_for_standby("ap-northeast-1").primary == "ap-southeast-1"
+    assert config.dns.health_check.interval_seconds == 30
+    assert config.dns.health_check.failure_threshold == 3
+
+
+def test_region_defaults_fill_what_a_region_leaves_out(prod_values):
+    config = parse_stack_config(prod_values)
+    assert config.regions["us-west-2"].kubernetes_version == "1.33"
+    assert config.regions["us-west-2"].nodes.desired_size == 2  # region's own value wins
+    assert config.regions["us-west-2"].nodes.instance_types == ["m6i.xlarge"]  # default
+
+
+def test_unknown_top_level_key_is_rejected(prod_values):
+    prod_values["domian"] = "typo.example"
+    rejects(prod_values, "erlmcp-infra:domian: unknown key")
+
+
+def test_unknown_nested_key_is_rejected(prod_values):
+    prod_values["regions"]["eu-west-1"]["database"]["instanceClas"] = "db.r6g.large"
+    rejects(prod_values, "erlmcp-infra:regions.eu-west-1.database.instanceClas: unknown key")
+
+
+def test_region_name_must_be_an_aws_region(prod_values):
+    prod_values["regions"]["us-east-9"] = prod_values["regions"].pop("us-west-2")
+    rejects(prod_values, "erlmcp-infra:regions.us-east-9", "not an AWS region code")
+
+
+def test_pair_regions_must_exist(prod_values):
+    prod_values["drPairs"][1]["standby"] = "eu-north-1"
+    rejects(prod_values, "erlmcp-infra:drPairs[1].standby", "eu-north-1 is not a region")
+
+
+def test_pair_regions_must_differ(prod_values):
+    prod_values["drPairs"][0]["standby"] = "us-east-1"
+    rejects(prod_values, "erlmcp-infra:drPairs[0].standby", "cannot stand by for itself")
+
+
+def test_a_standby_stands_by_for_one_primary_only(prod_values):
+    prod_values["drPairs"][1]["standby"] = "us-west-2"
+    rejects(prod_values, "erlmcp-infra:drPairs[1].standby", "already stands by for us-east-1")
+
+
+def test_pair_primary_must_have_the_primary_role(prod_values):
+    prod_values["drPairs"][0] = {
+        "primary": "eu-central-1", "standby": "us-west-2", "rtoMinutes": 5, "rpoMinutes": 1,
+    }
+    rejects(prod_values, "erlmcp-infra:drPairs[0].primary", "has role standby")
+
+
+def test_a_standby_region_must_be_named_by_a_pair(prod_values):
+    del prod_values["drPairs"][1]
+    rejects(prod_values, "erlmcp-infra:regions.eu-central-1.role", "no drPairs entry")
+
+
+def test_vpc_cidrs_must_not_overlap(prod_values):
+    prod_values["regions"]["eu-west-1"]["vpcCidr"] = "10.10.128.0/17"
+    rejects(prod_values, "erlmcp-infra:regions.", "vpcCidr", "overlaps")
+
+
+@pytest.mark.parametrize(
+    ("cidr", "reason"),
+    [
+        ("10.0.0.0/8", "between /16 and /20"),
+        ("8.8.0.0/16", "private"),
+        ("10.1.2.3/16", "host bits set"),
+    ],
+)
+def test_vpc_cidr_shape(prod_values, cidr, reason):
+    prod_values["regions"]["us-east-1"]["vpcCidr"] = cidr
+    rejects(prod_values, "erlmcp-infra:regions.us-east-1.vpcCidr", reason)
+
+
+def test_at_most_100_pods_per_region(prod_values):
+    prod_values["regions"]["us-east-1"]["pods"] = 101
+    rejects(prod_values, "erlmcp-infra:regions.us-east-1.pods", "less than or equal to 100")
+
+
+def test_hpa_ceiling_is_also_capped_at_100(prod_values):
+    prod_values["regions"]["us-east-1"]["hpa"]["maxReplicas"] = 150
+    rejects(prod_values, "erlmcp-infra:regions.us-east-1.hpa.maxReplicas")
+
+
+def test_pods_must_lie_within_the_hpa_range(prod_values):
+    prod_values["regions"]["us-east-1"]["pods"] = 25
+    rejects(prod_values, "erlmcp-infra:regions.us-east-1.pods", "outside the HPA range")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "reason"),
+    [
+        ("cpuLimit", "4500m", "above the 4 CPU"),
+        ("memoryLimit", "9Gi", "above the 8Gi"),
+        ("cpuRequest", "3", "above cpuLimit"),
+        ("memoryRequest", "6Gi", "above memoryLimit"),
+        ("cpuLimit", "two", "not a CPU quantity"),
+    ],
+)
+def test_pod_limits(prod_values, key, value, reason):
+    prod_values["regionDefaults"]["pod"][key] = value
+    rejects(prod_values, f"pod.{key}", reason)
+
+
+def test_pod_limits_at_the_maximum_are_accepted(prod_values):
+    prod_values["regionDefaults"]["pod"].update(cpuLimit="4", memoryLimit="8Gi")
+    parse_stack_config(prod_values)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "key", "reason"),
+    [
+        (("regionDefaults", "kubernetesVersion"), "1.27", "kubernetesVersion", "Kubernetes 1.27"),
+        (("regions", "eu-west-1", "database", "engineVersion"), "14.9", "engineVersion",
+         "PostgreSQL 14.9"),
+        (("regions", "eu-west-1", "cache", "engineVersion"), "6.2", "engineVersion", "Redis 6.2"),
+    ],
+)
+def test_minimum_versions(prod_values, path, value, key, reason):
+    target = prod_values
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+    rejects(prod_values, key, reason, "below the supported minimum")
+
+
+def test_minimum_versions_are_accepted(prod_values):
+    prod_values["regionDefaults"]["kubernetesVersion"] = "1.28"
+    prod_values["regions"]["eu-west-1"]["database"]["engineVersion"] = "15.4"
+    prod_values["regions"]["eu-west-1"]["cache"]["engineVersion"] = "7.0"
+    parse_stack_config(prod_values)
+
+
+def test_a_standby_runs_no_pods_and_no_hpa(prod_values):
+    prod_values["regions"]["us-west-2"]["pods"] = 2
+    rejects(prod_values, "erlmcp-infra:regions.us-west-2.pods", "runs 0 pods")
+
+
+def test_a_standby_takes_database_size_from_its_primary(prod_values):
+    prod_values["regions"]["us-west-2"]["database"] = prod_values["regions"]["us-east-1"][
+        "database"
+    ]
+    rejects(prod_values, "erlmcp-infra:regions.us-west-2.database", "from its primary")
+
+
+def test_a_primary_needs_a_database(prod_values):
+    del prod_values["regions"]["eu-west-1"]["database"]
+    rejects(prod_values, "erlmcp-infra:regions.eu-west-1.database", "needs this block")
+
+
+def test_release_version_must_be_pinned(prod_values):
+    prod_values["release"]["version"] = "latest"
+    rejects(prod_values, "erlmcp-infra:release.version", "pin a release version")
+
+
+def test_eks_api_must_not_be_open_to_the_internet(prod_values):
+    prod_values["apiAccessCidrs"] = ["0.0.0.0/0"]
+    rejects(prod_values, "erlmcp-infra:apiAccessCidrs[0]", "whole internet")
+
+
+def test_health_check_interval_is_10_or_30(prod_values):
+    prod_values["dns"]["healthCheck"]["intervalSeconds"] = 20
+    rejects(prod_values, "erlmcp-infra:dns.healthCheck.intervalSeconds")
+
+
+def test_glacier_needs_90_days_before_expiry(prod_values):
+    prod_values["backups"]["objects"]["postgres"]["glacierAfterDays"] = 1
+    rejects(prod_values, "backups.objects.postgres.glacierAfterDays", "90-day minimum")
+    prod_values["backups"]["objects"]["postgres"].update(expireDays=365, glacierAfterDays=30)
+    parse_stack_config(prod_values)
+
+
+def test_database_backup_retention_is_within_rds_limits(prod_values):
+    prod_values["backups"]["database"]["retentionDays"] = 40
+    rejects(prod_values, "erlmcp-infra:backups.database.retentionDays")
+
+
+def test_every_problem_is_reported_at_once(prod_values):
+    prod_values["regions"]["us-east-1"]["pods"] = 500
+    prod_values["release"]["version"] = "latest"
+    message = rejects(prod_values, "regions.us-east-1.pods", "release.version")
+    assert len(message.splitlines()) == 2
+
+
+def test_quantities_parse_like_kubernetes():
+    assert parse_cpu("500m") == parse_cpu("0.5")
+    assert parse_memory("8Gi") == 8 * 1024**3
+    assert parse_memory("1G") == 10**9
+
+
+def test_load_stack_config_stops_with_a_run_error_naming_the_key(prod_config):
+    prod_config["erlmcp-infra:regions"]["us-east-1"]["pods"] = 500
+    pulumi.runtime.set_all_config(flatten_config("erlmcp-infra", prod_config))
+    with pytest.raises(pulumi.RunError) as caught:
+        load_stack_config()
+    assert "erlmcp-infra:regions.us-east-1.pods" in str(caught.value)
+
+
+def test_load_stack_config_reads_the_engine_config(prod_config):
+    pulumi.runtime.set_all_config(flatten_config("erlmcp-infra", prod_config))
+    assert load_stack_config().regions["us-east-1"].kubernetes_version == "1.33"
