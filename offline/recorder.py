@@ -243,10 +243,14 @@ def run_program(
     stack: str = "test",
     preview: bool = False,
     secret_keys: Iterable[str] = (),
+    monitor: RecordingMonitor | None = None,
 ) -> RecordedStack:
-    """Run `program` as the body of a stack under the recording mock monitor."""
-    mocks = RealisticMocks()
-    monitor = RecordingMonitor(mocks)
+    """Run `program` as the body of a stack under the recording mock monitor.
+
+    Pass your own `monitor` to inspect what was registered when the program fails.
+    """
+    monitor = monitor or RecordingMonitor(RealisticMocks())
+    mocks = monitor.mocks
     pulumi.runtime.set_all_config(flatten_config(project, config or {}), list(secret_keys))
     # set_mocks would register an empty, finished root stack; keep it from doing so, and let
     # run_in_stack make the root that runs the program, as the real language host does, so that

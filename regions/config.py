@@ -380,6 +380,8 @@ class StackConfig(_Model):
 
     environment: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     domain: str = Field(pattern=r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
+    home_region: AwsRegionName
+    """The region whose certificate owns the apex's ACM validation record; keep it stable."""
     api_access_cidrs: list[PublicAccessCidr] = Field(min_length=1)
     tags: dict[str, str] = Field(default_factory=dict)
     dns: DnsConfig = DnsConfig()
@@ -390,6 +392,8 @@ class StackConfig(_Model):
 
     @model_validator(mode="after")
     def _topology(self) -> StackConfig:
+        if self.home_region not in self.regions:
+            raise _KeyedError(("homeRegion",), f"{self.home_region} is not under 'regions'")
         _check_cidrs_disjoint(self.regions)
         _check_pairs(self.regions, self.dr_pairs)
         return self

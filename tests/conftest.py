@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import runpy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,13 @@ from typing import Any
 import pytest
 import yaml
 
-from offline.recorder import RecordedResource, RecordedStack, run_components
+from offline.recorder import (
+    RecordedResource,
+    RecordedStack,
+    RecordingMonitor,
+    run_components,
+    run_program,
+)
 
 
 @pytest.fixture
@@ -58,3 +65,24 @@ def prod_config() -> dict[str, Any]:
 @pytest.fixture
 def prod_values(prod_config: dict[str, Any]) -> dict[str, Any]:
     return project_values(prod_config)
+
+
+MAIN_PROGRAM = REPO_ROOT / "__main__.py"
+
+
+def run_stack_file(
+    config: dict[str, Any], stack: str = "prod", monitor: RecordingMonitor | None = None
+) -> RecordedStack:
+    """Run the real `__main__.py` against a stack file's config mapping."""
+    return run_program(
+        lambda: runpy.run_path(str(MAIN_PROGRAM), run_name="__main__"),
+        config=config,
+        stack=stack,
+        monitor=monitor,
+    )
+
+
+@pytest.fixture(scope="session")
+def prod_stack() -> RecordedStack:
+    """The prod stack, recorded once per session; tests only read it."""
+    return run_stack_file(stack_file_config())

@@ -242,3 +242,8 @@ def test_load_stack_config_stops_with_a_run_error_naming_the_key(prod_config):
 def test_load_stack_config_reads_the_engine_config(prod_config):
     pulumi.runtime.set_all_config(flatten_config("erlmcp-infra", prod_config))
     assert load_stack_config().regions["us-east-1"].kubernetes_version == "1.33"
+
+
+def test_home_region_must_be_one_of_the_regions(prod_values):
+    prod_values["homeRegion"] = "eu-north-1"
+    rejects(prod_values, "erlmcp-infra:homeRegion", "not under 'regions'")
