@@ -1,0 +1,431 @@
+"""RDS for PostgreSQL: a primary instance, and a cross-region read replica of one.
+
+Both share the same network and configuration helpers: a DB subnet group in the given private
+subnets, a security group that admits TCP 5432 only from the given client security groups, and a
+parameter group of the engine's family that forces TLS and turns on useful logging.
+
+Security group without egress rules
+-----------------------------------
+The security group has ingress rules only, and no egress rule at all (the provider removes the
+allow-all egress rule AWS adds to a new group). Security groups are stateful, so replies to an
+admitted client connection leave regardless of egress rules; RDS PostgreSQL never opens
+connections to anything in the VPC on its own; and replication to a cross-region replica, backups,
+log exports and Performance Insights travel over RDS's own network, not through the instance's
+ENI. An egress rule would only widen what a compromised database could reach.
+
+Cross-region replica: what it may and may not set
+-------------------------------------------------
+A replica inherits the engine, engine version, master user name, master password and database
+name from its source. The provider rejects `username` and `db_name` together with
+`replicate_source_db` (ConflictsWith in the aws_db_instance schema), and the SDK docstrings say
+both "cannot be specified for a replica"; `password` on a replica would be sent as a later
+ModifyDBInstance and fight with the source. `engine` and `engine_version` are accepted but only
+duplicate the source: pinning `engine_version` here would drift (or try to downgrade) as soon as
+the primary takes a minor upgrade, so the replica's `engine_version` arg only picks the family of
+its own parameter group. Without that group, a cross-region replica gets the region's default
+parameter group (no forced TLS), and without its own subnet group it lands in the region's
+`default` subnet group.
+
+An encrypted cross-region replica must be encrypted with a KMS key of the *destination* region:
+`kms_key_arn` is the standby region's key (`storage_encrypted` is ignored by AWS for cross-region
+replicas; the key decides). Replicas cannot take a final snapshot, so `skip_final_snapshot` is
+True; `deletion_protection` and `protect` guard them instead. Backups: RDS creates replicas with
+backups off; the provider applies `backup_retention_period` in a ModifyDBInstance right after
+creation, which RDS for PostgreSQL allows on replicas from 14.1 on (this module requires 15+), so a
+replica that is promoted during a failover already has automated backups and point-in-time
+recovery from its first minute as a primary.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+POSTGRES_PORT = 5432
+MIN_MAJOR_VERSION = 15
+LOG_EXPORTS = ("postgresql", "upgrade")
+STORAGE_TYPE = "gp3"
+# Performance Insights' free retention tier; longer retention is billed per vCPU.
+PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7
+
+# RDS instance identifiers: a letter, then letters, digits and single hyphens, at most 63
+# characters, not ending in a hyphen. RDS stores them lowercased, so uppercase would diff forever.
+_IDENTIFIER = re.compile(r"^[a-z](?:[a-z0-9]|-(?!-)){0,62}$")
+_CLIENT_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,40}[a-z0-9])?$")
+_ENGINE_VERSION = re.compile(r"^(\d+)(?:\.\d+)*$")
+
+ClientSecurityGroups = Sequence[pulumi.Input[str]] | Mapping[str, pulumi.Input[str]]
+"""Security groups allowed to connect on 5432. A mapping (label -> group id) names each rule
+after its label, so adding or removing one client never touches another client's rule; a plain
+sequence names rules by position (`client-0`, ...) and must only ever be appended to."""
+
+
+def postgres_family(engine_version: str) -> str:
+    """The parameter group family of an RDS PostgreSQL version: "16.4" -> "postgres16"."""
+    matched = _ENGINE_VERSION.match(engine_version)
+    if matched is None:
+        raise ValueError(
+            f"engine_version {engine_version!r} is not a PostgreSQL version such as '16.4'"
+        )
+    major = int(matched.group(1))
+    if major < MIN_MAJOR_VERSION:
+        raise ValueError(
+            f"engine_version {engine_version!r}: PostgreSQL {MIN_MAJOR_VERSION}+ is required"
+        )
+    return f"postgres{major}"
+
+
+def _check_identifier(identifier: str) -> None:
+    if not _IDENTIFIER.match(identifier) or identifier.endswith("-"):
+        raise ValueError(
+            f"identifier {identifier!r}: RDS identifiers are 1-63 lowercase letters, digits and "
+            "single hyphens, start with a letter and do not end with a hyphen"
+        )
+
+
+def _check_backup_retention(days: int) -> None:
+    # 0 would disable backups (and, on a primary, make cross-region replicas impossible).
+    if not 1 <= days <= 35:
+        raise ValueError(f"backup_retention_days {days}: must be between 1 and 35")
+
+
+def _client_sources(clients: ClientSecurityGroups) -> list[tuple[str, pulumi.Input[str]]]:
+    if isinstance(clients, str):
+        raise TypeError("client_security_group_ids takes a list or mapping of ids, not one str")
+    if isinstance(clients, Mapping):
+        for label in clients:
+            if not _CLIENT_LABEL.match(label):
+                raise ValueError(
+                    f"client_security_group_ids label {label!r}: use lowercase letters, digits "
+                    "and hyphens"
+                )
+        return list(clients.items())
+    return [(f"client-{i}", group_id) for i, group_id in enumerate(clients)]
+
+
+def _check_clients(clients: ClientSecurityGroups) -> None:
+    _client_sources(clients)
+
+
+def _named(tags: Mapping[str, str], name: str) -> dict[str, str]:
+    return {**tags, "Name": name}
+
+
+def _private_network(
+    owner: pulumi.Resource,
+    name: str,
+    *,
+    region: str,
+    vpc_id: pulumi.Input[str],
+    subnet_ids: Sequence[pulumi.Input[str]],
+    clients: ClientSecurityGroups,
+    tags: Mapping[str, str],
+) -> tuple[aws.rds.SubnetGroup, aws.ec2.SecurityGroup]:
+    """Subnet group and a security group open on 5432 to the client groups only."""
+    child = pulumi.ResourceOptions(parent=owner)
+    subnet_group = aws.rds.SubnetGroup(
+        f"{name}-subnets",
+        region=region,
+        description=f"Private subnets of {name}",
+        subnet_ids=list(subnet_ids),
+        tags=_named(tags, f"{name}-subnets"),
+        opts=child,
+    )
+    security_group = aws.ec2.SecurityGroup(
+        f"{name}-sg",
+        region=region,
+        vpc_id=vpc_id,
+        description=f"PostgreSQL {name}: port {POSTGRES_PORT} from client security groups only",
+        tags=_named(tags, f"{name}-sg"),
+        opts=child,
+    )
+    for label, client_group_id in _client_sources(clients):
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-from-{label}",
+            region=region,
+            security_group_id=security_group.id,
+            referenced_security_group_id=client_group_id,
+            ip_protocol="tcp",
+            from_port=POSTGRES_PORT,
+            to_port=POSTGRES_PORT,
+            description=f"PostgreSQL from {label}",
+            tags=_named(tags, f"{name}-from-{label}"),
+            opts=child,
+        )
+    return subnet_group, security_group
+
+
+def _parameters() -> list[aws.rds.ParameterGroupParameterArgs]:
+    def dynamic(param: str, value: str) -> aws.rds.ParameterGroupParameterArgs:
+        return aws.rds.ParameterGroupParameterArgs(
+            name=param, value=value, apply_method="immediate"
+        )
+
+    return [
+        # TLS only; the default is already 1 from PostgreSQL 15 on, but a default can change.
+        dynamic("rds.force_ssl", "1"),
+        # Statements slower than the P99 target (500 ms) are logged with their duration.
+        dynamic("log_min_duration_statement", "500"),
+        dynamic("log_connections", "1"),
+        dynamic("log_disconnections", "1"),
+        dynamic("log_lock_waits", "1"),
+        dynamic("log_statement", "ddl"),
+        # Static: takes effect at the next reboot, never by forcing one mid-day.
+        aws.rds.ParameterGroupParameterArgs(
+            name="shared_preload_libraries",
+            value="pg_stat_statements",
+            apply_method="pending-reboot",
+        ),
+    ]
+
+
+def _parameter_group(
+    owner: pulumi.Resource,
+    name: str,
+    *,
+    region: str,
+    engine_version: str,
+    tags: Mapping[str, str],
+) -> aws.rds.ParameterGroup:
+    # Auto-named on purpose: a major upgrade changes the family, which replaces the group, and a
+    # generated name lets the new group exist before the instance is moved off the old one.
+    family = postgres_family(engine_version)
+    return aws.rds.ParameterGroup(
+        f"{name}-params",
+        region=region,
+        family=family,
+        description=f"{family} settings of {name}: forced TLS, slow-query and connection logs",
+        parameters=_parameters(),
+        tags=_named(tags, f"{name}-params"),
+        opts=pulumi.ResourceOptions(parent=owner),
+    )
+
+
+def _performance_insights(enabled: bool, kms_key_arn: pulumi.Input[str]) -> dict[str, object]:
+    if not enabled:
+        return {"performance_insights_enabled": False}
+    return {
+        "performance_insights_enabled": True,
+        "performance_insights_kms_key_id": kms_key_arn,
+        "performance_insights_retention_period": PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+    }
+
+
+class _PostgresOutputs(pulumi.ComponentResource):
+    """What both components expose, taken from their DB instance and security group."""
+
+    instance_arn: pulumi.Output[str]
+    instance_identifier: pulumi.Output[str]
+    address: pulumi.Output[str]
+    endpoint: pulumi.Output[str]
+    port: pulumi.Output[int]
+    security_group_id: pulumi.Output[str]
+
+    def _expose(self, instance: aws.rds.Instance, security_group: aws.ec2.SecurityGroup) -> None:
+        self.instance_arn = instance.arn
+        self.instance_identifier = instance.identifier
+        self.address = instance.address
+        self.endpoint = instance.endpoint
+        self.port = instance.port
+        self.security_group_id = security_group.id
+        self.register_outputs(
+            {
+                "instance_arn": self.instance_arn,
+                "instance_identifier": self.instance_identifier,
+                "address": self.address,
+                "endpoint": self.endpoint,
+                "port": self.port,
+                "security_group_id": self.security_group_id,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class PostgresPrimaryArgs:
+    region: str
+    identifier: str
+    """The RDS instance identifier; fixed here so renaming the Pulumi resource never changes it."""
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    client_security_group_ids: ClientSecurityGroups
+    kms_key_arn: pulumi.Input[str]
+    engine_version: str
+    instance_class: str
+    allocated_storage_gb: int
+    max_allocated_storage_gb: int
+    database_name: str
+    username: str
+    password: pulumi.Input[str]
+    backup_retention_days: int
+    backup_window: str
+    maintenance_window: str
+    multi_az: bool = True
+    performance_insights: bool = True
+    tags: Mapping[str, str] = field(default_factory=dict)
+    protect: bool = True
+
+    def __post_init__(self) -> None:
+        postgres_family(self.engine_version)
+        _check_identifier(self.identifier)
+        _check_backup_retention(self.backup_retention_days)
+        _check_clients(self.client_security_group_ids)
+        if self.max_allocated_storage_gb < self.allocated_storage_gb:
+            raise ValueError(
+                f"max_allocated_storage_gb {self.max_allocated_storage_gb} is below "
+                f"allocated_storage_gb {self.allocated_storage_gb}"
+            )
+
+
+class PostgresPrimary(_PostgresOutputs):
+    """A Multi-AZ, encrypted, deletion-protected RDS PostgreSQL primary in one region."""
+
+    def __init__(
+        self, name: str, args: PostgresPrimaryArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("erlmcp:components:PostgresPrimary", name, None, opts)
+        subnet_group, security_group = _private_network(
+            self,
+            name,
+            region=args.region,
+            vpc_id=args.vpc_id,
+            subnet_ids=args.subnet_ids,
+            clients=args.client_security_group_ids,
+            tags=args.tags,
+        )
+        parameter_group = _parameter_group(
+            self, name, region=args.region, engine_version=args.engine_version, tags=args.tags
+        )
+        instance = aws.rds.Instance(
+            f"{name}-db",
+            region=args.region,
+            identifier=args.identifier,
+            engine="postgres",
+            engine_version=args.engine_version,
+            instance_class=args.instance_class,
+            allocated_storage=args.allocated_storage_gb,
+            max_allocated_storage=args.max_allocated_storage_gb,
+            storage_type=STORAGE_TYPE,
+            storage_encrypted=True,
+            kms_key_id=args.kms_key_arn,
+            db_name=args.database_name,
+            username=args.username,
+            password=pulumi.Output.secret(args.password),
+            port=POSTGRES_PORT,
+            multi_az=args.multi_az,
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[security_group.id],
+            parameter_group_name=parameter_group.name,
+            publicly_accessible=False,
+            iam_database_authentication_enabled=True,
+            backup_retention_period=args.backup_retention_days,
+            backup_window=args.backup_window,
+            maintenance_window=args.maintenance_window,
+            # Automated backups outlive the instance (for their retention period) if it is deleted.
+            delete_automated_backups=False,
+            copy_tags_to_snapshot=True,
+            deletion_protection=True,
+            skip_final_snapshot=False,
+            final_snapshot_identifier=f"{args.identifier}-final",
+            auto_minor_version_upgrade=True,
+            # Changes wait for the maintenance window instead of restarting production now.
+            apply_immediately=False,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+            **_performance_insights(args.performance_insights, args.kms_key_arn),
+            tags=_named(args.tags, args.identifier),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        self._expose(instance, security_group)
+
+
+@dataclass(frozen=True)
+class PostgresReplicaArgs:
+    region: str
+    """The standby region, where the replica is built."""
+    source_instance_arn: pulumi.Input[str]
+    """ARN of the primary in another region (cross-region replicas need the ARN, not the id)."""
+    identifier: str
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    client_security_group_ids: ClientSecurityGroups
+    kms_key_arn: pulumi.Input[str]
+    """A KMS key of the standby region: the source's key cannot be used across regions."""
+    engine_version: str
+    """The primary's version; used only for the family of the replica's own parameter group."""
+    instance_class: str
+    backup_retention_days: int
+    multi_az: bool = False
+    max_allocated_storage_gb: int | None = None
+    """Storage autoscaling ceiling; the replica does not follow the primary's autoscaling, and a
+    full replica stops replaying WAL."""
+    performance_insights: bool = True
+    tags: Mapping[str, str] = field(default_factory=dict)
+    protect: bool = True
+
+    def __post_init__(self) -> None:
+        postgres_family(self.engine_version)
+        _check_identifier(self.identifier)
+        _check_backup_retention(self.backup_retention_days)
+        _check_clients(self.client_security_group_ids)
+
+
+class PostgresReplica(_PostgresOutputs):
+    """An encrypted cross-region read replica of a PostgreSQL primary, built in the standby region.
+
+    Promotion (failover) is done by removing `replicate_source_db`, or by the RDS API during an
+    incident; this component never promotes on its own.
+    """
+
+    def __init__(
+        self, name: str, args: PostgresReplicaArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("erlmcp:components:PostgresReplica", name, None, opts)
+        subnet_group, security_group = _private_network(
+            self,
+            name,
+            region=args.region,
+            vpc_id=args.vpc_id,
+            subnet_ids=args.subnet_ids,
+            clients=args.client_security_group_ids,
+            tags=args.tags,
+        )
+        parameter_group = _parameter_group(
+            self, name, region=args.region, engine_version=args.engine_version, tags=args.tags
+        )
+        storage_autoscaling = (
+            {}
+            if args.max_allocated_storage_gb is None
+            else {"max_allocated_storage": args.max_allocated_storage_gb}
+        )
+        instance = aws.rds.Instance(
+            f"{name}-db",
+            region=args.region,
+            identifier=args.identifier,
+            replicate_source_db=args.source_instance_arn,
+            instance_class=args.instance_class,
+            storage_type=STORAGE_TYPE,
+            storage_encrypted=True,
+            kms_key_id=args.kms_key_arn,
+            port=POSTGRES_PORT,
+            multi_az=args.multi_az,
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[security_group.id],
+            parameter_group_name=parameter_group.name,
+            publicly_accessible=False,
+            iam_database_authentication_enabled=True,
+            backup_retention_period=args.backup_retention_days,
+            copy_tags_to_snapshot=True,
+            deletion_protection=True,
+            skip_final_snapshot=True,
+            auto_minor_version_upgrade=True,
+            apply_immediately=False,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+            **storage_autoscaling,
+            **_performance_insights(args.performance_insights, args.kms_key_arn),
+            tags=_named(args.tags, args.identifier),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        self._expose(instance, security_group)
