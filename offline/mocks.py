@@ -71,6 +71,11 @@ def _eip(args, region, rid):
     return {"id": f"eipalloc-{rid}", "publicIp": f"203.0.{octets[0]}.{octets[1]}"}
 
 
+def _log_group(args, region, rid):
+    name = _autoname(args, "name")
+    return {"id": name, "name": name, "arn": _arn("logs", region, f"log-group:{name}")}
+
+
 def _kms_key(args, region, rid):
     key_id = f"{rid[:8]}-{rid[8:12]}-4{rid[12:15]}-8{rid[:3]}-{rid[:12]}"
     return {"id": key_id, "keyId": key_id, "arn": _arn("kms", region, f"key/{key_id}")}
@@ -297,6 +302,8 @@ OUTPUTS_BY_TYPE: dict[str, Callable[..., dict[str, Any]]] = {
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _prefixed("sgr", "sg-rule"),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _prefixed("sgr", "sg-rule"),
     "aws:ec2/flowLog:FlowLog": _prefixed("fl", "vpc-flow-log"),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _prefixed("sg", "security-group"),
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:ec2/eip:Eip": _eip,
     "aws:kms/key:Key": _kms_key,
     "aws:kms/alias:Alias": _kms_alias,

@@ -1,0 +1,122 @@
+"""A customer-managed KMS key for one region's data at rest, with rotation and a narrow policy."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+_ALIAS_NAME = re.compile(r"^[A-Za-z0-9/_-]{1,250}$")
+
+
+@dataclass(frozen=True)
+class RegionKeyArgs:
+    region: str
+    description: str
+    alias_name: str
+    """The alias without its `alias/` prefix, e.g. `erlmcp-prod-us-east-1`."""
+    account_id: pulumi.Input[str] | None = None
+    """The owning account; when left out it is read once from the provider's caller identity."""
+    deletion_window_days: int = 30
+    tags: dict[str, str] = field(default_factory=dict)
+    protect: bool = True
+
+
+class RegionKey(pulumi.ComponentResource):
+    """A symmetric key in `args.region`, rotated yearly, usable by IAM principals of the account
+    (through their own IAM policies) and by CloudWatch Logs of this region only."""
+
+    key_arn: pulumi.Output[str]
+    key_id: pulumi.Output[str]
+    alias_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: RegionKeyArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        _validate(args)
+        super().__init__("erlmcp:components:RegionKey", name, None, opts)
+        account_id = args.account_id
+        if account_id is None:
+            account_id = aws.get_caller_identity_output(
+                opts=pulumi.InvokeOutputOptions(parent=self)
+            ).account_id
+        policy = pulumi.Output.from_input(account_id).apply(
+            lambda account: json.dumps(key_policy(args.region, account))
+        )
+        key = aws.kms.Key(
+            f"{name}-key",
+            region=args.region,
+            description=args.description,
+            enable_key_rotation=True,
+            deletion_window_in_days=args.deletion_window_days,
+            policy=policy,
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        alias = aws.kms.Alias(
+            f"{name}-alias",
+            region=args.region,
+            name=f"alias/{args.alias_name}",
+            target_key_id=key.key_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.key_arn = key.arn
+        self.key_id = key.key_id
+        self.alias_name = alias.name
+        self.register_outputs(
+            {"key_arn": self.key_arn, "key_id": self.key_id, "alias_name": self.alias_name}
+        )
+
+
+def key_policy(region: str, account_id: str) -> dict[str, Any]:
+    """The key policy: the account root (so IAM policies decide who else may use the key) and
+    CloudWatch Logs of this region, for log groups of this account and region only."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "EnableIamPoliciesOfTheAccount",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "AllowCloudWatchLogsOfThisRegion",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": [
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:aws:logs:{region}:{account_id}:*"
+                        )
+                    }
+                },
+            },
+        ],
+    }
+
+
+def _validate(args: RegionKeyArgs) -> None:
+    if not 7 <= args.deletion_window_days <= 30:
+        raise ValueError(
+            f"deletion_window_days must be between 7 and 30, got {args.deletion_window_days}"
+        )
+    # AWS reserves `alias/aws/` for AWS managed keys; the prefix is added here.
+    if not _ALIAS_NAME.match(args.alias_name) or args.alias_name.startswith(("alias/", "aws/")):
+        raise ValueError(
+            f"alias_name {args.alias_name!r} must be letters, digits, '/', '_' or '-', "
+            "without the 'alias/' prefix and not under 'aws/'"
+        )
