@@ -142,6 +142,19 @@ def _eks_node_group(args, region, rid):
     }
 
 
+def _launch_template(args, region, rid):
+    ident = f"lt-{rid}"
+    return {"id": ident, "arn": _arn("ec2", region, f"launch-template/{ident}"),
+            "latestVersion": 1, "defaultVersion": 1}
+
+
+def _kms_grant(args, region, rid):
+    key = str(_plain(args.inputs.get("keyId", "key")))
+    grant_id = _hex(rid, "grant", length=64)
+    return {"id": f"{key.rsplit('/', 1)[-1]}:{grant_id}", "grantId": grant_id,
+            "grantToken": _hex(grant_id, length=64)}
+
+
 def _rds_instance(args, region, rid):
     ident = _autoname(args, "identifier")
     address = f"{ident}.c{rid[:12]}.{region}.rds.amazonaws.com"
@@ -312,6 +325,8 @@ OUTPUTS_BY_TYPE: dict[str, Callable[..., dict[str, Any]]] = {
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
     "aws:eks/cluster:Cluster": _eks_cluster,
     "aws:eks/nodeGroup:NodeGroup": _eks_node_group,
+    "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
+    "aws:kms/grant:Grant": _kms_grant,
     "aws:rds/instance:Instance": _rds_instance,
     "aws:rds/cluster:Cluster": _rds_cluster,
     "aws:rds/parameterGroup:ParameterGroup": _named_arn("rds", "pg", "name"),
