@@ -58,8 +58,6 @@ class EksClusterArgs:
     """The EKS cluster's name; also names its control-plane log group."""
     kubernetes_version: str
     """Minor version, e.g. "1.30"."""
-    vpc_id: pulumi.Input[str]
-    """The subnets' VPC. EKS derives the VPC from the subnets, so this is not sent to EKS."""
     private_subnet_ids: Sequence[pulumi.Input[str]]
     """Subnets in at least two availability zones: control-plane ENIs and nodes go here."""
     kms_key_arn: pulumi.Input[str]

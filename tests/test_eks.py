@@ -55,7 +55,6 @@ def cluster_args(**overrides: Any) -> EksClusterArgs:
         "region": REGION,
         "cluster_name": CLUSTER_NAME,
         "kubernetes_version": "1.30",
-        "vpc_id": "vpc-0a1b2c3d4e5f60718",
         "private_subnet_ids": SUBNETS,
         "kms_key_arn": KEY_ARN,
         "public_access_cidrs": API_CIDRS,
