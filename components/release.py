@@ -1,0 +1,682 @@
+"""ErlmcpRelease: the erlmcp Erlang cluster in one namespace of one regional EKS cluster.
+
+Native pulumi-kubernetes objects, no Helm: the namespace (Pod Security "restricted"), the
+`erlmcp-secrets` Secret, the `erlmcp-config` ConfigMap, an IRSA service account, the headless
+service that gives every pod a stable DNS name for Erlang distribution, the `erlmcp-cluster`
+StatefulSet, a PodDisruptionBudget, an optional HorizontalPodAutoscaler, a public Network Load
+Balancer and default-deny NetworkPolicies with the few flows erlmcp needs.
+
+Decisions, and why
+------------------
+* Public entry: one NLB made by the in-tree AWS cloud provider (annotation
+  `aws-load-balancer-type: nlb`; no AWS Load Balancer Controller needed). The cloud provider makes
+  a listener TLS when its port is listed in `aws-load-balancer-ssl-ports` and a certificate is
+  given, and makes its target group TLS only when `aws-load-balancer-backend-protocol` is "ssl";
+  anything else ("tcp" here) forwards the decrypted stream as TCP. So 443 terminates TLS with
+  the ACM certificate and forwards plain HTTP to 8080 (what the Route 53 health check's HTTPS
+  `/health` on 443 needs), and MCP gets its own TLS listener on 5005 -> 5005: the runbooks open
+  5005 to clients, and a listener of its own keeps MCP encrypted on the wire without assuming
+  erlmcp also serves MCP on its HTTP port. TLS 1.2+ only, via the negotiation-policy annotation.
+* `externalTrafficPolicy: Local`: the client address reaches erlmcp (and the node security group
+  rules the cloud provider derives from `loadBalancerSourceRanges` see real clients), there is
+  no second hop between nodes, and the NLB health check asks kube-proxy whether the node has a
+  ready erlmcp pod, so traffic only reaches nodes that run one.
+* Zones: `DoNotSchedule` with maxSkew 1 across `topology.kubernetes.io/zone`, so a zone outage
+  never takes more than its share of pods; `nodeTaintsPolicy: Honor` leaves the tainted nodes of
+  a failing zone out of the count, so the hard rule cannot strand replacement pods. Hosts:
+  `ScheduleAnyway`, a preference, because a hard per-node rule blocks scheduling as soon as one
+  eligible node with no erlmcp pod is full.
+* Service account token: not mounted (`automountServiceAccountToken: false`). erlmcp finds its
+  peers through the headless service's DNS and never calls the Kubernetes API. IRSA does not need
+  the mounted token: the EKS pod identity webhook adds its own projected `aws-iam-token` volume
+  (audience sts.amazonaws.com) to pods whose service account has the role annotation.
+* User 1000:1000 (the conventional unprivileged user of Erlang release images; change
+  `RUN_AS_USER` if the image is built with another) with a read-only root filesystem. The
+  writable `/tmp` emptyDir takes what an Erlang release writes at start and on crash:
+  `RELX_OUT_FILE_PATH` (the rendered vm.args/sys.config), `ERL_CRASH_DUMP`, and `HOME`.
+* Erlang distribution is pinned to 9100-9105 (`ERL_AFLAGS`), the range the NetworkPolicy opens,
+  and the node name is `erlmcp@<pod>.erlmcp-headless.<namespace>.svc.cluster.local`
+  (`ERLMCP_NODE_NAME`), the long name the runbook's `net_adm:ping` uses.
+* `replicas` is the StatefulSet's starting size. With an HPA the field is in `ignore_changes`:
+  once the HPA has scaled (through the scale subresource, which makes it the field's manager),
+  pulumi-kubernetes drops an ignored field that another manager owns from its server-side apply
+  (pulumi/pulumi-kubernetes#2566), so `pulumi up` neither resets the HPA's choice nor fails on
+  a field conflict. A standby (0 pods) must not have an HPA.
+* Egress: DNS to CoreDNS, PostgreSQL 5432, Redis 6379, HTTPS 443 (STS for IRSA, S3, other AWS
+  APIs), the OTLP port of `otel_endpoint`, and distribution to the other erlmcp pods. The EC2
+  instance metadata service is excluded from every rule (it would hand out the node's role);
+  IRSA does not need it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+APP = "erlmcp"
+STATEFULSET_NAME = "erlmcp-cluster"
+HEADLESS_SERVICE_NAME = "erlmcp-headless"
+SERVICE_NAME = "erlmcp"
+SERVICE_ACCOUNT_NAME = "erlmcp"
+SECRET_NAME = "erlmcp-secrets"
+CONFIG_MAP_NAME = "erlmcp-config"
+CONTAINER_NAME = "erlmcp"
+
+HTTP_PORT = 8080
+MCP_PORT = 5005
+METRICS_PORT = 9090
+EPMD_PORT = 4369
+DIST_PORT_MIN = 9100
+DIST_PORT_MAX = 9105
+HTTPS_PORT = 443
+POSTGRES_PORT = 5432
+REDIS_PORT = 6379
+DNS_PORT = 53
+IMDS_CIDR = "169.254.169.254/32"
+
+RUN_AS_USER = 1000
+TERMINATION_GRACE_SECONDS = 60
+TMP_SIZE_LIMIT = "1Gi"
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+# Environment variable -> key in `erlmcp-secrets`.
+SECRET_ENV = {
+    "ERLMCP_DB_PASSWORD": "db-password",
+    "ERLANG_COOKIE": "erlang-cookie",
+    "JWT_SECRET": "jwt-secret",
+    "ERLMCP_REDIS_PASSWORD": "redis-auth-token",
+}
+
+_LB_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-"
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class HpaSettings:
+    min_replicas: int
+    max_replicas: int
+    target_cpu_percent: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_replicas <= self.max_replicas:
+            raise ValueError(
+                f"hpa needs 1 <= min_replicas <= max_replicas, got "
+                f"{self.min_replicas}..{self.max_replicas}"
+            )
+        if not 1 <= self.target_cpu_percent <= 100:
+            raise ValueError(f"hpa target_cpu_percent {self.target_cpu_percent} is not 1..100")
+
+
+@dataclass(frozen=True)
+class PodResources:
+    """Kubernetes quantities ("500m", "2", "2Gi") for the erlmcp container."""
+
+    cpu_request: str
+    memory_request: str
+    cpu_limit: str
+    memory_limit: str
+
+
+@dataclass(frozen=True)
+class ErlmcpReleaseArgs:
+    provider: k8s.Provider
+    """The regional cluster's provider; every object is created through it."""
+    namespace: str
+    region: str
+    """ERLMCP_REGION."""
+    environment: str
+    """ERLMCP_ENV, e.g. "prod"."""
+    image: str
+    """Repository without a tag, e.g. "ghcr.io/seanchatmangpt/erlmcp"."""
+    version: str
+    """Image tag; pinned ("latest" and "" are refused)."""
+    replicas: int
+    """Pods at creation (within the HPA's range if there is one); 0 for a standby."""
+    hpa: HpaSettings | None
+    resources: PodResources
+    db_host: pulumi.Input[str]
+    db_name: str
+    db_user: str
+    db_password: pulumi.Input[str]
+    redis_host: pulumi.Input[str]
+    redis_auth_token: pulumi.Input[str]
+    erlang_cookie: pulumi.Input[str]
+    jwt_secret: pulumi.Input[str]
+    otel_endpoint: str
+    """OTEL_EXPORTER_OTLP_ENDPOINT; its port is opened for egress."""
+    service_account_role_arn: pulumi.Input[str]
+    """IRSA role for `system:serviceaccount:<namespace>:erlmcp`, created by the caller."""
+    tls_certificate_arn: pulumi.Input[str]
+    """ACM certificate (in this region) for the NLB's TLS listeners."""
+    log_level: str = "info"
+    load_balancer_source_cidrs: Sequence[str] = ("0.0.0.0/0",)
+    monitoring_namespace: str = "monitoring"
+    """Namespace whose pods (Prometheus) may scrape the metrics port."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.version or self.version == "latest":
+            raise ValueError(
+                f"version must pin an image tag, got {self.version!r}: 'latest' or an empty "
+                "tag makes rollouts unreproducible"
+            )
+        for key in ("namespace", "monitoring_namespace"):
+            if not _DNS_LABEL.match(getattr(self, key)):
+                raise ValueError(f"{key} {getattr(self, key)!r} is not a DNS-1123 label")
+        if self.replicas < 0:
+            raise ValueError(f"replicas must be >= 0, got {self.replicas}")
+        if self.replicas == 0 and self.hpa is not None:
+            raise ValueError("a standby (replicas 0) must not have an hpa: it would scale it up")
+        if self.hpa and not self.hpa.min_replicas <= self.replicas <= self.hpa.max_replicas:
+            raise ValueError(
+                f"replicas {self.replicas} is outside the hpa range "
+                f"{self.hpa.min_replicas}..{self.hpa.max_replicas}"
+            )
+        if not self.load_balancer_source_cidrs:
+            raise ValueError("load_balancer_source_cidrs is empty; give at least one CIDR")
+        for cidr in self.load_balancer_source_cidrs:
+            ipaddress.ip_network(cidr)  # raises ValueError on a malformed CIDR
+        _otel_port(self.otel_endpoint)
+
+
+def _otel_port(endpoint: str) -> int:
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"otel_endpoint {endpoint!r} is not an http(s) URL")
+    return parts.port or (HTTPS_PORT if parts.scheme == "https" else 80)
+
+
+def _tcp(port: int, end_port: int | None = None) -> dict[str, Any]:
+    spec: dict[str, Any] = {"protocol": "TCP", "port": port}
+    if end_port is not None:
+        spec["end_port"] = end_port
+    return spec
+
+
+def _dist_ports() -> range:
+    return range(DIST_PORT_MIN, DIST_PORT_MAX + 1)
+
+
+class ErlmcpRelease(pulumi.ComponentResource):
+    """erlmcp's StatefulSet and everything around it in one namespace of one cluster."""
+
+    namespace: pulumi.Output[str]
+    statefulset_name: pulumi.Output[str]
+    service_name: pulumi.Output[str]
+    load_balancer_hostname: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: ErlmcpReleaseArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("erlmcp:components:ErlmcpRelease", name, None, opts)
+        self._name = name
+        self._args = args
+        self._selector = {
+            "app.kubernetes.io/name": APP,
+            "app.kubernetes.io/instance": args.namespace,
+        }
+        self._labels = {
+            **args.labels,
+            **self._selector,
+            "app.kubernetes.io/version": args.version,
+            "app.kubernetes.io/part-of": APP,
+            "app.kubernetes.io/managed-by": "pulumi",
+            "erlmcp.io/environment": args.environment,
+        }
+
+        namespace = self._namespace()
+        self._ns = namespace.metadata.name
+        secret = self._secret()
+        config = self._config_map()
+        account = self._service_account()
+        headless = self._headless_service()
+        self._network_policies()
+        statefulset = self._statefulset(config, depends_on=[secret, config, account, headless])
+        self._disruption_budget()
+        if args.hpa is not None:
+            self._autoscaler(statefulset, args.hpa)
+        service = self._load_balancer()
+
+        self.namespace = self._ns
+        self.statefulset_name = statefulset.metadata.name
+        self.service_name = service.metadata.name
+        self.load_balancer_hostname = service.status.apply(_first_hostname)
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "statefulset_name": self.statefulset_name,
+                "service_name": self.service_name,
+                "load_balancer_hostname": self.load_balancer_hostname,
+            }
+        )
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _opts(self, depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(
+            parent=self, provider=self._args.provider, depends_on=list(depends_on)
+        )
+
+    def _metadata(self, name: str, **extra: Any) -> dict[str, Any]:
+        return {"name": name, "namespace": self._ns, "labels": self._labels, **extra}
+
+    # -- objects -------------------------------------------------------------------------------
+
+    def _namespace(self) -> k8s.core.v1.Namespace:
+        restricted = {
+            f"pod-security.kubernetes.io/{mode}": "restricted"
+            for mode in ("enforce", "audit", "warn")
+        }
+        return k8s.core.v1.Namespace(
+            f"{self._name}-namespace",
+            metadata={
+                "name": self._args.namespace,
+                "labels": {
+                    **self._labels,
+                    **restricted,
+                    "pod-security.kubernetes.io/enforce-version": "latest",
+                },
+            },
+            opts=self._opts(),
+        )
+
+    def _secret(self) -> k8s.core.v1.Secret:
+        args = self._args
+        values = {
+            "db-password": args.db_password,
+            "erlang-cookie": args.erlang_cookie,
+            "jwt-secret": args.jwt_secret,
+            "redis-auth-token": args.redis_auth_token,
+        }
+        # Secret even when a caller hands in a plain string: the state must never hold them clear.
+        return k8s.core.v1.Secret(
+            f"{self._name}-secrets",
+            metadata=self._metadata(SECRET_NAME),
+            type="Opaque",
+            string_data={key: pulumi.Output.secret(value) for key, value in values.items()},
+            opts=self._opts(),
+        )
+
+    def _config_data(self) -> dict[str, pulumi.Input[str]]:
+        args = self._args
+        return {
+            "ERLMCP_ENV": args.environment,
+            "ERLMCP_REGION": args.region,
+            "ERLMCP_DB_HOST": args.db_host,
+            "ERLMCP_DB_NAME": args.db_name,
+            "ERLMCP_DB_USER": args.db_user,
+            "ERLMCP_REDIS_HOST": args.redis_host,
+            "ERLMCP_REDIS_PORT": str(REDIS_PORT),
+            "ERLMCP_REDIS_TLS": "true",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": args.otel_endpoint,
+            "LOG_LEVEL": args.log_level,
+        }
+
+    def _config_map(self) -> k8s.core.v1.ConfigMap:
+        return k8s.core.v1.ConfigMap(
+            f"{self._name}-config",
+            metadata=self._metadata(CONFIG_MAP_NAME),
+            data=self._config_data(),
+            opts=self._opts(),
+        )
+
+    def _service_account(self) -> k8s.core.v1.ServiceAccount:
+        annotations = {
+            "eks.amazonaws.com/role-arn": self._args.service_account_role_arn,
+            "eks.amazonaws.com/sts-regional-endpoints": "true",
+        }
+        return k8s.core.v1.ServiceAccount(
+            f"{self._name}-service-account",
+            metadata=self._metadata(SERVICE_ACCOUNT_NAME, annotations=annotations),
+            automount_service_account_token=False,
+            opts=self._opts(),
+        )
+
+    def _headless_service(self) -> k8s.core.v1.Service:
+        ports = [
+            {"name": "epmd", "port": EPMD_PORT, "target_port": "epmd", "protocol": "TCP"},
+            *(
+                {"name": f"dist-{p}", "port": p, "target_port": f"dist-{p}", "protocol": "TCP"}
+                for p in _dist_ports()
+            ),
+            {"name": "http", "port": HTTP_PORT, "target_port": "http", "protocol": "TCP"},
+        ]
+        return k8s.core.v1.Service(
+            f"{self._name}-headless",
+            metadata=self._metadata(HEADLESS_SERVICE_NAME),
+            spec={
+                "cluster_ip": "None",
+                # Erlang nodes must resolve each other while they start, before they are ready.
+                "publish_not_ready_addresses": True,
+                "selector": self._selector,
+                "ports": ports,
+            },
+            opts=self._opts(),
+        )
+
+    # -- the StatefulSet -----------------------------------------------------------------------
+
+    def _env(self) -> list[dict[str, Any]]:
+        def field_ref(path: str) -> dict[str, Any]:
+            return {"field_ref": {"field_path": path}}
+
+        def key_ref(kind: str, name: str, key: str) -> dict[str, Any]:
+            return {kind: {"name": name, "key": key}}
+
+        from_config = [
+            {"name": key, "value_from": key_ref("config_map_key_ref", CONFIG_MAP_NAME, key)}
+            for key in self._config_data()
+        ]
+        from_secret = [
+            {"name": env, "value_from": key_ref("secret_key_ref", SECRET_NAME, key)}
+            for env, key in SECRET_ENV.items()
+        ]
+        return [
+            {"name": "POD_NAME", "value_from": field_ref("metadata.name")},
+            {"name": "POD_NAMESPACE", "value_from": field_ref("metadata.namespace")},
+            {
+                "name": "ERLMCP_NODE_NAME",
+                "value": f"{APP}@$(POD_NAME).{HEADLESS_SERVICE_NAME}.$(POD_NAMESPACE)"
+                ".svc.cluster.local",
+            },
+            *from_config,
+            *from_secret,
+            {
+                "name": "ERL_AFLAGS",
+                "value": f"-kernel inet_dist_listen_min {DIST_PORT_MIN} "
+                f"inet_dist_listen_max {DIST_PORT_MAX}",
+            },
+            {"name": "RELX_OUT_FILE_PATH", "value": "/tmp"},
+            {"name": "ERL_CRASH_DUMP", "value": "/tmp/erl_crash.dump"},
+            {"name": "HOME", "value": "/tmp"},
+        ]
+
+    @staticmethod
+    def _container_ports() -> list[dict[str, Any]]:
+        named = [
+            ("http", HTTP_PORT),
+            ("mcp", MCP_PORT),
+            ("metrics", METRICS_PORT),
+            ("epmd", EPMD_PORT),
+            *((f"dist-{p}", p) for p in _dist_ports()),
+        ]
+        return [{"name": n, "container_port": p, "protocol": "TCP"} for n, p in named]
+
+    @staticmethod
+    def _probes() -> dict[str, Any]:
+        def http_get(path: str) -> dict[str, Any]:
+            return {"path": path, "port": "http", "scheme": "HTTP"}
+
+        return {
+            # Up to 5 minutes to boot (database connection, cluster join) before liveness counts.
+            "startup_probe": {
+                "http_get": http_get("/health"),
+                "period_seconds": 5,
+                "timeout_seconds": 3,
+                "failure_threshold": 60,
+            },
+            "liveness_probe": {
+                "http_get": http_get("/health"),
+                "period_seconds": 10,
+                "timeout_seconds": 3,
+                "failure_threshold": 3,
+            },
+            "readiness_probe": {
+                "http_get": http_get("/ready"),
+                "period_seconds": 5,
+                "timeout_seconds": 3,
+                "failure_threshold": 3,
+                "success_threshold": 1,
+            },
+        }
+
+    def _container(self) -> dict[str, Any]:
+        args = self._args
+        res = args.resources
+        return {
+            "name": CONTAINER_NAME,
+            "image": f"{args.image}:{args.version}",
+            "image_pull_policy": "IfNotPresent",
+            "ports": self._container_ports(),
+            "env": self._env(),
+            "resources": {
+                "requests": {"cpu": res.cpu_request, "memory": res.memory_request},
+                "limits": {"cpu": res.cpu_limit, "memory": res.memory_limit},
+            },
+            **self._probes(),
+            "security_context": {
+                "run_as_non_root": True,
+                "run_as_user": RUN_AS_USER,
+                "run_as_group": RUN_AS_USER,
+                "read_only_root_filesystem": True,
+                "allow_privilege_escalation": False,
+                "privileged": False,
+                "capabilities": {"drop": ["ALL"]},
+                "seccomp_profile": {"type": "RuntimeDefault"},
+            },
+            "volume_mounts": [{"name": "tmp", "mount_path": "/tmp"}],
+        }
+
+    def _spread(self) -> list[dict[str, Any]]:
+        selector = {"match_labels": self._selector}
+        return [
+            {
+                "max_skew": 1,
+                "topology_key": "topology.kubernetes.io/zone",
+                "when_unsatisfiable": "DoNotSchedule",
+                "node_taints_policy": "Honor",
+                "label_selector": selector,
+            },
+            {
+                "max_skew": 1,
+                "topology_key": "kubernetes.io/hostname",
+                "when_unsatisfiable": "ScheduleAnyway",
+                "label_selector": selector,
+            },
+        ]
+
+    def _pod_spec(self) -> dict[str, Any]:
+        return {
+            "service_account_name": SERVICE_ACCOUNT_NAME,
+            "automount_service_account_token": False,
+            "enable_service_links": False,
+            "termination_grace_period_seconds": TERMINATION_GRACE_SECONDS,
+            "security_context": {
+                "run_as_non_root": True,
+                "run_as_user": RUN_AS_USER,
+                "run_as_group": RUN_AS_USER,
+                "fs_group": RUN_AS_USER,
+                "seccomp_profile": {"type": "RuntimeDefault"},
+            },
+            "topology_spread_constraints": self._spread(),
+            "containers": [self._container()],
+            "volumes": [{"name": "tmp", "empty_dir": {"size_limit": TMP_SIZE_LIMIT}}],
+        }
+
+    def _statefulset(
+        self, config: k8s.core.v1.ConfigMap, depends_on: Sequence[pulumi.Resource]
+    ) -> k8s.apps.v1.StatefulSet:
+        # Pods read the ConfigMap only at start: a hash of it in the template rolls them on change.
+        config_hash = pulumi.Output.json_dumps(self._config_data()).apply(
+            lambda text: hashlib.sha256(text.encode()).hexdigest()
+        )
+        spec: dict[str, Any] = {
+            "service_name": HEADLESS_SERVICE_NAME,
+            "replicas": self._args.replicas,
+            "pod_management_policy": "Parallel",
+            "selector": {"match_labels": self._selector},
+            "update_strategy": {"type": "RollingUpdate", "rolling_update": {"partition": 0}},
+            "min_ready_seconds": 10,
+            "revision_history_limit": 10,
+            "template": {
+                "metadata": {
+                    "labels": self._labels,
+                    "annotations": {
+                        "erlmcp.io/config-sha256": config_hash,
+                        "kubectl.kubernetes.io/default-container": CONTAINER_NAME,
+                    },
+                },
+                "spec": self._pod_spec(),
+            },
+        }
+        opts = self._opts(depends_on)
+        if self._args.hpa is not None:
+            opts = pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(ignore_changes=["spec.replicas"])
+            )
+        return k8s.apps.v1.StatefulSet(
+            f"{self._name}-statefulset",
+            metadata=self._metadata(STATEFULSET_NAME),
+            spec=spec,
+            opts=opts,
+        )
+
+    def _disruption_budget(self) -> k8s.policy.v1.PodDisruptionBudget:
+        return k8s.policy.v1.PodDisruptionBudget(
+            f"{self._name}-pdb",
+            metadata=self._metadata(APP),
+            spec={
+                "max_unavailable": 1,
+                "selector": {"match_labels": self._selector},
+                # A crash-looping pod must not block node drains during an incident.
+                "unhealthy_pod_eviction_policy": "AlwaysAllow",
+            },
+            opts=self._opts(),
+        )
+
+    def _autoscaler(
+        self, statefulset: k8s.apps.v1.StatefulSet, hpa: HpaSettings
+    ) -> k8s.autoscaling.v2.HorizontalPodAutoscaler:
+        return k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            f"{self._name}-hpa",
+            metadata=self._metadata(APP),
+            spec={
+                "scale_target_ref": {
+                    "api_version": "apps/v1",
+                    "kind": "StatefulSet",
+                    "name": statefulset.metadata.name,
+                },
+                "min_replicas": hpa.min_replicas,
+                "max_replicas": hpa.max_replicas,
+                "metrics": [
+                    {
+                        "type": "Resource",
+                        "resource": {
+                            "name": "cpu",
+                            "target": {
+                                "type": "Utilization",
+                                "average_utilization": hpa.target_cpu_percent,
+                            },
+                        },
+                    }
+                ],
+                # Erlang nodes leave the cluster one at a time, handing their sessions over.
+                "behavior": {
+                    "scale_down": {
+                        "stabilization_window_seconds": 300,
+                        "policies": [{"type": "Pods", "value": 1, "period_seconds": 60}],
+                    }
+                },
+            },
+            opts=self._opts([statefulset]),
+        )
+
+    def _load_balancer(self) -> k8s.core.v1.Service:
+        args = self._args
+        annotations: dict[str, pulumi.Input[str]] = {
+            f"{_LB_ANNOTATION}type": "nlb",
+            f"{_LB_ANNOTATION}ssl-cert": args.tls_certificate_arn,
+            f"{_LB_ANNOTATION}ssl-ports": f"{HTTPS_PORT},{MCP_PORT}",
+            f"{_LB_ANNOTATION}ssl-negotiation-policy": TLS_POLICY,
+            f"{_LB_ANNOTATION}backend-protocol": "tcp",
+            f"{_LB_ANNOTATION}cross-zone-load-balancing-enabled": "true",
+        }
+        return k8s.core.v1.Service(
+            f"{self._name}-service",
+            metadata=self._metadata(SERVICE_NAME, annotations=annotations),
+            spec={
+                "type": "LoadBalancer",
+                "external_traffic_policy": "Local",
+                "load_balancer_source_ranges": list(args.load_balancer_source_cidrs),
+                "selector": self._selector,
+                "ports": [
+                    {"name": "https", "port": HTTPS_PORT, "target_port": "http", "protocol": "TCP"},
+                    {"name": "mcp-tls", "port": MCP_PORT, "target_port": "mcp", "protocol": "TCP"},
+                ],
+            },
+            opts=self._opts(),
+        )
+
+    # -- network policy ------------------------------------------------------------------------
+
+    def _network_policies(self) -> None:
+        k8s.networking.v1.NetworkPolicy(
+            f"{self._name}-default-deny",
+            metadata=self._metadata("default-deny-all"),
+            spec={"pod_selector": {}, "policy_types": ["Ingress", "Egress"]},
+            opts=self._opts(),
+        )
+        k8s.networking.v1.NetworkPolicy(
+            f"{self._name}-network-policy",
+            metadata=self._metadata(APP),
+            spec={
+                "pod_selector": {"match_labels": self._selector},
+                "policy_types": ["Ingress", "Egress"],
+                "ingress": self._ingress_rules(),
+                "egress": self._egress_rules(),
+            },
+            opts=self._opts(),
+        )
+
+    def _peers(self) -> list[dict[str, Any]]:
+        return [{"pod_selector": {"match_labels": self._selector}}]
+
+    def _distribution_ports(self) -> list[dict[str, Any]]:
+        return [_tcp(EPMD_PORT), _tcp(DIST_PORT_MIN, DIST_PORT_MAX)]
+
+    def _ingress_rules(self) -> list[dict[str, Any]]:
+        monitoring = {
+            "namespace_selector": {
+                "match_labels": {"kubernetes.io/metadata.name": self._args.monitoring_namespace}
+            }
+        }
+        return [
+            # Clients through the NLB keep their own addresses (externalTrafficPolicy Local).
+            {"ports": [_tcp(HTTP_PORT), _tcp(MCP_PORT)]},
+            {"from": [monitoring], "ports": [_tcp(METRICS_PORT)]},
+            {"from": self._peers(), "ports": self._distribution_ports()},
+        ]
+
+    def _egress_rules(self) -> list[dict[str, Any]]:
+        core_dns = {
+            "namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": "kube-system"}},
+            "pod_selector": {"match_labels": {"k8s-app": "kube-dns"}},
+        }
+        dns_ports = [{"protocol": proto, "port": DNS_PORT} for proto in ("UDP", "TCP")]
+        outbound = sorted(
+            {POSTGRES_PORT, REDIS_PORT, HTTPS_PORT, _otel_port(self._args.otel_endpoint)}
+        )
+        # Any address but the instance metadata service, which would hand out the node's role.
+        anywhere = [
+            {"ip_block": {"cidr": "0.0.0.0/0", "except": [IMDS_CIDR]}},
+            {"namespace_selector": {}},
+        ]
+        return [
+            {"to": [core_dns], "ports": dns_ports},
+            {"to": anywhere, "ports": [_tcp(port) for port in outbound]},
+            {"to": self._peers(), "ports": self._distribution_ports()},
+        ]
+
+
+def _first_hostname(status: Any) -> str | None:
+    """The NLB's DNS name once the cloud provider has published it (unknown in a preview)."""
+    ingress = getattr(getattr(status, "load_balancer", None), "ingress", None) or []
+    return ingress[0].hostname if ingress else None
