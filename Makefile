@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint clean
+.PHONY: install preview test lint clean
+STACK ?= prod
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +14,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## preview: what `pulumi up` would change in STACK (needs the Pulumi CLI and AWS credentials)
+preview: $(STAMP)
+	pulumi preview --stack $(STACK) --diff
 
 ## test: create the virtualenv if needed, lint, and run the whole suite
 test: $(STAMP)

@@ -98,8 +98,11 @@ def _iam_role(args, region, rid):
 
 def _iam_policy(args, region, rid):
     name = _autoname(args, "name")
-    return {"id": f"arn:aws:iam::{ACCOUNT_ID}:policy/{name}", "name": name,
-            "arn": f"arn:aws:iam::{ACCOUNT_ID}:policy/{name}"}
+    return {
+        "id": f"arn:aws:iam::{ACCOUNT_ID}:policy/{name}",
+        "name": name,
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:policy/{name}",
+    }
 
 
 def _oidc_provider(args, region, rid):
@@ -121,9 +124,7 @@ def _eks_cluster(args, region, rid):
         "name": name,
         "arn": _arn("eks", region, f"cluster/{name}"),
         "endpoint": f"https://{issuer_id}.gr7.{region}.eks.amazonaws.com",
-        "certificateAuthority": {
-            "data": base64.b64encode(f"mock-ca-{name}".encode()).decode()
-        },
+        "certificateAuthority": {"data": base64.b64encode(f"mock-ca-{name}".encode()).decode()},
         "identities": [
             {"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{issuer_id}"}]}
         ],
@@ -144,15 +145,22 @@ def _eks_node_group(args, region, rid):
 
 def _launch_template(args, region, rid):
     ident = f"lt-{rid}"
-    return {"id": ident, "arn": _arn("ec2", region, f"launch-template/{ident}"),
-            "latestVersion": 1, "defaultVersion": 1}
+    return {
+        "id": ident,
+        "arn": _arn("ec2", region, f"launch-template/{ident}"),
+        "latestVersion": 1,
+        "defaultVersion": 1,
+    }
 
 
 def _kms_grant(args, region, rid):
     key = str(_plain(args.inputs.get("keyId", "key")))
     grant_id = _hex(rid, "grant", length=64)
-    return {"id": f"{key.rsplit('/', 1)[-1]}:{grant_id}", "grantId": grant_id,
-            "grantToken": _hex(grant_id, length=64)}
+    return {
+        "id": f"{key.rsplit('/', 1)[-1]}:{grant_id}",
+        "grantId": grant_id,
+        "grantToken": _hex(grant_id, length=64),
+    }
 
 
 def _rds_instance(args, region, rid):
@@ -203,8 +211,17 @@ def _replication_group(args, region, rid):
     }
 
 
-_DIRECTION_CODES = {"east": "e", "west": "w", "north": "n", "south": "s", "central": "c",
-                    "southeast": "se", "northeast": "ne", "southwest": "sw", "northwest": "nw"}
+_DIRECTION_CODES = {
+    "east": "e",
+    "west": "w",
+    "north": "n",
+    "south": "s",
+    "central": "c",
+    "southeast": "se",
+    "northeast": "ne",
+    "southwest": "sw",
+    "northwest": "nw",
+}
 
 
 def _short(region: str) -> str:
@@ -241,7 +258,7 @@ def _route53_zone(args, region, rid):
         "id": zone_id,
         "zoneId": zone_id,
         "arn": f"arn:aws:route53:::hostedzone/{zone_id}",
-        "nameServers": [f"ns-{int(rid[i:i + 3], 16)}.awsdns-{i}.org" for i in (0, 3, 6, 9)],
+        "nameServers": [f"ns-{int(rid[i : i + 3], 16)}.awsdns-{i}.org" for i in (0, 3, 6, 9)],
     }
 
 

@@ -194,9 +194,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 self._provider_regions[f"{urn}::{resource_id}"] = cluster_region
 
         obj_proto = _sync_await(rpc.serialize_properties(state, {}))
-        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(
-            urn, resource_id, state
-        )
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=obj_proto)
 
     def RegisterResourceOutputs(self, request):

@@ -296,9 +296,7 @@ class DrPairConfig(_Model):
     @model_validator(mode="after")
     def _distinct(self) -> DrPairConfig:
         if self.primary == self.standby:
-            raise _KeyedError(
-                ("standby",), f"a region cannot stand by for itself ({self.primary})"
-            )
+            raise _KeyedError(("standby",), f"a region cannot stand by for itself ({self.primary})")
         return self
 
     @property
@@ -369,9 +367,9 @@ class CacheSnapshots(_Model):
 class BackupsConfig(_Model):
     database: DatabaseBackups = DatabaseBackups()
     cache_snapshots: CacheSnapshots = CacheSnapshots()
-    objects: dict[
-        Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")], ObjectRetention
-    ] = Field(min_length=1)
+    objects: dict[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")], ObjectRetention] = Field(
+        min_length=1
+    )
     replication_time_control: bool = True
 
 
@@ -439,9 +437,7 @@ def _check_pairs(regions: Mapping[str, RegionConfig], pairs: list[DrPairConfig])
             )
         standby_of[pair.standby] = pair.primary
         if any(p.primary == pair.primary for p in pairs[:index]):
-            raise _KeyedError(
-                (*where, "primary"), f"{pair.primary} already has a standby region"
-            )
+            raise _KeyedError((*where, "primary"), f"{pair.primary} already has a standby region")
     for name, region in sorted(regions.items()):
         if region.role == "standby" and name not in standby_of:
             raise _KeyedError(

@@ -87,7 +87,10 @@ def test_a_standby_stands_by_for_one_primary_only(prod_values):
 
 def test_pair_primary_must_have_the_primary_role(prod_values):
     prod_values["drPairs"][0] = {
-        "primary": "eu-central-1", "standby": "us-west-2", "rtoMinutes": 5, "rpoMinutes": 1,
+        "primary": "eu-central-1",
+        "standby": "us-west-2",
+        "rtoMinutes": 5,
+        "rpoMinutes": 1,
     }
     rejects(prod_values, "erlmcp-infra:drPairs[0].primary", "has role standby")
 
@@ -154,8 +157,12 @@ def test_pod_limits_at_the_maximum_are_accepted(prod_values):
     ("path", "value", "key", "reason"),
     [
         (("regionDefaults", "kubernetesVersion"), "1.27", "kubernetesVersion", "Kubernetes 1.27"),
-        (("regions", "eu-west-1", "database", "engineVersion"), "14.9", "engineVersion",
-         "PostgreSQL 14.9"),
+        (
+            ("regions", "eu-west-1", "database", "engineVersion"),
+            "14.9",
+            "engineVersion",
+            "PostgreSQL 14.9",
+        ),
         (("regions", "eu-west-1", "cache", "engineVersion"), "6.2", "engineVersion", "Redis 6.2"),
     ],
 )

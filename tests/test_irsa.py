@@ -9,9 +9,10 @@ from tests.conftest import assert_parented_under
 
 ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/ABC123"
 PROVIDER_ARN = f"arn:aws:iam::123456789012:oidc-provider/{ISSUER}"
-POLICY = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/x/*"}
-]}
+POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/x/*"}],
+}
 
 
 def build():

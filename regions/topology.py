@@ -1,0 +1,125 @@
+"""The whole erlmcp deployment: every region, the DR pairs between them, and global DNS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_random as random
+
+from components.certificate import RegionalCertificate
+from components.dns import (
+    HealthCheckSettings,
+    HostedZone,
+    HostedZoneArgs,
+    LatencyDns,
+    LatencyDnsArgs,
+    RegionalEndpoint,
+    network_load_balancer_zone_id,
+)
+from regions.config import StackConfig
+from regions.region import ErlmcpRegion, ErlmcpRegionArgs, SharedSecrets, region_tags
+
+
+@dataclass
+class Topology:
+    stack: StackConfig
+    zone: HostedZone
+    regions: dict[str, ErlmcpRegion]
+    dns: LatencyDns
+
+
+def build_topology(stack: StackConfig) -> Topology:
+    global_tags = region_tags(stack, "global")
+    zone = HostedZone(
+        "dns-zone",
+        HostedZoneArgs(domain=stack.domain, existing_zone_id=stack.dns.zone_id, tags=global_tags),
+    )
+    secrets = SharedSecrets(
+        erlang_cookie=random.RandomPassword("erlang-cookie", length=48, special=False).result,
+        jwt_secret=random.RandomPassword("jwt-secret", length=64, special=False).result,
+    )
+
+    def build_region(name: str, apex_owner: RegionalCertificate | None) -> ErlmcpRegion:
+        return ErlmcpRegion(
+            name,
+            ErlmcpRegionArgs(
+                region=name,
+                stack=stack,
+                zone_id=zone.zone_id,
+                secrets=secrets,
+                apex_validation_owner=apex_owner,
+            ),
+        )
+
+    # The home region goes first: its certificate owns the apex validation record the others
+    # wait for. Build order does not enter any name, so it changes no URN.
+    home = build_region(stack.home_region, None)
+    regions = {
+        name: home if name == stack.home_region else build_region(name, home.certificate)
+        for name in sorted(stack.regions)
+    }
+    for pair in stack.dr_pairs:
+        primary, standby = regions[pair.primary], regions[pair.standby]
+        standby.hold_standby_copies(primary, pair)
+        primary.replicate_backups_to(standby, pair)
+
+    check = stack.dns.health_check
+    dns = LatencyDns(
+        "dns",
+        LatencyDnsArgs(
+            domain=stack.domain,
+            zone_id=zone.zone_id,
+            endpoints=[
+                RegionalEndpoint(
+                    region=name,
+                    hostname=region.dns_release.load_balancer_hostname,
+                    load_balancer_zone_id=network_load_balancer_zone_id(name),
+                    serving=region.config.serving,
+                )
+                for name, region in regions.items()
+            ],
+            health_check=HealthCheckSettings(
+                port=check.port,
+                path=check.path,
+                request_interval=check.interval_seconds,
+                failure_threshold=check.failure_threshold,
+            ),
+            tags=global_tags,
+        ),
+    )
+    return Topology(stack=stack, zone=zone, regions=regions, dns=dns)
+
+
+def export_outputs(topology: Topology) -> None:
+    """Stack outputs an SRE reads after `pulumi up`: where each region answers and keeps data."""
+    pulumi.export("zoneId", topology.zone.zone_id)
+    pulumi.export("nameServers", topology.zone.name_servers)
+    pulumi.export("apex", f"https://{topology.stack.domain}")
+    pulumi.export(
+        "regions",
+        {
+            name: {
+                "role": region.config.role,
+                "endpoint": f"https://{region.fqdn}",
+                "loadBalancer": region.dns_release.load_balancer_hostname,
+                "databases": region.database_endpoints,
+                "backupBucket": region.backups.bucket_name,
+                "healthCheckId": topology.dns.health_check_ids[name],
+                "clusterName": region.eks.cluster_name,
+            }
+            for name, region in topology.regions.items()
+        },
+    )
+    pulumi.export(
+        "drPairs",
+        [
+            {
+                "primary": pair.primary,
+                "standby": pair.standby,
+                "rtoMinutes": pair.rto_minutes,
+                "rpoMinutes": pair.rpo_minutes,
+            }
+            for pair in topology.stack.dr_pairs
+        ],
+    )

@@ -1,0 +1,377 @@
+"""The whole prod stack, as `pulumi preview -s prod` would build it, recorded offline."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pulumi
+import pytest
+
+from offline.mocks import RealisticMocks
+from offline.recorder import RecordedResource, RecordedStack, RecordingMonitor, is_secret, reveal
+from tests.conftest import run_stack_file, stack_file_config
+
+REGION_TYPE = "erlmcp:regions:Region"
+RDS = "aws:rds/instance:Instance"
+CACHE = "aws:elasticache/replicationGroup:ReplicationGroup"
+GLOBAL_CACHE = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup"
+REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+BUCKET = "aws:s3/bucket:Bucket"
+HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
+RECORD = "aws:route53/record:Record"
+STATEFULSET = "kubernetes:apps/v1:StatefulSet"
+HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
+GLOBAL_PREFIXES = ("aws:iam/", "aws:route53/", "random:", "pulumi:providers:")
+PAIRS = [
+    ("us-east-1", "us-west-2"),
+    ("eu-west-1", "eu-central-1"),
+    ("ap-southeast-1", "ap-northeast-1"),
+]
+
+
+def owning_region(stack: RecordedStack, resource: RecordedResource) -> str | None:
+    """The Region component a resource is built under (None for global resources)."""
+    urns = stack.by_urn()
+    parent = resource.parent
+    while parent:
+        owner = urns[parent]
+        if owner.type == REGION_TYPE:
+            return owner.name
+        parent = owner.parent
+    return None
+
+
+def in_region(stack: RecordedStack, type_: str, region: str) -> list[RecordedResource]:
+    return [r for r in stack.of_type(type_) if r.region == region]
+
+
+def primaries(stack: RecordedStack, region: str) -> list[RecordedResource]:
+    return [r for r in in_region(stack, RDS, region) if "replicateSourceDb" not in r.inputs]
+
+
+def replicas(stack: RecordedStack, region: str) -> list[RecordedResource]:
+    return [r for r in in_region(stack, RDS, region) if "replicateSourceDb" in r.inputs]
+
+
+def test_six_regions(prod_stack):
+    assert sorted(r.name for r in prod_stack.of_type(REGION_TYPE)) == sorted(
+        ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1", "ap-northeast-1"]
+    )
+
+
+@pytest.mark.parametrize(
+    "type_",
+    [
+        "aws:ec2/vpc:Vpc",
+        "aws:eks/cluster:Cluster",
+        "aws:kms/key:Key",
+        BUCKET,
+        "aws:acm/certificate:Certificate",
+    ],
+)
+def test_every_region_has_its_own(prod_stack, type_):
+    found = sorted(r.region for r in prod_stack.of_type(type_))
+    assert found == sorted(r.name for r in prod_stack.of_type(REGION_TYPE))
+
+
+def test_serving_regions_have_their_own_primary_and_cache(prod_stack):
+    for region in ("us-east-1", "eu-west-1", "ap-southeast-1", "ap-northeast-1"):
+        assert len(primaries(prod_stack, region)) == 1, region
+        own = [
+            c
+            for c in in_region(prod_stack, CACHE, region)
+            if "globalReplicationGroupId" not in c.inputs
+        ]
+        assert len(own) == 1, region
+    for region in ("us-west-2", "eu-central-1"):
+        assert primaries(prod_stack, region) == []
+
+
+@pytest.mark.parametrize(("primary", "standby"), PAIRS)
+def test_standby_holds_a_replica_of_its_primarys_database(prod_stack, primary, standby):
+    source = primaries(prod_stack, primary)[0]
+    [replica] = replicas(prod_stack, standby)
+    assert replica.inputs["replicateSourceDb"] == source.outputs["arn"]
+    standby_keys = in_region(prod_stack, "aws:kms/key:Key", standby)
+    assert replica.inputs["kmsKeyId"] == standby_keys[0].outputs["arn"]
+    assert replica.inputs["storageEncrypted"] is True
+
+
+@pytest.mark.parametrize(("primary", "standby"), PAIRS)
+def test_standby_holds_a_secondary_of_its_primarys_cache(prod_stack, primary, standby):
+    [datastore] = in_region(prod_stack, GLOBAL_CACHE, primary)
+    primary_cache = next(
+        c
+        for c in in_region(prod_stack, CACHE, primary)
+        if "globalReplicationGroupId" not in c.inputs
+    )
+    assert (
+        datastore.inputs["primaryReplicationGroupId"] == primary_cache.outputs["replicationGroupId"]
+    )
+    [secondary] = [
+        c for c in in_region(prod_stack, CACHE, standby) if "globalReplicationGroupId" in c.inputs
+    ]
+    assert (
+        secondary.inputs["globalReplicationGroupId"]
+        == datastore.outputs["globalReplicationGroupId"]
+    )
+
+
+@pytest.mark.parametrize(("primary", "standby"), PAIRS)
+def test_primary_backups_replicate_to_the_standby_bucket(prod_stack, primary, standby):
+    [replication] = in_region(prod_stack, REPLICATION, primary)
+    [source] = in_region(prod_stack, BUCKET, primary)
+    [target] = in_region(prod_stack, BUCKET, standby)
+    assert replication.inputs["bucket"] == source.outputs["bucket"]
+    destinations = [rule["destination"]["bucket"] for rule in replication.inputs["rules"]]
+    assert destinations == [target.outputs["arn"]]
+
+
+def test_no_backup_replication_outside_the_pairs(prod_stack):
+    assert sorted(r.region for r in prod_stack.of_type(REPLICATION)) == sorted(p for p, _ in PAIRS)
+
+
+def releases(stack: RecordedStack, region: str) -> dict[str, dict[str, Any]]:
+    """StatefulSets in a region, by namespace."""
+    return {
+        s.plain_inputs["metadata"]["namespace"]: s.plain_inputs
+        for s in in_region(stack, STATEFULSET, region)
+    }
+
+
+def env_of(statefulset: dict[str, Any]) -> dict[str, Any]:
+    container = statefulset["spec"]["template"]["spec"]["containers"][0]
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container["env"]}
+
+
+def test_pods_per_region_follow_the_topology(prod_stack):
+    pods = {
+        region: {ns: s["spec"]["replicas"] for ns, s in releases(prod_stack, region).items()}
+        for region in (
+            "us-east-1",
+            "us-west-2",
+            "eu-west-1",
+            "eu-central-1",
+            "ap-southeast-1",
+            "ap-northeast-1",
+        )
+    }
+    assert pods == {
+        "us-east-1": {"erlmcp-prod": 3},
+        "us-west-2": {"erlmcp-prod": 0},
+        "eu-west-1": {"erlmcp-prod": 2},
+        "eu-central-1": {"erlmcp-prod": 0},
+        "ap-southeast-1": {"erlmcp-prod": 2},
+        "ap-northeast-1": {"erlmcp-prod": 2, "erlmcp-prod-ap-southeast-1": 0},
+    }
+
+
+def test_standby_releases_have_no_hpa(prod_stack):
+    with_hpa = sorted(
+        (h.region, h.plain_inputs["metadata"]["namespace"]) for h in prod_stack.of_type(HPA)
+    )
+    assert with_hpa == [
+        ("ap-northeast-1", "erlmcp-prod"),
+        ("ap-southeast-1", "erlmcp-prod"),
+        ("eu-west-1", "erlmcp-prod"),
+        ("us-east-1", "erlmcp-prod"),
+    ]
+
+
+def test_dual_role_region_points_its_standby_release_at_the_replica(prod_stack):
+    [replica] = replicas(prod_stack, "ap-northeast-1")
+    [own] = primaries(prod_stack, "ap-northeast-1")
+    configs = {
+        c.plain_inputs["metadata"]["namespace"]: c.plain_inputs["data"]
+        for c in in_region(prod_stack, "kubernetes:core/v1:ConfigMap", "ap-northeast-1")
+    }
+    assert configs["erlmcp-prod-ap-southeast-1"]["ERLMCP_DB_HOST"] == replica.outputs["address"]
+    assert configs["erlmcp-prod"]["ERLMCP_DB_HOST"] == own.outputs["address"]
+
+
+def test_pure_standby_release_points_at_its_replica(prod_stack):
+    [replica] = replicas(prod_stack, "us-west-2")
+    [config] = in_region(prod_stack, "kubernetes:core/v1:ConfigMap", "us-west-2")
+    assert config.plain_inputs["data"]["ERLMCP_DB_HOST"] == replica.outputs["address"]
+
+
+def test_release_image_and_version_come_from_config(prod_stack):
+    for statefulset in prod_stack.of_type(STATEFULSET):
+        container = statefulset.plain_inputs["spec"]["template"]["spec"]["containers"][0]
+        assert container["image"] == "ghcr.io/seanchatmangpt/erlmcp:3.0.0"
+
+
+def test_health_checks_as_specified(prod_stack):
+    checks = prod_stack.of_type(HEALTH_CHECK)
+    assert sorted(c.inputs["fqdn"] for c in checks) == sorted(
+        f"{r.name}.erlmcp.io" for r in prod_stack.of_type(REGION_TYPE)
+    )
+    for check in checks:
+        assert check.inputs["type"] == "HTTPS"
+        assert check.inputs["port"] == 443
+        assert check.inputs["resourcePath"] == "/health"
+        assert check.inputs["requestInterval"] == 30
+        assert check.inputs["failureThreshold"] == 3
+
+
+def test_a_record_per_region_and_latency_records_for_serving_regions(prod_stack):
+    records = prod_stack.of_type(RECORD)
+    regional = sorted(
+        r.inputs["name"]
+        for r in records
+        if r.inputs["name"] != "erlmcp.io" and not r.inputs["name"].startswith("_")
+    )
+    assert regional == sorted(f"{r.name}.erlmcp.io" for r in prod_stack.of_type(REGION_TYPE))
+    checks = {c.inputs["fqdn"].split(".")[0]: c.outputs for c in prod_stack.of_type(HEALTH_CHECK)}
+    apex = {
+        r.inputs["setIdentifier"]: r.inputs
+        for r in records
+        if r.inputs["name"] == "erlmcp.io" and r.inputs.get("type") == "A"
+    }
+    assert sorted(apex) == ["ap-northeast-1", "ap-southeast-1", "eu-west-1", "us-east-1"]
+    check_ids = {c.inputs["fqdn"].split(".")[0]: c for c in prod_stack.of_type(HEALTH_CHECK)}
+    for region, record in apex.items():
+        assert record["latencyRoutingPolicies"] == [{"region": region}]
+        assert record["aliases"][0]["evaluateTargetHealth"] is True
+        assert record["healthCheckId"] == check_ids[region].id
+    assert checks
+
+
+def test_every_regional_resource_is_placed_in_its_region(prod_stack):
+    misplaced = []
+    for resource in prod_stack.resources:
+        owner = owning_region(prod_stack, resource)
+        if not resource.custom or resource.type.startswith(GLOBAL_PREFIXES) or owner is None:
+            continue
+        if resource.type == GLOBAL_CACHE:
+            continue  # managed from the primary's region, checked in the pair tests
+        if resource.region != owner:
+            misplaced.append((resource.urn, resource.region, owner))
+    assert misplaced == []
+
+
+def test_global_resources_carry_no_region(prod_stack):
+    for resource in prod_stack.resources:
+        if resource.type.startswith(("aws:iam/", "aws:route53/")):
+            assert "region" not in resource.inputs, resource.urn
+
+
+STATEFUL = [
+    RDS,
+    CACHE,
+    GLOBAL_CACHE,
+    BUCKET,
+    "aws:kms/key:Key",
+    "aws:route53/zone:Zone",
+]
+
+
+@pytest.mark.parametrize("type_", STATEFUL)
+def test_stateful_resources_are_protected(prod_stack, type_):
+    found = prod_stack.of_type(type_)
+    assert found, type_
+    assert [r.urn for r in found if not r.protect] == []
+
+
+def test_databases_refuse_deletion_and_primaries_keep_a_final_snapshot(prod_stack):
+    for db in prod_stack.of_type(RDS):
+        assert db.inputs["deletionProtection"] is True, db.urn
+        if "replicateSourceDb" not in db.inputs:
+            assert db.inputs.get("skipFinalSnapshot") is False, db.urn
+            assert db.inputs["finalSnapshotIdentifier"], db.urn
+
+
+def generated_secrets(stack: RecordedStack) -> list[str]:
+    return [
+        reveal(r.outputs["result"])
+        for r in stack.resources
+        if r.type.startswith("random:index/randomPassword")
+    ]
+
+
+def plaintext_occurrences(value: Any, secrets: list[str], path: str = "") -> list[str]:
+    if is_secret(value):
+        return []
+    if isinstance(value, dict):
+        return [
+            hit
+            for k, v in value.items()
+            for hit in plaintext_occurrences(v, secrets, f"{path}.{k}")
+        ]
+    if isinstance(value, list):
+        return [
+            hit
+            for i, v in enumerate(value)
+            for hit in plaintext_occurrences(v, secrets, f"{path}[{i}]")
+        ]
+    if isinstance(value, str) and any(s in value for s in secrets):
+        return [path]
+    return []
+
+
+def test_no_secret_in_plaintext_in_any_input_or_output(prod_stack):
+    secrets = generated_secrets(prod_stack)
+    assert len(secrets) >= 2 + 2 * 4  # cookie, jwt; db password and cache token per primary
+    leaks = [
+        f"{r.urn}{hit}"
+        for r in prod_stack.resources
+        for hit in plaintext_occurrences(r.inputs, secrets)
+    ]
+    leaks += plaintext_occurrences(prod_stack.outputs, secrets, "outputs")
+    assert leaks == []
+
+
+def test_secret_leak_detector_finds_a_leak():
+    # The detector above must be able to fail.
+    assert plaintext_occurrences({"a": {"b": "xx-s3cr3t-yy"}}, ["s3cr3t"]) == [".a.b"]
+
+
+def test_stack_outputs_per_region(prod_stack):
+    regions = prod_stack.outputs["regions"]
+    assert sorted(regions) == sorted(r.name for r in prod_stack.of_type(REGION_TYPE))
+    us_east = regions["us-east-1"]
+    assert us_east["endpoint"] == "https://us-east-1.erlmcp.io"
+    assert us_east["databases"]["primary"].endswith(".us-east-1.rds.amazonaws.com")
+    assert us_east["backupBucket"]
+    assert us_east["healthCheckId"]
+    tokyo = regions["ap-northeast-1"]["databases"]
+    assert sorted(tokyo) == ["primary", "replica-of-ap-southeast-1"]
+    assert list(regions["us-west-2"]["databases"]) == ["replica-of-us-east-1"]
+
+
+def with_seventh_region(config: dict[str, Any]) -> dict[str, Any]:
+    config = copy.deepcopy(config)
+    config["erlmcp-infra:regions"]["sa-east-1"] = {
+        "role": "primary",
+        "vpcCidr": "10.70.0.0/16",
+        "pods": 2,
+        "hpa": {"minReplicas": 2, "maxReplicas": 10, "targetCpuPercent": 70},
+        "database": config["erlmcp-infra:regions"]["eu-west-1"]["database"],
+        "cache": config["erlmcp-infra:regions"]["eu-west-1"]["cache"],
+    }
+    return config
+
+
+def test_adding_a_seventh_region_changes_no_existing_urn(prod_stack):
+    bigger = run_stack_file(with_seventh_region(stack_file_config()))
+    assert prod_stack.urns() <= bigger.urns()
+    added = bigger.urns() - prod_stack.urns()
+    assert added and all("sa-east-1" in urn for urn in added)
+
+
+def test_reordering_regions_changes_no_urn(prod_stack):
+    config = stack_file_config()
+    regions = config["erlmcp-infra:regions"]
+    config["erlmcp-infra:regions"] = dict(reversed(list(regions.items())))
+    config["erlmcp-infra:drPairs"] = list(reversed(config["erlmcp-infra:drPairs"]))
+    assert run_stack_file(config).urns() == prod_stack.urns()
+
+
+def test_bad_config_stops_before_any_resource():
+    config = stack_file_config()
+    config["erlmcp-infra:regions"]["us-east-1"]["pods"] = 500
+    monitor = RecordingMonitor(RealisticMocks())
+    with pytest.raises(pulumi.RunError, match=r"erlmcp-infra:regions\.us-east-1\.pods"):
+        run_stack_file(config, monitor=monitor)
+    assert monitor.recorded == []
