@@ -45,6 +45,12 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.client_access import (
+    ClientSecurityGroups,
+    check_client_groups,
+    client_security_group,
+)
+
 POSTGRES_PORT = 5432
 MIN_MAJOR_VERSION = 15
 LOG_EXPORTS = ("postgresql", "upgrade")
@@ -55,13 +61,7 @@ PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7
 # RDS instance identifiers: a letter, then letters, digits and single hyphens, at most 63
 # characters, not ending in a hyphen. RDS stores them lowercased, so uppercase would diff forever.
 _IDENTIFIER = re.compile(r"^[a-z](?:[a-z0-9]|-(?!-)){0,62}$")
-_CLIENT_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,40}[a-z0-9])?$")
 _ENGINE_VERSION = re.compile(r"^(\d+)(?:\.\d+)*$")
-
-ClientSecurityGroups = Sequence[pulumi.Input[str]] | Mapping[str, pulumi.Input[str]]
-"""Security groups allowed to connect on 5432. A mapping (label -> group id) names each rule
-after its label, so adding or removing one client never touches another client's rule; a plain
-sequence names rules by position (`client-0`, ...) and must only ever be appended to."""
 
 
 def postgres_family(engine_version: str) -> str:
@@ -93,24 +93,6 @@ def _check_backup_retention(days: int) -> None:
         raise ValueError(f"backup_retention_days {days}: must be between 1 and 35")
 
 
-def _client_sources(clients: ClientSecurityGroups) -> list[tuple[str, pulumi.Input[str]]]:
-    if isinstance(clients, str):
-        raise TypeError("client_security_group_ids takes a list or mapping of ids, not one str")
-    if isinstance(clients, Mapping):
-        for label in clients:
-            if not _CLIENT_LABEL.match(label):
-                raise ValueError(
-                    f"client_security_group_ids label {label!r}: use lowercase letters, digits "
-                    "and hyphens"
-                )
-        return list(clients.items())
-    return [(f"client-{i}", group_id) for i, group_id in enumerate(clients)]
-
-
-def _check_clients(clients: ClientSecurityGroups) -> None:
-    _client_sources(clients)
-
-
 def _named(tags: Mapping[str, str], name: str) -> dict[str, str]:
     return {**tags, "Name": name}
 
@@ -135,27 +117,16 @@ def _private_network(
         tags=_named(tags, f"{name}-subnets"),
         opts=child,
     )
-    security_group = aws.ec2.SecurityGroup(
-        f"{name}-sg",
+    security_group = client_security_group(
+        owner,
+        name,
         region=region,
         vpc_id=vpc_id,
-        description=f"PostgreSQL {name}: port {POSTGRES_PORT} from client security groups only",
-        tags=_named(tags, f"{name}-sg"),
-        opts=child,
+        port=POSTGRES_PORT,
+        service="PostgreSQL",
+        clients=clients,
+        tags=tags,
     )
-    for label, client_group_id in _client_sources(clients):
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-from-{label}",
-            region=region,
-            security_group_id=security_group.id,
-            referenced_security_group_id=client_group_id,
-            ip_protocol="tcp",
-            from_port=POSTGRES_PORT,
-            to_port=POSTGRES_PORT,
-            description=f"PostgreSQL from {label}",
-            tags=_named(tags, f"{name}-from-{label}"),
-            opts=child,
-        )
     return subnet_group, security_group
 
 
@@ -272,7 +243,7 @@ class PostgresPrimaryArgs:
         postgres_family(self.engine_version)
         _check_identifier(self.identifier)
         _check_backup_retention(self.backup_retention_days)
-        _check_clients(self.client_security_group_ids)
+        check_client_groups(self.client_security_group_ids)
         if self.max_allocated_storage_gb < self.allocated_storage_gb:
             raise ValueError(
                 f"max_allocated_storage_gb {self.max_allocated_storage_gb} is below "
@@ -369,7 +340,7 @@ class PostgresReplicaArgs:
         postgres_family(self.engine_version)
         _check_identifier(self.identifier)
         _check_backup_retention(self.backup_retention_days)
-        _check_clients(self.client_security_group_ids)
+        check_client_groups(self.client_security_group_ids)
 
 
 class PostgresReplica(_PostgresOutputs):

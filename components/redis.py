@@ -48,6 +48,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.client_access import check_client_groups, client_security_group
+
 REDIS_PORT = 6379
 MIN_REDIS_MAJOR = 7
 MIN_CACHE_CLUSTERS = 2  # a primary and one replica: the least that failover and Multi-AZ accept
@@ -142,20 +144,7 @@ class RedisCacheArgs:
             raise ValueError(
                 f"maintenance_window {self.maintenance_window!r} must be ddd:hh:mm-ddd:hh:mm"
             )
-        self._validate_clients()
-
-    def _validate_clients(self) -> None:
-        if not isinstance(self.client_security_group_ids, Mapping):
-            raise ValueError(
-                "client_security_group_ids must map a stable label to a security group id "
-                "(the label names the ingress rule; list positions would rename rules)"
-            )
-        for label in self.client_security_group_ids:
-            if not _LABEL.match(label):
-                raise ValueError(
-                    f"client_security_group_ids label {label!r} must be lowercase letters, "
-                    "digits and hyphens"
-                )
+        check_client_groups(self.client_security_group_ids)
 
     @property
     def is_secondary(self) -> bool:
@@ -188,7 +177,16 @@ class RedisCache(pulumi.ComponentResource):
             tags=self._tags(f"{args.replication_group_id}-subnets"),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        security_group = self._security_group()
+        security_group = client_security_group(
+            self,
+            name,
+            region=args.region,
+            vpc_id=args.vpc_id,
+            port=REDIS_PORT,
+            service="Redis",
+            clients=args.client_security_group_ids,
+            tags=args.tags,
+        )
         parameter_group = None if args.is_secondary else self._parameter_group()
         group = self._replication_group(subnet_group, security_group, parameter_group)
 
@@ -211,37 +209,6 @@ class RedisCache(pulumi.ComponentResource):
 
     def _tags(self, name_tag: str) -> dict[str, str]:
         return {**self._args.tags, "Name": name_tag}
-
-    def _security_group(self) -> aws.ec2.SecurityGroup:
-        """A group with no egress and ingress on 6379 from the client groups only.
-
-        Inline rules are left empty so that the provider removes AWS's default allow-all egress:
-        ElastiCache nodes never open connections, and cross-region replication of a Global
-        Datastore runs on AWS's own network, not through this group.
-        """
-        args = self._args
-        group = aws.ec2.SecurityGroup(
-            f"{self._name}-sg",
-            region=args.region,
-            vpc_id=args.vpc_id,
-            description=f"Redis {args.replication_group_id}: port {REDIS_PORT} from clients only",
-            tags=self._tags(f"{args.replication_group_id}-redis"),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        for label, client_group_id in args.client_security_group_ids.items():
-            aws.vpc.SecurityGroupIngressRule(
-                f"{self._name}-from-{label}",
-                region=args.region,
-                security_group_id=group.id,
-                referenced_security_group_id=client_group_id,
-                ip_protocol="tcp",
-                from_port=REDIS_PORT,
-                to_port=REDIS_PORT,
-                description=f"Redis from {label}",
-                tags=self._tags(f"{args.replication_group_id}-from-{label}"),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-        return group
 
     def _parameter_group(self) -> aws.elasticache.ParameterGroup:
         # An owned group (not default.redis7) can be tuned in place later; AWS's defaults can't.

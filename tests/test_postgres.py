@@ -47,7 +47,7 @@ def primary_args(**overrides: Any) -> PostgresPrimaryArgs:
         identifier="erlmcp-prod-us-east-1",
         vpc_id="vpc-0primary",
         subnet_ids=["subnet-a", "subnet-b", "subnet-c"],
-        client_security_group_ids=[EKS_SG],
+        client_security_group_ids={"eks-cluster": EKS_SG},
         kms_key_arn=PRIMARY_KEY,
         engine_version="16.4",
         instance_class="db.r6g.xlarge",
@@ -71,7 +71,7 @@ def replica_args(**overrides: Any) -> PostgresReplicaArgs:
         identifier="erlmcp-prod-us-east-1-replica",
         vpc_id="vpc-0standby",
         subnet_ids=["subnet-x", "subnet-y", "subnet-z"],
-        client_security_group_ids=[EKS_SG],
+        client_security_group_ids={"eks-cluster": EKS_SG},
         kms_key_arn=STANDBY_KEY,
         engine_version="16.4",
         instance_class="db.r6g.xlarge",
@@ -114,7 +114,7 @@ def test_primary_creates_network_parameters_and_instance(record) -> None:
         [
             (SUBNET_GROUP, f"{PRIMARY_NAME}-subnets"),
             (SECURITY_GROUP, f"{PRIMARY_NAME}-sg"),
-            (INGRESS, f"{PRIMARY_NAME}-from-client-0"),
+            (INGRESS, f"{PRIMARY_NAME}-from-eks-cluster"),
             (PARAMETER_GROUP, f"{PRIMARY_NAME}-params"),
             (INSTANCE, f"{PRIMARY_NAME}-db"),
         ]
@@ -128,7 +128,7 @@ def test_replica_creates_its_own_network_and_parameters(record) -> None:
         [
             (SUBNET_GROUP, f"{REPLICA_NAME}-subnets"),
             (SECURITY_GROUP, f"{REPLICA_NAME}-sg"),
-            (INGRESS, f"{REPLICA_NAME}-from-client-0"),
+            (INGRESS, f"{REPLICA_NAME}-from-eks-cluster"),
             (PARAMETER_GROUP, f"{REPLICA_NAME}-params"),
             (INSTANCE, f"{REPLICA_NAME}-db"),
         ]
@@ -325,7 +325,7 @@ def test_subnet_group_uses_the_given_subnets(record) -> None:
 
 @pytest.mark.parametrize("build", [build_primary, build_replica])
 def test_port_5432_is_open_only_to_the_client_security_groups(record, build) -> None:
-    stack = build(record, client_security_group_ids=[EKS_SG, BASTION_SG])
+    stack = build(record, client_security_group_ids={"eks-cluster": EKS_SG, "bastion": BASTION_SG})
     (security_group,) = stack.of_type(SECURITY_GROUP)
     rules = stack.of_type(INGRESS)
     assert sorted(r.plain_inputs["referencedSecurityGroupId"] for r in rules) == sorted(
@@ -366,12 +366,14 @@ def test_labelled_clients_name_rules_by_label_so_removing_one_keeps_the_other(re
 
 
 def test_no_clients_means_no_ingress_at_all(record) -> None:
-    assert build_primary(record, client_security_group_ids=[]).of_type(INGRESS) == []
+    assert build_primary(record, client_security_group_ids={}).of_type(INGRESS) == []
 
 
-def test_a_single_string_is_not_taken_for_a_list_of_groups() -> None:
-    with pytest.raises(TypeError, match="client_security_group_ids"):
-        primary_args(client_security_group_ids=EKS_SG)
+@pytest.mark.parametrize("clients", [EKS_SG, [EKS_SG]])
+def test_clients_must_be_labelled(clients) -> None:
+    # A list would name rules by position: removing one client would rename the others.
+    with pytest.raises(ValueError, match="client_security_group_ids must map a stable label"):
+        primary_args(client_security_group_ids=clients)
 
 
 # -- validation ----------------------------------------------------------------------------------
