@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_random as random
@@ -40,7 +41,7 @@ from components.redis import (
 )
 from components.release import ErlmcpRelease, ErlmcpReleaseArgs, HpaSettings, PodResources
 from regions.backups import lifecycle_rules
-from regions.config import DrPairConfig, RegionConfig, StackConfig
+from regions.config import HpaConfig, RegionConfig, StackConfig
 
 SERVICE_ACCOUNT = "erlmcp"
 REDIS_PORT = 6379
@@ -190,6 +191,17 @@ class ErlmcpRegion(pulumi.ComponentResource):
     def _child(self) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self)
 
+    def _data_placement(self) -> dict[str, Any]:
+        """Where this region's databases and caches live, their key, and who may reach them."""
+        return {
+            "region": self.region,
+            "vpc_id": self.network.vpc_id,
+            "subnet_ids": self.network.private_subnet_ids,
+            "client_security_group_ids": {"eks-cluster": self.eks.cluster_security_group_id},
+            "kms_key_arn": self.key.key_arn,
+            "tags": self.tags,
+        }
+
     # -- what every region has ---------------------------------------------------------------
 
     def _cluster(self) -> EksCluster:
@@ -254,12 +266,8 @@ class ErlmcpRegion(pulumi.ComponentResource):
         self.postgres = PostgresPrimary(
             f"{self.region}-postgres",
             PostgresPrimaryArgs(
-                region=self.region,
+                **self._data_placement(),
                 identifier=f"erlmcp-{self.stack.environment}-{self.region}",
-                vpc_id=self.network.vpc_id,
-                subnet_ids=self.network.private_subnet_ids,
-                client_security_group_ids={"eks-cluster": self.eks.cluster_security_group_id},
-                kms_key_arn=self.key.key_arn,
                 engine_version=database.engine_version,
                 instance_class=database.instance_class,
                 allocated_storage_gb=database.allocated_storage_gb,
@@ -271,19 +279,14 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 backup_window=backups.database.window,
                 maintenance_window="sun:04:00-sun:05:00",
                 multi_az=database.multi_az,
-                tags=self.tags,
             ),
             opts=self._child(),
         )
         self.redis = RedisCache(
             f"{self.region}-redis",
             RedisCacheArgs(
-                region=self.region,
+                **self._data_placement(),
                 replication_group_id=f"erlmcp-{self.stack.environment}-{self.region}",
-                vpc_id=self.network.vpc_id,
-                subnet_ids=self.network.private_subnet_ids,
-                client_security_group_ids={"eks-cluster": self.eks.cluster_security_group_id},
-                kms_key_arn=self.key.key_arn,
                 node_type=cache.node_type,
                 engine_version=cache.engine_version,
                 num_cache_clusters=cache.nodes,
@@ -291,7 +294,6 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 snapshot_retention_days=backups.cache_snapshots.retention_days,
                 snapshot_window=backups.cache_snapshots.window,
                 maintenance_window="sun:05:00-sun:06:00",
-                tags=self.tags,
             ),
             opts=self._child(),
         )
@@ -309,7 +311,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
         *,
         namespace: str,
         replicas: int,
-        hpa,
+        hpa: HpaConfig | None,
         data: DataEndpoints,
         service_role: ServiceAccountRole,
     ) -> ErlmcpRelease:
@@ -353,7 +355,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
 
     # -- disaster recovery -------------------------------------------------------------------
 
-    def hold_standby_copies(self, primary: ErlmcpRegion, pair: DrPairConfig) -> None:
+    def hold_standby_copies(self, primary: ErlmcpRegion) -> None:
         """Keep `primary`'s data here: a database replica, a cache secondary, and a release at
         0 pods pointed at them, ready to be scaled up on failover."""
         source = primary.config
@@ -364,29 +366,20 @@ class ErlmcpRegion(pulumi.ComponentResource):
         replica = PostgresReplica(
             f"{prefix}-postgres",
             PostgresReplicaArgs(
-                region=self.region,
+                **self._data_placement(),
                 identifier=f"erlmcp-{self.stack.environment}-{primary.region}-replica",
                 source_instance_arn=primary.postgres.instance_arn,
-                vpc_id=self.network.vpc_id,
-                subnet_ids=self.network.private_subnet_ids,
-                client_security_group_ids={"eks-cluster": self.eks.cluster_security_group_id},
-                kms_key_arn=self.key.key_arn,
                 engine_version=source.database.engine_version,
                 instance_class=source.database.instance_class,
                 backup_retention_days=self.stack.backups.database.retention_days,
-                tags=self.tags,
             ),
             opts=self._child(),
         )
         cache = RedisCache(
             f"{prefix}-redis",
             RedisCacheArgs(
-                region=self.region,
+                **self._data_placement(),
                 replication_group_id=f"erlmcp-{self.stack.environment}-{primary.region}-dr",
-                vpc_id=self.network.vpc_id,
-                subnet_ids=self.network.private_subnet_ids,
-                client_security_group_ids={"eks-cluster": self.eks.cluster_security_group_id},
-                kms_key_arn=self.key.key_arn,
                 node_type=source.cache.node_type,
                 engine_version=source.cache.engine_version,
                 num_cache_clusters=source.cache.nodes,
@@ -395,7 +388,6 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 snapshot_window=self.stack.backups.cache_snapshots.window,
                 maintenance_window="sun:05:00-sun:06:00",
                 global_replication_group_id=primary.global_datastore.global_replication_group_id,
-                tags=self.tags,
             ),
             opts=self._child(),
         )
@@ -422,7 +414,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
         self.standby_replica = replica
         self.standby_cache = cache
 
-    def replicate_backups_to(self, standby: ErlmcpRegion, pair: DrPairConfig) -> None:
+    def replicate_backups_to(self, standby: ErlmcpRegion) -> None:
         BucketReplication(
             f"{self.region}-backups-to-{standby.region}",
             BucketReplicationArgs(

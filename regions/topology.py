@@ -61,8 +61,8 @@ def build_topology(stack: StackConfig) -> Topology:
     }
     for pair in stack.dr_pairs:
         primary, standby = regions[pair.primary], regions[pair.standby]
-        standby.hold_standby_copies(primary, pair)
-        primary.replicate_backups_to(standby, pair)
+        standby.hold_standby_copies(primary)
+        primary.replicate_backups_to(standby)
 
     check = stack.dns.health_check
     dns = LatencyDns(

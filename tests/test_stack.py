@@ -215,27 +215,72 @@ def test_health_checks_as_specified(prod_stack):
         assert check.inputs["failureThreshold"] == 3
 
 
-def test_a_record_per_region_and_latency_records_for_serving_regions(prod_stack):
-    records = prod_stack.of_type(RECORD)
-    regional = sorted(
-        r.inputs["name"]
-        for r in records
-        if r.inputs["name"] != "erlmcp.io" and not r.inputs["name"].startswith("_")
+def load_balancer_hostnames(stack: RecordedStack, region: str) -> dict[str, str]:
+    """The NLB hostname of each LoadBalancer Service in a region, by namespace."""
+    return {
+        svc.plain_inputs["metadata"]["namespace"]: svc.outputs["status"]["loadBalancer"]["ingress"][
+            0
+        ]["hostname"]
+        for svc in in_region(stack, "kubernetes:core/v1:Service", region)
+        if svc.plain_inputs["spec"].get("type") == "LoadBalancer"
+    }
+
+
+def test_each_region_has_a_record_aliasing_its_load_balancer(prod_stack):
+    regional = {
+        r.inputs["name"]: r.inputs
+        for r in prod_stack.of_type(RECORD)
+        if r.inputs["name"].endswith(".erlmcp.io") and not r.inputs["name"].startswith("_")
+    }
+    assert sorted(regional) == sorted(
+        f"{r.name}.erlmcp.io" for r in prod_stack.of_type(REGION_TYPE)
     )
-    assert regional == sorted(f"{r.name}.erlmcp.io" for r in prod_stack.of_type(REGION_TYPE))
-    checks = {c.inputs["fqdn"].split(".")[0]: c.outputs for c in prod_stack.of_type(HEALTH_CHECK)}
+    for region in (r.name for r in prod_stack.of_type(REGION_TYPE)):
+        [alias] = regional[f"{region}.erlmcp.io"]["aliases"]
+        # A pure standby answers from its 0-pod release, ready for failover.
+        assert alias["name"] == load_balancer_hostnames(prod_stack, region)["erlmcp-prod"]
+
+
+def test_serving_regions_have_latency_records_guarded_by_their_health_check(prod_stack):
     apex = {
         r.inputs["setIdentifier"]: r.inputs
-        for r in records
+        for r in prod_stack.of_type(RECORD)
         if r.inputs["name"] == "erlmcp.io" and r.inputs.get("type") == "A"
     }
     assert sorted(apex) == ["ap-northeast-1", "ap-southeast-1", "eu-west-1", "us-east-1"]
-    check_ids = {c.inputs["fqdn"].split(".")[0]: c for c in prod_stack.of_type(HEALTH_CHECK)}
+    checks = {c.inputs["fqdn"].split(".")[0]: c for c in prod_stack.of_type(HEALTH_CHECK)}
     for region, record in apex.items():
         assert record["latencyRoutingPolicies"] == [{"region": region}]
-        assert record["aliases"][0]["evaluateTargetHealth"] is True
-        assert record["healthCheckId"] == check_ids[region].id
-    assert checks
+        [alias] = record["aliases"]
+        assert alias["evaluateTargetHealth"] is True
+        assert alias["name"] == load_balancer_hostnames(prod_stack, region)["erlmcp-prod"]
+        assert record["healthCheckId"] == checks[region].id
+
+
+def test_backup_schedule_becomes_lifecycle_rules_and_database_backups(prod_stack):
+    expected = {"postgres": 30, "ets": 7, "config": 90, "secrets": 90, "k8s": 90, "logs": 30}
+    lifecycles = prod_stack.of_type(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+    )
+    assert len(lifecycles) == 6
+    for lifecycle in lifecycles:
+        days = {
+            rule["filter"]["prefix"]: rule["expiration"]["days"]
+            for rule in lifecycle.plain_inputs["rules"]
+        }
+        assert days == {f"prod/{name}/": d for name, d in expected.items()}
+    for db in primaries_everywhere(prod_stack):
+        assert db.inputs["backupWindow"] == "02:00-02:30"
+        assert db.inputs["backupRetentionPeriod"] == 30
+    for cache in prod_stack.of_type(CACHE):
+        assert cache.inputs["snapshotRetentionLimit"] == 7
+        assert cache.inputs["snapshotWindow"] == "03:00-04:00"
+
+
+def primaries_everywhere(stack: RecordedStack) -> list[RecordedResource]:
+    found = [r for r in stack.of_type(RDS) if "replicateSourceDb" not in r.inputs]
+    assert len(found) == 4
+    return found
 
 
 def test_every_regional_resource_is_placed_in_its_region(prod_stack):
