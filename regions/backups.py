@@ -7,7 +7,6 @@ backup bucket (the layout the runbook's scripts use: s3://…/prod/{postgres,ets
 from __future__ import annotations
 
 from components.backups import LifecycleRule
-
 from regions.config import StackConfig
 
 
