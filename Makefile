@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install preview test lint clean
+.PHONY: install preview test policy lint clean
 STACK ?= prod
 
 $(STAMP): pyproject.toml
@@ -23,6 +23,10 @@ preview: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+## policy: run the policy pack over STACK offline (no CLI, no cloud); fails on a mandatory violation
+policy: $(STAMP)
+	$(BIN)/python -m offline.policy_runner --stack $(STACK)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

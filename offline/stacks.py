@@ -1,0 +1,55 @@
+"""Run the real program (`__main__.py`) against a stack file, offline, under the recording mocks."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from offline.recorder import RecordedStack, RecordingMonitor, run_program
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PROD_STACK_FILE = REPO_ROOT / "Pulumi.prod.yaml"
+MAIN_PROGRAM = REPO_ROOT / "__main__.py"
+PROJECT = "erlmcp-infra"
+
+
+def stack_file_config(path: Path = PROD_STACK_FILE) -> dict[str, Any]:
+    """The `config:` mapping of a stack file, as Pulumi reads it."""
+    document = yaml.safe_load(Path(path).read_text()) or {}
+    if not isinstance(document, dict):
+        raise ValueError(f"{path}: a stack file is a YAML mapping")
+    return document.get("config") or {}
+
+
+def stack_name_of(path: Path) -> str:
+    """`Pulumi.<stack>.yaml` -> `<stack>`."""
+    name = Path(path).name
+    if name.startswith("Pulumi.") and name.endswith((".yaml", ".yml")):
+        return name.split(".", 1)[1].rsplit(".", 1)[0]
+    return Path(path).stem
+
+
+def project_values(config: dict[str, Any], project: str = PROJECT) -> dict[str, Any]:
+    """The project's own keys, without the namespace (what parse_stack_config takes)."""
+    prefix = f"{project}:"
+    return {k.removeprefix(prefix): v for k, v in config.items() if k.startswith(prefix)}
+
+
+def run_stack_file(
+    config: dict[str, Any],
+    stack: str = "prod",
+    monitor: RecordingMonitor | None = None,
+    preview: bool = False,
+) -> RecordedStack:
+    """Run the real `__main__.py` against a stack file's config mapping."""
+    return run_program(
+        lambda: runpy.run_path(str(MAIN_PROGRAM), run_name="__main__"),
+        config=config,
+        project=PROJECT,
+        stack=stack,
+        monitor=monitor,
+        preview=preview,
+    )

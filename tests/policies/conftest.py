@@ -1,0 +1,160 @@
+"""Fixtures that run policies through the pack's analyzer, as the Pulumi engine does.
+
+`analyze_resource(type_, inputs, ...)` sends one `Analyze` request (inputs in the engine's
+camelCase; wrap a secret with `secret(...)`, mark an unknown with `UNKNOWN`) and returns the
+diagnostics. `analyze_stack(resources)` sends one `AnalyzeStack` request for a RecordedStack or a
+list of RecordedResource (build one with `fake_resource`). Both build the requests with
+offline/analyzer.py, the code the offline runner uses, and configure the whole pack the way the
+engine does (schema defaults, then `config`, a --policy-pack-config document).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import pytest
+
+from offline.analyzer import (
+    Diagnostic,
+    StackPresentation,
+    provider_resource,
+    resource_options,
+    resource_request,
+    secret,
+)
+from offline.policy_runner import PolicyReport, analyze_recorded, pack_analyzer
+from offline.recorder import UNKNOWN, RecordedResource, RecordedStack
+from offline.stacks import stack_file_config
+
+__all__ = ["UNKNOWN", "fake_resource", "messages", "only", "secret"]
+
+AnalyzeResource = Callable[..., list[Diagnostic]]
+AnalyzeStack = Callable[..., list[Diagnostic]]
+
+
+def _analyze_resource(
+    type_: str,
+    inputs: Mapping[str, Any],
+    *,
+    urn: str | None = None,
+    name: str | None = None,
+    config: Mapping[str, Any] | None = None,
+    protect: bool = False,
+    parent: str | None = None,
+    ignore_changes: Iterable[str] = (),
+    delete_before_replace: bool | None = None,
+    provider: tuple[str, str, Mapping[str, Any]] | None = None,
+    stack_tags: Mapping[str, str] | None = None,
+) -> list[Diagnostic]:
+    """`provider` is (type, name, properties) of an explicit provider, e.g. the kubernetes one."""
+    provider_msg = None
+    if provider is not None:
+        p_type, p_name, p_props = provider
+        p_urn = f"urn:pulumi:test::erlmcp-infra::{p_type}::{p_name}"
+        provider_msg = provider_resource(p_type, p_name, p_urn, p_props)
+    request = resource_request(
+        type_,
+        inputs,
+        urn=urn,
+        name=name,
+        options=resource_options(
+            protect=protect,
+            parent=parent,
+            ignore_changes=list(ignore_changes),
+            delete_before_replace=delete_before_replace,
+        ),
+        provider=provider_msg,
+    )
+    return pack_analyzer(config, stack_tags).analyze(request)
+
+
+def _analyze_stack(
+    resources: RecordedStack | Iterable[RecordedResource],
+    config: Mapping[str, Any] | None = None,
+    *,
+    stack_config: Mapping[str, Any] | None = None,
+    preview: bool = False,
+) -> list[Diagnostic]:
+    if not isinstance(resources, RecordedStack):
+        resources = RecordedStack(project="erlmcp-infra", stack="test", resources=list(resources))
+    presentation = StackPresentation(resources, stack_config=stack_config or {}, preview=preview)
+    return pack_analyzer(config).analyze_stack(presentation.analyze_stack_request())
+
+
+@pytest.fixture
+def analyze_resource() -> AnalyzeResource:
+    """analyze_resource(type_, inputs, *, urn=None, name=None, config=None, ...) -> diagnostics."""
+    return _analyze_resource
+
+
+@pytest.fixture
+def analyze_stack() -> AnalyzeStack:
+    """analyze_stack(resources, config=None) -> diagnostics of the stack policies."""
+    return _analyze_stack
+
+
+def fake_resource(
+    type_: str,
+    properties: Mapping[str, Any],
+    *,
+    name: str,
+    outputs: Mapping[str, Any] | None = None,
+    parent: str | None = None,
+    region: str | None = None,
+    provider: str | None = None,
+    dependencies: Iterable[str] = (),
+    protect: bool = False,
+    stack: str = "test",
+) -> RecordedResource:
+    """A hand-made resource for `analyze_stack`; outputs default to the inputs."""
+    parent_type = parent.split("::")[2] if parent else ""
+    qualified = f"{parent_type}${type_}" if parent_type else type_
+    return RecordedResource(
+        urn=f"urn:pulumi:{stack}::erlmcp-infra::{qualified}::{name}",
+        type=type_,
+        name=name,
+        custom=not type_.startswith("erlmcp:"),
+        parent=parent,
+        provider=provider,
+        inputs=dict(properties),
+        outputs=dict(outputs if outputs is not None else properties),
+        dependencies=list(dependencies),
+        property_dependencies={},
+        protect=protect,
+        retain_on_delete=False,
+        delete_before_replace=False,
+        ignore_changes=[],
+        additional_secret_outputs=[],
+        aliases=[],
+        id=f"{name}-id",
+        region=region,
+    )
+
+
+def only(diagnostics: Iterable[Diagnostic], policy: str) -> list[Diagnostic]:
+    """The diagnostics of one policy."""
+    return [d for d in diagnostics if d.policy == policy]
+
+
+def messages(diagnostics: Iterable[Diagnostic], policy: str | None = None) -> list[str]:
+    """The violation messages (without the policy description), optionally of one policy."""
+    return [d.detail for d in diagnostics if policy is None or d.policy == policy]
+
+
+@pytest.fixture(scope="session")
+def prod_stack_config() -> dict[str, Any]:
+    return stack_file_config()
+
+
+@pytest.fixture(scope="session")
+def prod_report(prod_stack: RecordedStack, prod_stack_config: dict[str, Any]) -> PolicyReport:
+    """The whole pack over the prod stack (recorded once per session), as the runner runs it."""
+    return analyze_recorded(prod_stack, stack_config=prod_stack_config)
+
+
+@pytest.fixture
+def broken_prod(prod_stack: RecordedStack) -> RecordedStack:
+    """A deep copy of the recorded prod stack, for a test to break."""
+    return copy.deepcopy(prod_stack)
