@@ -1,0 +1,266 @@
+"""dr-standby-holds-replicas: each DR standby region holds copies of its primary's data.
+
+A DR pair (primary region -> standby region) is known from two places:
+- the resources themselves: every cross-region database replica, Global Datastore secondary and
+  backup replication rule names one pair (source region -> copy's region);
+- the `dr_pairs` config (the offline runner passes the stack file's `drPairs`), so that a pair
+  whose copies are *all* missing is still checked.
+For every pair the standby region must hold all three copies:
+- database: an aws:rds/instance in the standby region whose `replicateSourceDb` is the ARN of a
+  database instance in the primary region;
+- cache: an aws:elasticache/replicationGroup in the standby region whose
+  `globalReplicationGroupId` names a GlobalReplicationGroup whose `primaryReplicationGroupId` is a
+  replication group in the primary region;
+- backups: an aws:s3/bucketReplicationConfig on a bucket in the primary region with an enabled
+  rule whose destination is a bucket in the standby region.
+A value the engine does not know yet (preview) never counts as missing: the pair is not judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi_policy import (
+    PolicyConfigSchema,
+    ReportViolation,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from erlmcp_policies.stack.graph import UNKNOWN, StackIndex, items, region_from_arn, value
+
+NAME = "dr-standby-holds-replicas"
+
+RDS_INSTANCE = "aws:rds/instance:Instance"
+REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+GLOBAL_GROUP = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup"
+BUCKET = "aws:s3/bucket:Bucket"
+BUCKET_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+
+COPIES = ("database", "cache", "backups")
+
+
+@dataclass(frozen=True)
+class Pair:
+    primary: str
+    standby: str
+
+    def __str__(self) -> str:
+        return f"{self.primary} -> {self.standby}"
+
+
+# A check answers True (the copy is there), False (it is not) or UNKNOWN (cannot tell yet).
+Check = Callable[[StackIndex, Pair], Any]
+
+
+def _database_arns(index: StackIndex, region: str) -> Any:
+    """ARNs of the databases in a region that are not themselves replicas."""
+    arns: set[str] = set()
+    for db in index.in_region(RDS_INSTANCE, region):
+        source, arn = value(db.props, "replicateSourceDb"), value(db.props, "arn")
+        if source is UNKNOWN or arn is UNKNOWN:
+            return UNKNOWN
+        if not source and isinstance(arn, str):
+            arns.add(arn)
+    return arns
+
+
+def has_database_replica(index: StackIndex, pair: Pair) -> Any:
+    primaries = _database_arns(index, pair.primary)
+    if primaries is UNKNOWN:
+        return UNKNOWN
+    for replica in index.in_region(RDS_INSTANCE, pair.standby):
+        source = value(replica.props, "replicateSourceDb")
+        if source is UNKNOWN:
+            return UNKNOWN
+        if source in primaries:
+            return True
+    return False
+
+
+def _group_ids(index: StackIndex, region: str) -> Any:
+    ids: set[str] = set()
+    for group in index.in_region(REPLICATION_GROUP, region):
+        ident = value(group.props, "replicationGroupId")
+        if ident is UNKNOWN:
+            return UNKNOWN
+        if isinstance(ident, str):
+            ids.add(ident)
+    return ids
+
+
+def has_cache_secondary(index: StackIndex, pair: Pair) -> Any:
+    primary_groups = _group_ids(index, pair.primary)
+    if primary_groups is UNKNOWN:
+        return UNKNOWN
+    datastores: dict[str, Any] = {}
+    for datastore in index.of_type(GLOBAL_GROUP):
+        ident = value(datastore.props, "globalReplicationGroupId")
+        if ident is UNKNOWN:
+            return UNKNOWN
+        datastores[ident] = value(datastore.props, "primaryReplicationGroupId")
+    for secondary in index.in_region(REPLICATION_GROUP, pair.standby):
+        global_id = value(secondary.props, "globalReplicationGroupId")
+        if global_id is UNKNOWN:
+            return UNKNOWN
+        if not global_id:
+            continue
+        primary_id = datastores.get(global_id)
+        if primary_id is UNKNOWN:
+            return UNKNOWN
+        if primary_id in primary_groups:
+            return True
+    return False
+
+
+def _buckets(index: StackIndex, region: str) -> Any:
+    """Names and ARNs of the buckets in a region."""
+    names: set[str] = set()
+    for bucket in index.in_region(BUCKET, region):
+        name, arn = value(bucket.props, "bucket"), value(bucket.props, "arn")
+        if name is UNKNOWN or arn is UNKNOWN:
+            return UNKNOWN
+        names.update(v for v in (name, arn) if isinstance(v, str))
+    return names
+
+
+def _enabled_destinations(config: Any) -> Any:
+    destinations = []
+    for rule in items(config.props, "rules"):
+        status = value(rule, "status")
+        target = value(rule, "destination", "bucket")
+        if UNKNOWN in (rule, status, target):
+            return UNKNOWN
+        if status == "Enabled" and isinstance(target, str):
+            destinations.append(target)
+    return destinations
+
+
+def has_backup_replication(index: StackIndex, pair: Pair) -> Any:
+    sources, targets = _buckets(index, pair.primary), _buckets(index, pair.standby)
+    if sources is UNKNOWN or targets is UNKNOWN:
+        return UNKNOWN
+    for config in index.of_type(BUCKET_REPLICATION):
+        source = value(config.props, "bucket")
+        if source is UNKNOWN:
+            return UNKNOWN
+        if source not in sources:
+            continue
+        destinations = _enabled_destinations(config)
+        if destinations is UNKNOWN:
+            return UNKNOWN
+        if any(d in targets for d in destinations):
+            return True
+    return False
+
+
+# What each copy is a copy of: a violation is reported against that resource in the primary.
+ORIGINALS = {"database": RDS_INSTANCE, "cache": REPLICATION_GROUP, "backups": BUCKET}
+
+CHECKS: dict[str, tuple[Check, str]] = {
+    "database": (
+        has_database_replica,
+        "{standby} holds no read replica of {primary}'s database (an aws:rds/instance in "
+        "{standby} whose replicateSourceDb is the ARN of a database in {primary})",
+    ),
+    "cache": (
+        has_cache_secondary,
+        "{standby} holds no secondary of {primary}'s cache (an ElastiCache replication group in "
+        "{standby} in a Global Datastore whose primary group is in {primary})",
+    ),
+    "backups": (
+        has_backup_replication,
+        "{standby} is not the replication target of {primary}'s backups (a "
+        "BucketReplicationConfig on a bucket in {primary} with an enabled rule to a bucket in "
+        "{standby})",
+    ),
+}
+
+
+def inferred_pairs(index: StackIndex) -> set[Pair]:
+    """The pairs that the cross-region copies in the stack name."""
+    pairs: set[Pair] = set()
+
+    def add(primary: Any, standby: Any) -> None:
+        if isinstance(primary, str) and isinstance(standby, str) and primary != standby:
+            pairs.add(Pair(primary, standby))
+
+    for db in index.of_type(RDS_INSTANCE):
+        add(region_from_arn(value(db.props, "replicateSourceDb")), index.region_of(db))
+    groups = {
+        value(g.props, "replicationGroupId"): index.region_of(g)
+        for g in index.of_type(REPLICATION_GROUP)
+    }
+    datastores = {
+        value(d.props, "globalReplicationGroupId"): value(d.props, "primaryReplicationGroupId")
+        for d in index.of_type(GLOBAL_GROUP)
+    }
+    for group in index.of_type(REPLICATION_GROUP):
+        global_id = value(group.props, "globalReplicationGroupId")
+        if isinstance(global_id, str) and global_id in datastores:
+            add(groups.get(datastores[global_id]), index.region_of(group))
+    bucket_regions: dict[Any, Any] = {}
+    for bucket in index.of_type(BUCKET):
+        for key in ("bucket", "arn"):
+            bucket_regions[value(bucket.props, key)] = index.region_of(bucket)
+    for config in index.of_type(BUCKET_REPLICATION):
+        source_region = index.region_of(config)
+        destinations = _enabled_destinations(config)
+        for target in destinations if destinations is not UNKNOWN else []:
+            add(source_region, bucket_regions.get(target))
+    return pairs
+
+
+def configured_pairs(config: Any) -> set[Pair]:
+    return {
+        Pair(str(p["primary"]), str(p["standby"]))
+        for p in config.get("dr_pairs") or []
+        if "primary" in p and "standby" in p
+    }
+
+
+def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    config = args.get_config()
+    required = [c for c in config.get("require", COPIES) if c in CHECKS]
+    index = StackIndex(args.resources)
+    for pair in sorted(inferred_pairs(index) | configured_pairs(config), key=str):
+        for copy_kind in required:
+            check, message = CHECKS[copy_kind]
+            if check(index, pair) is False:
+                text = message.format(primary=pair.primary, standby=pair.standby)
+                originals = index.in_region(ORIGINALS[copy_kind], pair.primary)
+                anchor = originals[0].urn if originals else None
+                report_violation(f"DR pair {pair}: {text}.", anchor)
+
+
+POLICY = StackValidationPolicy(
+    name=NAME,
+    description=(
+        "Every DR standby region holds a replica of its primary's database, a Global Datastore "
+        "secondary of its cache and the replication target of its backups, so a failover has "
+        "the data to fail over to [AWS Security Hub S3.7; CKV_AWS_144; erlmcp runbook §3.1]"
+    ),
+    validate=validate,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "dr_pairs": {
+                "type": "array",
+                "description": "DR pairs that must exist even if the stack names none of them",
+                "items": {
+                    "type": "object",
+                    "properties": {"primary": {"type": "string"}, "standby": {"type": "string"}},
+                    "required": ["primary", "standby"],
+                },
+                "default": [],
+            },
+            "require": {
+                "type": "array",
+                "description": "Which copies a standby must hold",
+                "items": {"type": "string", "enum": list(COPIES)},
+                "default": list(COPIES),
+            },
+        }
+    ),
+)

@@ -1,0 +1,129 @@
+"""Reading a whole stack from `StackValidationArgs.resources`, for the stack policies.
+
+The engine gives stack policies every resource's final *outputs* (during a preview: the planned
+outputs, where what the cloud has not assigned yet is unknown). `value()` reads a path and returns
+`UNKNOWN` instead of raising when any step is unknown, so a policy can skip what it cannot decide
+rather than report it. `StackIndex` finds resources by type and knows where each one lives:
+an AWS resource by its `region` property (pulumi-aws v7's per-resource region), a Kubernetes
+object by the region of the EKS cluster behind its provider.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from pulumi_policy import PolicyResource
+from pulumi_policy.proxy import UnknownValueError
+
+
+class _Unknown:
+    """A value the engine does not know yet (preview)."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNKNOWN: Any = _Unknown()
+
+EKS_CLUSTER = "aws:eks/cluster:Cluster"
+K8S_PROVIDER = "pulumi:providers:kubernetes"
+_REGION_IN_KUBECONFIG = re.compile(r'"--region"\s*,\s*"([a-z0-9-]+)"')
+_REGION_IN_ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]*):")
+
+
+def value(props: Any, *path: str | int, default: Any = None) -> Any:
+    """props[path[0]][path[1]]...: `default` when missing, UNKNOWN when any step is unknown."""
+    current = props
+    try:
+        for step in path:
+            if isinstance(step, int):
+                is_list = isinstance(current, Sequence) and not isinstance(current, str)
+                if not is_list or not 0 <= step < len(current):
+                    return default
+            elif not isinstance(current, Mapping) or step not in current:
+                return default
+            current = current[step]
+    except UnknownValueError:
+        return UNKNOWN
+    return current
+
+
+def items(props: Any, *path: str | int) -> list[Any]:
+    """The elements of a list property (empty when missing or unknown, unknown elements kept)."""
+    found = value(props, *path)
+    if found is None or found is UNKNOWN or isinstance(found, str | Mapping):
+        return []
+    result = []
+    for index in range(len(found)):
+        try:
+            result.append(found[index])
+        except UnknownValueError:
+            result.append(UNKNOWN)
+    return result
+
+
+def region_from_arn(arn: Any) -> str | None:
+    if not isinstance(arn, str):
+        return None
+    match = _REGION_IN_ARN.match(arn)
+    return match.group(1) or None if match else None
+
+
+class StackIndex:
+    """The stack's resources by URN and type, and where each one lives."""
+
+    def __init__(self, resources: Iterable[PolicyResource]) -> None:
+        self.resources = list(resources)
+        self.by_urn = {r.urn: r for r in self.resources}
+        self._by_type: dict[str, list[PolicyResource]] = {}
+        for resource in self.resources:
+            self._by_type.setdefault(resource.resource_type, []).append(resource)
+
+    def of_type(self, type_: str) -> list[PolicyResource]:
+        return self._by_type.get(type_, [])
+
+    def region_of(self, resource: PolicyResource) -> Any:
+        """The AWS region a resource lives in; UNKNOWN if not known yet, None if it has none."""
+        region = value(resource.props, "region")
+        if isinstance(region, str) and region:
+            return region
+        if region is UNKNOWN:
+            return UNKNOWN
+        if resource.resource_type.startswith("kubernetes:"):
+            return self._kubernetes_region(resource)
+        return None
+
+    def _kubernetes_region(self, resource: PolicyResource) -> Any:
+        if resource.provider is None:
+            return None
+        provider = self.by_urn.get(resource.provider.urn)
+        if provider is not None:
+            for dependency in provider.dependencies:
+                if dependency.resource_type == EKS_CLUSTER:
+                    return self.region_of(dependency)
+        kubeconfig = value(resource.provider.props, "kubeconfig")
+        if kubeconfig is UNKNOWN:
+            return UNKNOWN
+        if isinstance(kubeconfig, str):
+            match = _REGION_IN_KUBECONFIG.search(kubeconfig)
+            if match:
+                return match.group(1)
+        return None
+
+    def in_region(self, type_: str, region: str) -> list[PolicyResource]:
+        return [r for r in self.of_type(type_) if self.region_of(r) == region]
+
+    def regions_of(self, type_: str) -> set[str]:
+        return {r for r in (self.region_of(x) for x in self.of_type(type_)) if isinstance(r, str)}
