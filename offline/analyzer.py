@@ -30,6 +30,7 @@ from importlib import metadata
 from typing import Any
 
 from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi import output as pulumi_output
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import policy as pulumi_policy_impl
 from pulumi_policy.policy import EnforcementLevel, Policy
@@ -72,6 +73,9 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if isinstance(value, pulumi_output.Unknown):
+        # The SDK's own stand-in for an unknown nested value (preview): the engine's sentinel.
+        return UNKNOWN
     raise TypeError(f"cannot present a {type(value).__name__} to the analyzer: {value!r}")
 
 
@@ -219,8 +223,8 @@ class StackPresentation:
         self._synthetic: list[analyzer_pb2.AnalyzerResource] = []
         for resource in self.recorded.resources:
             if resource.is_provider:
-                ref = f"{resource.urn}::{resource.id}"
-                self._providers[ref] = (resource.type, resource.name, resource.urn, resource.inputs)
+                props = resource.inputs
+                self._providers[resource.urn] = (resource.type, resource.name, resource.urn, props)
         for resource in self.recorded.resources:
             if resource.custom and not resource.is_provider and not resource.provider:
                 self._ensure_default_provider(_package_of(resource.type))
@@ -248,7 +252,8 @@ class StackPresentation:
         self, resource: RecordedResource
     ) -> analyzer_pb2.AnalyzerProviderResource | None:
         if resource.provider:
-            known = self._providers.get(resource.provider)
+            # A provider reference is "<urn>::<id>"; during a preview the id may be unknown.
+            known = self._providers.get(resource.provider.rsplit("::", 1)[0])
             if known is None:
                 return None
             type_, name, urn, properties = known

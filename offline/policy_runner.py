@@ -40,12 +40,29 @@ from offline.analyzer import (
     StackPresentation,
     merge_policy_config,
 )
-from offline.recorder import RecordedStack
+from offline.mocks import RealisticMocks
+from offline.recorder import UNKNOWN, RecordedStack, RecordingMonitor
 from offline.stacks import PROD_STACK_FILE, PROJECT, REPO_ROOT, run_stack_file, stack_name_of
 
 POLICIES_DIR = REPO_ROOT / "policies"
 # The stack policy that checks DR pairs; the runner gives it the stack file's pairs.
 DR_POLICY = "dr-standby-holds-replicas"
+
+
+class FirstPreviewMocks(RealisticMocks):
+    """What a provider answers in the first `pulumi preview` of a stack: nothing it computes.
+
+    Every output the real service would assign (ids, ARNs, endpoints, a load balancer's hostname)
+    is unknown; only the resource's own inputs are known. Values derived from them in the program
+    then reach the engine as unknowns, as they do in a real preview of a new stack.
+    """
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        _, state = super().new_resource(args)
+        for key in state:
+            if key not in args.inputs:
+                state[key] = UNKNOWN
+        return "", state
 
 
 class StackFileError(Exception):
@@ -192,7 +209,10 @@ def record_stack_file(
     except (OSError, yaml.YAMLError, ValueError) as error:
         raise StackFileError(f"cannot read stack file {path}: {error}") from None
     try:
-        recorded = run_stack_file(config, stack=stack or stack_name_of(path), preview=preview)
+        monitor = RecordingMonitor(FirstPreviewMocks()) if preview else None
+        recorded = run_stack_file(
+            config, stack=stack or stack_name_of(path), monitor=monitor, preview=preview
+        )
     except pulumi.RunError as error:
         raise StackFileError(f"{path}: {error}") from None
     return recorded, config

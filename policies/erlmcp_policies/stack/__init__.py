@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from pulumi_policy import StackValidationPolicy
 
-from erlmcp_policies.stack import dr_standby
+from erlmcp_policies.stack import (
+    backup_buckets,
+    dns_health_checks,
+    dns_no_empty_regions,
+    dr_standby,
+    vpc_cidrs,
+)
 
 STACK_POLICIES: list[StackValidationPolicy] = [
     dr_standby.POLICY,
+    dns_health_checks.POLICY,
+    dns_no_empty_regions.POLICY,
+    vpc_cidrs.POLICY,
+    backup_buckets.POLICY,
 ]

@@ -1,0 +1,34 @@
+"""backups-bucket-per-region: every region the stack runs in keeps its backups in that region.
+
+A region is one where the stack has a VPC; it must also have an S3 bucket (the regional backup
+bucket that the runbook's backup jobs write to and that DR replication reads from).
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import ReportViolation, StackValidationArgs, StackValidationPolicy
+
+from erlmcp_policies.stack.graph import StackIndex
+
+NAME = "backups-bucket-per-region"
+
+VPC = "aws:ec2/vpc:Vpc"
+BUCKET = "aws:s3/bucket:Bucket"
+
+
+def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    index = StackIndex(args.resources)
+    with_bucket = index.regions_of(BUCKET)
+    for region in sorted(index.regions_of(VPC) - with_bucket):
+        vpc = index.in_region(VPC, region)[0]
+        report_violation(f"Region {region} has a VPC but no S3 backup bucket.", vpc.urn)
+
+
+POLICY = StackValidationPolicy(
+    name=NAME,
+    description=(
+        "Every region the stack runs in has its own S3 backup bucket, so each region's backups "
+        "stay in-region and can be replicated to its DR standby [erlmcp]"
+    ),
+    validate=validate,
+)

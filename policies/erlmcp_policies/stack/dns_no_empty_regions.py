@@ -1,0 +1,53 @@
+"""dns-no-traffic-to-empty-regions: no latency record routes users to a region with no pods.
+
+Follows each latency record to the pods that would answer it (workloads.py: alias -> load
+balancer Service -> selected StatefulSets/Deployments; else the record's region). A count that
+depends on a value not known yet is not judged.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import (
+    PolicyConfigSchema,
+    ReportViolation,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from erlmcp_policies.stack.graph import StackIndex
+from erlmcp_policies.stack.workloads import latency_records, target_of
+
+NAME = "dns-no-traffic-to-empty-regions"
+
+
+def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    minimum = int(args.get_config().get("min_pods", 1))
+    index = StackIndex(args.resources)
+    for record in latency_records(index):
+        target = target_of(index, record)
+        if isinstance(target.pods, int) and target.pods < minimum:
+            report_violation(
+                f"Latency record {record.resource.name!r} sends traffic to {record.region}, but "
+                f"{target.describe()} (at least {minimum} required).",
+                record.resource.urn,
+            )
+
+
+POLICY = StackValidationPolicy(
+    name=NAME,
+    description=(
+        "No latency record sends users to a region running no erlmcp pods: Route 53 would "
+        "answer with a load balancer that has nothing behind it [erlmcp]"
+    ),
+    validate=validate,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "min_pods": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Fewest pods a latency record's target must run",
+                "default": 1,
+            }
+        }
+    ),
+)
