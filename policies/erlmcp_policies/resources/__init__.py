@@ -1,3 +1,91 @@
-"""Resource policies (one per module); filled in by the resource-policy work."""
+"""Resource-level guardrails: one policy per module, each exporting `POLICY`.
 
-RESOURCE_POLICIES = []
+The list holds the policies this folder owns. Most are ResourceValidationPolicies; the
+"every bucket has X" checks and the cross-region replication check are StackValidationPolicies,
+because pulumi-aws v7 configures a bucket through separate resources that must be joined to it.
+Modules starting with "_" are shared plumbing, not policies.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import Policy
+
+from erlmcp_policies.resources import (
+    eks_control_plane_logging,
+    eks_endpoint_not_open,
+    eks_min_version,
+    eks_secrets_encryption,
+    elasticache_auth_token,
+    elasticache_automatic_failover,
+    elasticache_encryption_at_rest,
+    elasticache_encryption_in_transit,
+    elasticache_min_redis_version,
+    elasticache_snapshot_retention,
+    k8s_container_probes,
+    k8s_container_resources,
+    k8s_image_pinned,
+    k8s_max_replicas,
+    k8s_pod_limits_max,
+    k8s_run_as_non_root,
+    kms_key_rotation,
+    rds_backup_retention,
+    rds_copy_tags_to_snapshot,
+    rds_deletion_protection,
+    rds_encrypted_with_cmk,
+    rds_iam_authentication,
+    rds_min_engine_version,
+    rds_multi_az,
+    rds_not_public,
+    s3_backup_replicated_cross_region,
+    s3_bucket_has_lifecycle,
+    s3_bucket_has_public_access_block,
+    s3_bucket_has_sse_kms,
+    s3_bucket_has_tls_policy,
+    s3_bucket_has_versioning,
+    s3_lifecycle_configured,
+    s3_public_access_block,
+    s3_sse_kms,
+    s3_tls_only_policy,
+    s3_versioning_enabled,
+    tags_required,
+)
+
+RESOURCE_POLICIES: list[Policy] = [
+    s3_versioning_enabled.POLICY,
+    s3_bucket_has_versioning.POLICY,
+    s3_sse_kms.POLICY,
+    s3_bucket_has_sse_kms.POLICY,
+    s3_public_access_block.POLICY,
+    s3_bucket_has_public_access_block.POLICY,
+    s3_tls_only_policy.POLICY,
+    s3_bucket_has_tls_policy.POLICY,
+    s3_lifecycle_configured.POLICY,
+    s3_bucket_has_lifecycle.POLICY,
+    s3_backup_replicated_cross_region.POLICY,
+    rds_encrypted_with_cmk.POLICY,
+    rds_not_public.POLICY,
+    rds_deletion_protection.POLICY,
+    rds_backup_retention.POLICY,
+    rds_multi_az.POLICY,
+    rds_min_engine_version.POLICY,
+    rds_copy_tags_to_snapshot.POLICY,
+    rds_iam_authentication.POLICY,
+    elasticache_encryption_at_rest.POLICY,
+    elasticache_encryption_in_transit.POLICY,
+    elasticache_auth_token.POLICY,
+    elasticache_automatic_failover.POLICY,
+    elasticache_min_redis_version.POLICY,
+    elasticache_snapshot_retention.POLICY,
+    eks_min_version.POLICY,
+    eks_secrets_encryption.POLICY,
+    eks_control_plane_logging.POLICY,
+    eks_endpoint_not_open.POLICY,
+    kms_key_rotation.POLICY,
+    k8s_container_resources.POLICY,
+    k8s_pod_limits_max.POLICY,
+    k8s_container_probes.POLICY,
+    k8s_run_as_non_root.POLICY,
+    k8s_image_pinned.POLICY,
+    k8s_max_replicas.POLICY,
+    tags_required.POLICY,
+]
