@@ -1,0 +1,168 @@
+"""dr-standby-holds-replicas on the prod stack and on broken copies of it."""
+
+from __future__ import annotations
+
+import pytest
+
+from offline.recorder import UNKNOWN
+from tests.policies.conftest import drop_resource, messages, set_property
+
+POLICY = "dr-standby-holds-replicas"
+PRIMARY_DB_ARN = {
+    "us-east-1": "arn:aws:rds:us-east-1:123456789012:db:erlmcp-prod-us-east-1",
+    "eu-west-1": "arn:aws:rds:eu-west-1:123456789012:db:erlmcp-prod-eu-west-1",
+}
+PAIRS = [
+    {"primary": "us-east-1", "standby": "us-west-2"},
+    {"primary": "eu-west-1", "standby": "eu-central-1"},
+    {"primary": "ap-southeast-1", "standby": "ap-northeast-1"},
+]
+CONFIGURED = {POLICY: {"dr_pairs": PAIRS}}
+
+
+def database_missing(primary: str, standby: str) -> str:
+    return (
+        f"DR pair {primary} -> {standby}: {standby} holds no read replica of {primary}'s database"
+    )
+
+
+def cache_missing(primary: str, standby: str) -> str:
+    return f"DR pair {primary} -> {standby}: {standby} holds no secondary of {primary}'s cache"
+
+
+def backups_missing(primary: str, standby: str) -> str:
+    return (
+        f"DR pair {primary} -> {standby}: {standby} is not the replication target of "
+        f"{primary}'s backups"
+    )
+
+
+def violations(analyze_stack, stack, config=CONFIGURED) -> list[str]:
+    return messages(analyze_stack(stack, config, policies=[POLICY]), POLICY)
+
+
+def assert_only(found: list[str], *expected: str) -> None:
+    assert len(found) == len(expected), found
+    for text in expected:
+        assert any(m.startswith(text) for m in found), (text, found)
+
+
+def test_prod_stack_passes(analyze_stack, prod_stack):
+    assert violations(analyze_stack, prod_stack) == []
+
+
+def test_prod_pairs_are_found_without_config(analyze_stack, broken_prod):
+    """Each pair's remaining copies name it, so a missing replica is caught with no config."""
+    drop_resource(broken_prod, "us-west-2-standby-of-us-east-1-postgres-db")
+    assert_only(
+        violations(analyze_stack, broken_prod, None), database_missing("us-east-1", "us-west-2")
+    )
+
+
+def test_missing_database_replica(analyze_stack, broken_prod):
+    drop_resource(broken_prod, "us-west-2-standby-of-us-east-1-postgres-db")
+    found = violations(analyze_stack, broken_prod)
+    assert_only(found, database_missing("us-east-1", "us-west-2"))
+
+
+def test_violation_points_at_the_primary_database(analyze_stack, broken_prod):
+    drop_resource(broken_prod, "us-west-2-standby-of-us-east-1-postgres-db")
+    [diagnostic] = [
+        d for d in analyze_stack(broken_prod, CONFIGURED, policies=[POLICY]) if d.policy == POLICY
+    ]
+    assert diagnostic.urn.endswith("aws:rds/instance:Instance::us-east-1-postgres-db")
+    assert diagnostic.enforcement_level == "mandatory"
+
+
+def test_replica_of_another_regions_database(analyze_stack, broken_prod):
+    name = "us-west-2-standby-of-us-east-1-postgres-db"
+    set_property(broken_prod, name, "replicateSourceDb", PRIMARY_DB_ARN["eu-west-1"])
+    found = violations(analyze_stack, broken_prod)
+    assert any(m.startswith(database_missing("us-east-1", "us-west-2")) for m in found), found
+
+
+def test_replica_in_the_wrong_region(analyze_stack, broken_prod):
+    set_property(
+        broken_prod, "us-west-2-standby-of-us-east-1-postgres-db", "region", "eu-central-1"
+    )
+    found = violations(analyze_stack, broken_prod)
+    assert any(m.startswith(database_missing("us-east-1", "us-west-2")) for m in found), found
+
+
+def test_missing_cache_secondary(analyze_stack, broken_prod):
+    drop_resource(broken_prod, "eu-central-1-standby-of-eu-west-1-redis-group")
+    assert_only(violations(analyze_stack, broken_prod), cache_missing("eu-west-1", "eu-central-1"))
+
+
+def test_global_datastore_of_another_primary(analyze_stack, broken_prod):
+    set_property(
+        broken_prod,
+        "eu-west-1-redis-global-datastore",
+        "primaryReplicationGroupId",
+        "erlmcp-prod-us-east-1",
+    )
+    found = violations(analyze_stack, broken_prod)
+    assert any(m.startswith(cache_missing("eu-west-1", "eu-central-1")) for m in found), found
+
+
+def test_backups_replicated_to_the_wrong_bucket(analyze_stack, broken_prod):
+    wrong = broken_prod.named("eu-central-1-backups-bucket").outputs["arn"]
+    config = broken_prod.named("us-east-1-backups-to-us-west-2-config")
+    for props in (config.inputs, config.outputs):
+        props["rules"][0]["destination"]["bucket"] = wrong
+    found = violations(analyze_stack, broken_prod)
+    assert any(m.startswith(backups_missing("us-east-1", "us-west-2")) for m in found), found
+
+
+def test_disabled_backup_replication_rule(analyze_stack, broken_prod):
+    config = broken_prod.named("ap-southeast-1-backups-to-ap-northeast-1-config")
+    for props in (config.inputs, config.outputs):
+        props["rules"][0]["status"] = "Disabled"
+    found = violations(analyze_stack, broken_prod)
+    assert_only(found, backups_missing("ap-southeast-1", "ap-northeast-1"))
+
+
+def test_configured_pair_with_no_copies_at_all(analyze_stack, broken_prod):
+    for name in (
+        "us-west-2-standby-of-us-east-1-postgres-db",
+        "us-west-2-standby-of-us-east-1-redis-group",
+        "us-east-1-backups-to-us-west-2-config",
+    ):
+        drop_resource(broken_prod, name)
+    assert violations(analyze_stack, broken_prod, None) == []
+    assert_only(
+        violations(analyze_stack, broken_prod),
+        database_missing("us-east-1", "us-west-2"),
+        cache_missing("us-east-1", "us-west-2"),
+        backups_missing("us-east-1", "us-west-2"),
+    )
+
+
+def test_require_limits_the_copies_checked(analyze_stack, broken_prod):
+    drop_resource(broken_prod, "eu-central-1-standby-of-eu-west-1-redis-group")
+    config = {POLICY: {"dr_pairs": PAIRS, "require": ["database", "backups"]}}
+    assert violations(analyze_stack, broken_prod, config) == []
+
+
+@pytest.mark.parametrize("level", ["advisory", "disabled"])
+def test_enforcement_level_is_configurable(analyze_stack, broken_prod, level):
+    drop_resource(broken_prod, "us-west-2-standby-of-us-east-1-postgres-db")
+    config = {POLICY: {"enforcementLevel": level, "dr_pairs": PAIRS}}
+    found = analyze_stack(broken_prod, config, policies=[POLICY])
+    assert [d.enforcement_level for d in found] == ([level] if level == "advisory" else [])
+
+
+def test_unknown_replica_source_is_not_judged(analyze_stack, broken_prod):
+    """During a preview the replica's source ARN may be unknown: no violation for it."""
+    set_property(
+        broken_prod, "us-west-2-standby-of-us-east-1-postgres-db", "replicateSourceDb", UNKNOWN
+    )
+    assert violations(analyze_stack, broken_prod) == []
+
+
+def test_dr_pairs_must_name_both_regions(analyze_stack, prod_stack):
+    from offline.analyzer import PolicyConfigError
+
+    with pytest.raises(PolicyConfigError, match="dr-standby-holds-replicas"):
+        config = {POLICY: {"dr_pairs": [{"primary": "us-east-1"}]}}
+        analyze_stack(prod_stack, config, policies=[POLICY])
