@@ -42,7 +42,14 @@ from offline.analyzer import (
 )
 from offline.mocks import RealisticMocks
 from offline.recorder import UNKNOWN, RecordedStack, RecordingMonitor
-from offline.stacks import PROD_STACK_FILE, PROJECT, REPO_ROOT, run_stack_file, stack_name_of
+from offline.stacks import (
+    PROD_STACK_FILE,
+    PROJECT,
+    REPO_ROOT,
+    run_stack_file,
+    stack_file_config,
+    stack_name_of,
+)
 
 POLICIES_DIR = REPO_ROOT / "policies"
 # The stack policy that checks DR pairs; the runner gives it the stack file's pairs.
@@ -208,17 +215,24 @@ def analyze_recorded(
     )
 
 
-def record_stack_file(
-    path: Path = PROD_STACK_FILE, *, stack: str | None = None, preview: bool = False
-) -> tuple[RecordedStack, dict[str, Any]]:
-    """Run the program against a stack file; StackFileError names what is wrong with it."""
-    from offline.stacks import stack_file_config
-
-    path = Path(path)
+def read_stack_file(path: Path) -> dict[str, Any]:
+    """A stack file's `config:` mapping; StackFileError when it cannot be read."""
     try:
-        config = stack_file_config(path)
+        return stack_file_config(Path(path))
     except (OSError, yaml.YAMLError, ValueError) as error:
         raise StackFileError(f"cannot read stack file {path}: {error}") from None
+
+
+def record_stack_file(
+    path: Path = PROD_STACK_FILE,
+    *,
+    stack: str | None = None,
+    preview: bool = False,
+    config: dict[str, Any] | None = None,
+) -> tuple[RecordedStack, dict[str, Any]]:
+    """Run the program against a stack file; StackFileError names what is wrong with it."""
+    path = Path(path)
+    config = read_stack_file(path) if config is None else config
     try:
         monitor = RecordingMonitor(FirstPreviewMocks()) if preview else None
         recorded = run_stack_file(
@@ -254,7 +268,10 @@ def analyze_stack_file(
     """
     if policy_config is None or isinstance(policy_config, Path | str):
         policy_config = load_policy_config(Path(policy_config) if policy_config else None)
-    recorded, config = record_stack_file(path, stack=stack, preview=preview)
+    config = read_stack_file(path)
+    # A bad pack config fails here, before the program runs.
+    pack_analyzer(merge_policy_config(stack_policy_config(config), policy_config))
+    recorded, config = record_stack_file(path, stack=stack, preview=preview, config=config)
     return analyze_recorded(
         recorded, stack_config=config, policy_config=policy_config, preview=preview
     )
@@ -289,9 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = args.config or REPO_ROOT / f"Pulumi.{stack}.yaml"
     try:
         if args.print_policy_config:
-            from offline.stacks import stack_file_config
-
-            config = stack_policy_config(stack_file_config(path))
+            config = stack_policy_config(read_stack_file(path))
             merged = merge_policy_config(config, load_policy_config(args.policy_config))
             print(json.dumps(merged, indent=2))
             return 0
