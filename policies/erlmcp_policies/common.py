@@ -138,7 +138,13 @@ def entries(value: Any) -> Iterator[tuple[str, Any]]:
 
 def has_value(value: Any) -> bool:
     """Set to something: unknown counts (it will be set), None and "" do not."""
-    return is_unknown(value) or value not in (None, "", [], {})
+    if is_unknown(value):
+        return True
+    if value is None:
+        return False
+    if isinstance(value, str | Sequence | Mapping):
+        return len(value) > 0
+    return True
 
 
 def is_true(value: Any) -> bool:

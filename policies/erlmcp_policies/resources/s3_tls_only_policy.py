@@ -23,6 +23,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _has_unknown(value: Any) -> bool:
+    if is_unknown(value):
+        return True
+    if isinstance(value, dict):
+        return any(_has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_unknown(v) for v in value)
+    return False
+
+
 def _denies_insecure_transport(statement: Any) -> bool:
     if not isinstance(statement, Mapping) or statement.get("Effect") != "Deny":
         return False
@@ -68,6 +78,8 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
             return
     else:
         document = _plain(document)
+        if _has_unknown(document):
+            return
     statements = any_of(document.get("Statement")) if isinstance(document, Mapping) else []
     if not any(_denies_insecure_transport(s) for s in statements):
         report_violation(

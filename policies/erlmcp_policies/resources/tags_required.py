@@ -43,7 +43,8 @@ def _provider_default_tags(args: ResourceValidationArgs) -> dict[str, Any] | Non
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if not args.resource_type.startswith("aws:"):
         return
-    has_tags_input = "tags" in args.props
+    # Iterate keys: `in` would read the value, and an unknown value raises.
+    has_tags_input = any(key == "tags" for key in args.props)
     if args.resource_type not in TAGGABLE_AWS_TYPES and not has_tags_input:
         return
     tags = prop(args.props, "tags")
