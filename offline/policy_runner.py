@@ -32,6 +32,7 @@ from typing import Any
 
 import pulumi
 import yaml
+from pulumi_policy import StackValidationPolicy
 
 from offline.analyzer import (
     Diagnostic,
@@ -277,6 +278,23 @@ def analyze_stack_file(
     )
 
 
+def policy_table() -> str:
+    """The README's table of policies: level, control, config keys and defaults, from the pack."""
+    pack = _load_pack()
+    lines = [
+        "| Policy | Checks | Level | Control | Config keys (default) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for policy in pack.ALL_POLICIES:
+        level = (policy.enforcement_level or pack.PACK_ENFORCEMENT_LEVEL).value
+        control = policy.description.rsplit("[", 1)[-1].rstrip().rstrip("]")
+        schema = policy.config_schema.properties if policy.config_schema else {}
+        knobs = "<br>".join(f"`{k}` (`{json.dumps(v.get('default'))}`)" for k, v in schema.items())
+        kind = "stack" if isinstance(policy, StackValidationPolicy) else "resource"
+        lines.append(f"| `{policy.name}` | {kind} | {level} | {control} | {knobs or '—'} |")
+    return "\n".join(lines)
+
+
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m offline.policy_runner",
@@ -297,6 +315,11 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="print the pack config this stack implies (for pulumi --policy-pack-config) and exit",
     )
+    parser.add_argument(
+        "--list-policies",
+        action="store_true",
+        help="print the pack's policies as the markdown table in policies/README.md and exit",
+    )
     return parser.parse_args(argv)
 
 
@@ -304,6 +327,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     stack = args.stack or "prod"
     path = args.config or REPO_ROOT / f"Pulumi.{stack}.yaml"
+    if args.list_policies:
+        print(policy_table())
+        return 0
     try:
         if args.print_policy_config:
             config = stack_policy_config(read_stack_file(path))

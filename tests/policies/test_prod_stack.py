@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from offline.policy_runner import FirstPreviewMocks, analyze_recorded, pack_analyzer
+from offline.policy_runner import (
+    FirstPreviewMocks,
+    analyze_recorded,
+    pack_analyzer,
+    policy_table,
+)
 from offline.recorder import UNKNOWN, RecordingMonitor
-from offline.stacks import run_stack_file
+from offline.stacks import REPO_ROOT, run_stack_file
 
 
 def test_prod_stack_passes_the_whole_pack(prod_report):
@@ -57,3 +62,12 @@ def test_first_preview_has_no_mandatory_violation(first_preview, prod_stack_conf
     report = analyze_recorded(first_preview, stack_config=prod_stack_config, preview=True)
     assert report.mandatory == [], report.format()
     assert report.passed
+
+
+def test_readme_documents_every_policy_and_knob():
+    """policies/README.md has the pack's table: level, control, config keys and defaults."""
+    readme = (REPO_ROOT / "policies" / "README.md").read_text()
+    assert policy_table() in readme, (
+        "policies/README.md is out of date: paste the output of "
+        "`python -m offline.policy_runner --list-policies` over its table"
+    )

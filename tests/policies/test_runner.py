@@ -309,3 +309,13 @@ def test_policies_see_parents_dependencies_and_providers(prod_stack, prod_stack_
     assert any(d.resource_type == "aws:kms/key:Key" for d in replica.dependencies)
     assert replica.provider.props["region"] == "us-east-1"
     assert replica.props["replicateSourceDb"].startswith("arn:aws:rds:us-east-1:")
+
+
+def test_list_policies_prints_the_table(capsys):
+    assert main(["--list-policies"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("| Policy | Checks | Level | Control | Config keys (default) |")
+    assert (
+        "| `dns-no-traffic-to-empty-regions` | stack | mandatory | erlmcp | `min_pods` (`1`) |"
+        in out
+    )
