@@ -319,3 +319,27 @@ def test_list_policies_prints_the_table(capsys):
         "| `dns-no-traffic-to-empty-regions` | stack | mandatory | erlmcp | `min_pods` (`1`) |"
         in out
     )
+
+
+def test_pack_entry_point_serves_every_policy(monkeypatch):
+    """policies/__main__.py only builds the PolicyPack (here caught instead of served)."""
+    import runpy
+
+    import pulumi_policy
+
+    from erlmcp_policies import ALL_POLICIES, PACK_ENFORCEMENT_LEVEL, PACK_NAME
+
+    built: list[dict] = []
+    monkeypatch.setattr(pulumi_policy, "PolicyPack", lambda **kwargs: built.append(kwargs))
+    runpy.run_path(str(policy_runner.POLICIES_DIR / "__main__.py"), run_name="__main__")
+    assert built == [
+        {"name": PACK_NAME, "policies": ALL_POLICIES, "enforcement_level": PACK_ENFORCEMENT_LEVEL}
+    ]
+
+
+def test_pack_metadata_is_what_the_cli_reads():
+    document = yaml.safe_load((policy_runner.POLICIES_DIR / "PulumiPolicy.yaml").read_text())
+    assert document["runtime"]["name"] == "python"
+    assert policy_runner.pack_version() == document["version"]
+    requirements = (policy_runner.POLICIES_DIR / "requirements.txt").read_text()
+    assert "pulumi-policy==1.21.0" in requirements
