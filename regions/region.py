@@ -158,7 +158,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 data=self.data,
                 service_role=self.service_role,
             )
-            if args.stack.pairs_of_primary(args.region):
+            if args.stack.pair_of_primary(args.region):
                 self.global_datastore = RedisGlobalDatastore(
                     f"{name}-redis-global",
                     RedisGlobalDatastoreArgs(
