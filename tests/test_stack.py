@@ -27,6 +27,7 @@ PAIRS = [
     ("us-east-1", "us-west-2"),
     ("eu-west-1", "eu-central-1"),
     ("ap-southeast-1", "ap-northeast-1"),
+    ("ap-northeast-1", "ap-southeast-1"),  # mutual standbys
 ]
 
 
@@ -162,7 +163,7 @@ def test_pods_per_region_follow_the_topology(prod_stack):
         "us-west-2": {"erlmcp-prod": 0},
         "eu-west-1": {"erlmcp-prod": 2},
         "eu-central-1": {"erlmcp-prod": 0},
-        "ap-southeast-1": {"erlmcp-prod": 2},
+        "ap-southeast-1": {"erlmcp-prod": 2, "erlmcp-prod-ap-northeast-1": 0},
         "ap-northeast-1": {"erlmcp-prod": 2, "erlmcp-prod-ap-southeast-1": 0},
     }
 
@@ -395,6 +396,7 @@ def with_seventh_region(config: dict[str, Any]) -> dict[str, Any]:
         "database": config["erlmcp-infra:regions"]["eu-west-1"]["database"],
         "cache": config["erlmcp-infra:regions"]["eu-west-1"]["cache"],
     }
+    config["erlmcp-infra:noStandby"] = {"sa-east-1": "pilot region, data rebuilt from us-east-1"}
     return config
 
 
