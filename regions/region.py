@@ -375,6 +375,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 engine_version=source.database.engine_version,
                 instance_class=source.database.instance_class,
                 backup_retention_days=self.stack.backups.database.retention_days,
+                promoted=failed_over,
             ),
             opts=self._child(),
         )
