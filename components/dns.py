@@ -14,11 +14,13 @@ Why it is built this way (see the brief, "Facts from outside"):
 * Route 53 record changes go through the us-east-1 control plane. Failover therefore never edits
   records: the records exist from the start and health checks decide what is answered. Latency
   routing skips an unhealthy region's record and answers with the next-nearest healthy one.
-* A serving endpoint may name a `failover_region` (its DR standby). Its latency record then points
-  at a failover pair (`failover-r1.example.com`: PRIMARY r1, SECONDARY the standby, each with its
-  own health check) instead of r1's NLB directly. When r1 fails and the standby is scaled up, its
-  health check turns green and traffic moves with no Route 53 API call. Such a latency record has
-  no health check of its own (it would hide the secondary); it evaluates the pair's health.
+* A serving endpoint may name a `standby`: the load balancer of the release that holds its data in
+  its DR region (for a region that also serves its own users, that is not the region's own
+  release). It gets a name, `standby-r1.example.com`, and a health check of its own, and r1's
+  latency record points at a failover pair (`failover-r1.example.com`: PRIMARY r1, SECONDARY the
+  standby) instead of r1's NLB directly. When r1 fails and the standby has pods, its health check
+  is green and traffic moves with no Route 53 API call. Such a latency record has no health check
+  of its own (it would hide the secondary); it evaluates the pair's health.
 * If every record of the latency set is unhealthy, Route 53 fails open and answers with all of
   them: a total outage still resolves.
 * Detection time is about request_interval x failure_threshold (30 s x 3 ~ 90 s by default; 10 s
@@ -113,13 +115,11 @@ class HostedZone(pulumi.ComponentResource):
 
 
 @dataclass(frozen=True)
-class RegionalEndpoint:
-    region: str
-    hostname: pulumi.Input[str]  # the NLB's DNS name
-    load_balancer_zone_id: pulumi.Input[str]  # see network_load_balancer_zone_id()
-    serving: bool
-    # A standby endpoint (in the same LatencyDns) that takes this region's traffic when it fails.
-    failover_region: str | None = None
+class StandbyTarget:
+    """The load balancer that takes a region's traffic when the region fails."""
+
+    hostname: pulumi.Input[str]
+    load_balancer_zone_id: pulumi.Input[str]
 
 
 @dataclass(frozen=True)
@@ -159,6 +159,18 @@ class HealthCheckSettings:
 
 
 @dataclass(frozen=True)
+class RegionalEndpoint:
+    region: str
+    hostname: pulumi.Input[str]  # the NLB's DNS name
+    load_balancer_zone_id: pulumi.Input[str]  # see network_load_balancer_zone_id()
+    serving: bool
+    # Where this region's traffic goes when it fails (only for serving endpoints).
+    standby: StandbyTarget | None = None
+    # This endpoint's checks (its own and its standby's), when not the LatencyDns default.
+    health_check: HealthCheckSettings | None = None
+
+
+@dataclass(frozen=True)
 class LatencyDnsArgs:
     domain: str
     zone_id: pulumi.Input[str]
@@ -176,19 +188,8 @@ class LatencyDnsArgs:
         if not any(e.serving for e in self.endpoints):
             raise ValueError("no endpoint is serving: the apex would have no records")
         for endpoint in self.endpoints:
-            self._check_failover(endpoint, set(regions))
-
-    @staticmethod
-    def _check_failover(endpoint: RegionalEndpoint, regions: set[str]) -> None:
-        target = endpoint.failover_region
-        if target is None:
-            return
-        if not endpoint.serving:
-            raise ValueError(f"{endpoint.region} is not serving, so it cannot fail over")
-        if target == endpoint.region:
-            raise ValueError(f"{endpoint.region} cannot fail over to itself")
-        if target not in regions:
-            raise ValueError(f"{endpoint.region} fails over to {target}, which has no endpoint")
+            if endpoint.standby is not None and not endpoint.serving:
+                raise ValueError(f"{endpoint.region} is not serving, so it cannot fail over")
 
 
 def _alias(name: pulumi.Input[str], zone_id: pulumi.Input[str]) -> aws.route53.RecordAliasArgs:
@@ -204,6 +205,8 @@ class LatencyDns(pulumi.ComponentResource):
     regional_fqdns: dict[str, str]
     apex_records: dict[str, aws.route53.Record]
     apex_record_names: dict[str, pulumi.Output[str]]
+    standby_fqdns: dict[str, str]
+    standby_health_checks: dict[str, aws.route53.HealthCheck]
     failover_records: dict[str, tuple[aws.route53.Record, aws.route53.Record]]
 
     def __init__(
@@ -214,14 +217,23 @@ class LatencyDns(pulumi.ComponentResource):
         self._args = args
         by_region = {e.region: e for e in args.endpoints}
         self.regional_fqdns = {r: f"{r}.{args.domain}" for r in by_region}
-        self.health_checks = {r: self._health_check(r) for r in by_region}
-        self.health_check_ids = {r: check.id for r, check in self.health_checks.items()}
-        self.regional_records = {r: self._regional_record(e) for r, e in by_region.items()}
-        self.failover_records = {
-            e.region: self._failover_pair(e, by_region[e.failover_region])
-            for e in args.endpoints
-            if e.failover_region is not None
+        self.health_checks = {
+            r: self._health_check(f"{r}-health", self.regional_fqdns[r], e)
+            for r, e in by_region.items()
         }
+        self.health_check_ids = {r: check.id for r, check in self.health_checks.items()}
+        self.regional_records = {
+            r: self._alias_record(f"{r}-regional", self.regional_fqdns[r], e)
+            for r, e in by_region.items()
+        }
+        self.standby_fqdns = {
+            e.region: f"standby-{e.region}.{args.domain}" for e in args.endpoints if e.standby
+        }
+        self.standby_health_checks = {
+            r: self._health_check(f"{r}-standby-health", fqdn, by_region[r])
+            for r, fqdn in self.standby_fqdns.items()
+        }
+        self.failover_records = {r: self._failover_pair(by_region[r]) for r in self.standby_fqdns}
         self.apex_records = {e.region: self._apex_record(e) for e in args.endpoints if e.serving}
         self.apex_record_names = {r: rec.name for r, rec in self.apex_records.items()}
         self.register_outputs(
@@ -235,11 +247,12 @@ class LatencyDns(pulumi.ComponentResource):
     def _child(self) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self)
 
-    def _health_check(self, region: str) -> aws.route53.HealthCheck:
-        settings = self._args.health_check
-        fqdn = self.regional_fqdns[region]
+    def _health_check(
+        self, suffix: str, fqdn: str, endpoint: RegionalEndpoint
+    ) -> aws.route53.HealthCheck:
+        settings = endpoint.health_check or self._args.health_check
         return aws.route53.HealthCheck(
-            f"{self._name}-{region}-health",
+            f"{self._name}-{suffix}",
             type="HTTPS",
             fqdn=fqdn,
             port=settings.port,
@@ -253,13 +266,15 @@ class LatencyDns(pulumi.ComponentResource):
             opts=self._child(),
         )
 
-    def _regional_record(self, endpoint: RegionalEndpoint) -> aws.route53.Record:
+    def _alias_record(
+        self, suffix: str, fqdn: str, target: RegionalEndpoint | StandbyTarget
+    ) -> aws.route53.Record:
         return aws.route53.Record(
-            f"{self._name}-{endpoint.region}-regional",
+            f"{self._name}-{suffix}",
             zone_id=self._args.zone_id,
-            name=self.regional_fqdns[endpoint.region],
+            name=fqdn,
             type="A",
-            aliases=[_alias(endpoint.hostname, endpoint.load_balancer_zone_id)],
+            aliases=[_alias(target.hostname, target.load_balancer_zone_id)],
             opts=self._child(),
         )
 
@@ -267,25 +282,42 @@ class LatencyDns(pulumi.ComponentResource):
         return f"failover-{region}.{self._args.domain}"
 
     def _failover_pair(
-        self, primary: RegionalEndpoint, secondary: RegionalEndpoint
+        self, primary: RegionalEndpoint
     ) -> tuple[aws.route53.Record, aws.route53.Record]:
-        records = []
-        for role, endpoint in (("PRIMARY", primary), ("SECONDARY", secondary)):
-            records.append(
-                aws.route53.Record(
-                    f"{self._name}-{primary.region}-failover-{role.lower()}",
-                    zone_id=self._args.zone_id,
-                    name=self._failover_name(primary.region),
-                    type="A",
-                    set_identifier=f"{endpoint.region}-{role.lower()}",
-                    failover_routing_policies=[
-                        aws.route53.RecordFailoverRoutingPolicyArgs(type=role)
-                    ],
-                    health_check_id=self.health_check_ids[endpoint.region],
-                    aliases=[_alias(endpoint.hostname, endpoint.load_balancer_zone_id)],
-                    opts=self._child(),
-                )
+        """PRIMARY: the region's own NLB; SECONDARY: its standby, under its own name."""
+        assert primary.standby is not None
+        region = primary.region
+        standby_name = self._alias_record(
+            f"{region}-standby", self.standby_fqdns[region], primary.standby
+        )
+        targets = (
+            (
+                "PRIMARY",
+                _alias(self.regional_fqdns[region], self._args.zone_id),
+                self.health_check_ids[region],
+                self.regional_records[region],
+            ),
+            (
+                "SECONDARY",
+                _alias(self.standby_fqdns[region], self._args.zone_id),
+                self.standby_health_checks[region].id,
+                standby_name,
+            ),
+        )
+        records = [
+            aws.route53.Record(
+                f"{self._name}-{region}-failover-{role.lower()}",
+                zone_id=self._args.zone_id,
+                name=self._failover_name(region),
+                type="A",
+                set_identifier=f"{region}-{role.lower()}",
+                failover_routing_policies=[aws.route53.RecordFailoverRoutingPolicyArgs(type=role)],
+                health_check_id=health_check_id,
+                aliases=[target],
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[named]),
             )
+            for role, target, health_check_id, named in targets
+        ]
         return records[0], records[1]
 
     def _apex_record(self, endpoint: RegionalEndpoint) -> aws.route53.Record:

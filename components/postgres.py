@@ -41,6 +41,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -238,6 +239,10 @@ class PostgresPrimaryArgs:
     performance_insights: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = True
+    promoted: bool = False
+    """Failover: a promoted replica no longer follows its source and takes writes. The provider
+    promotes it in place (PromoteReadReplica) when `replicate_source_db` goes away; the instance,
+    its identifier and its URN stay. It cannot become a replica again (see README, failback)."""
 
     def __post_init__(self) -> None:
         postgres_family(self.engine_version)
@@ -335,6 +340,10 @@ class PostgresReplicaArgs:
     performance_insights: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = True
+    promoted: bool = False
+    """Failover: a promoted replica no longer follows its source and takes writes. The provider
+    promotes it in place (PromoteReadReplica) when `replicate_source_db` goes away; the instance,
+    its identifier and its URN stay. It cannot become a replica again (see README, failback)."""
 
     def __post_init__(self) -> None:
         postgres_family(self.engine_version)
@@ -346,8 +355,8 @@ class PostgresReplicaArgs:
 class PostgresReplica(_PostgresOutputs):
     """An encrypted cross-region read replica of a PostgreSQL primary, built in the standby region.
 
-    Promotion (failover) is done by removing `replicate_source_db`, or by the RDS API during an
-    incident; this component never promotes on its own.
+    Promotion (failover) is `promoted=True`, which removes `replicate_source_db`; once promoted it
+    is a standalone primary and keeps a final snapshot if it is ever deleted.
     """
 
     def __init__(
@@ -371,11 +380,17 @@ class PostgresReplica(_PostgresOutputs):
             if args.max_allocated_storage_gb is None
             else {"max_allocated_storage": args.max_allocated_storage_gb}
         )
+        # A replica cannot take a final snapshot; a promoted replica is a primary and must.
+        source_or_snapshot: dict[str, Any] = (
+            {"skip_final_snapshot": False, "final_snapshot_identifier": f"{args.identifier}-final"}
+            if args.promoted
+            else {"replicate_source_db": args.source_instance_arn, "skip_final_snapshot": True}
+        )
         instance = aws.rds.Instance(
             f"{name}-db",
             region=args.region,
             identifier=args.identifier,
-            replicate_source_db=args.source_instance_arn,
+            **source_or_snapshot,
             instance_class=args.instance_class,
             storage_type=STORAGE_TYPE,
             storage_encrypted=True,
@@ -390,7 +405,6 @@ class PostgresReplica(_PostgresOutputs):
             backup_retention_period=args.backup_retention_days,
             copy_tags_to_snapshot=True,
             deletion_protection=True,
-            skip_final_snapshot=True,
             auto_minor_version_upgrade=True,
             apply_immediately=False,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),

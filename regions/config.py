@@ -288,10 +288,19 @@ class RegionConfig(_Model):
 
 
 class DrPairConfig(_Model):
+    """A primary region's data kept in a standby region, and the recovery targets for it."""
+
     primary: AwsRegionName
     standby: AwsRegionName
     rto_minutes: float = Field(gt=0)
     rpo_minutes: float = Field(gt=0)
+    # How the primary's PostgreSQL reaches the standby: an RDS cross-region read replica, or an
+    # Aurora PostgreSQL Global Database (primary cluster here, secondary cluster there).
+    database: Literal["rds", "aurora-global"] = "rds"
+    # The primary's health-check interval; None keeps dns.healthCheck.intervalSeconds.
+    health_check_interval_seconds: Literal[10, 30] | None = None
+    # erlmcp pods kept running in the standby release before any failover (0 = cold pods).
+    standby_pods: int = Field(default=0, ge=0, le=MAX_PODS_PER_REGION)
 
     @model_validator(mode="after")
     def _distinct(self) -> DrPairConfig:
@@ -386,6 +395,12 @@ class StackConfig(_Model):
     release: ReleaseConfig
     regions: dict[AwsRegionName, RegionConfig] = Field(min_length=1)
     dr_pairs: list[DrPairConfig] = Field(default_factory=list)
+    # Serving regions knowingly left without a standby, each with the reason.
+    no_standby: dict[AwsRegionName, Annotated[str, Field(min_length=10)]] = Field(
+        default_factory=dict
+    )
+    # Failed-over primaries: primary region -> the standby region now serving its traffic.
+    failover: dict[AwsRegionName, AwsRegionName] = Field(default_factory=dict)
     backups: BackupsConfig
 
     @model_validator(mode="after")
@@ -394,13 +409,19 @@ class StackConfig(_Model):
             raise _KeyedError(("homeRegion",), f"{self.home_region} is not under 'regions'")
         _check_cidrs_disjoint(self.regions)
         _check_pairs(self.regions, self.dr_pairs)
+        _check_capacity(self.regions, self.dr_pairs)
+        _check_every_serving_region_has_a_standby(self.regions, self.dr_pairs, self.no_standby)
+        _check_failover(self.dr_pairs, self.failover)
         return self
+
+    def pair_of_primary(self, region: str) -> DrPairConfig | None:
+        return next((p for p in self.dr_pairs if p.primary == region), None)
+
+    def failed_over(self, pair: DrPairConfig) -> bool:
+        return self.failover.get(pair.primary) == pair.standby
 
     def pair_for_standby(self, region: str) -> DrPairConfig | None:
         return next((p for p in self.dr_pairs if p.standby == region), None)
-
-    def pairs_of_primary(self, region: str) -> list[DrPairConfig]:
-        return [p for p in self.dr_pairs if p.primary == region]
 
 
 def _check_cidrs_disjoint(regions: Mapping[str, RegionConfig]) -> None:
@@ -443,6 +464,59 @@ def _check_pairs(regions: Mapping[str, RegionConfig], pairs: list[DrPairConfig])
             raise _KeyedError(
                 ("regions", name, "role"),
                 f"{name} is a standby region but no drPairs entry names it as standby",
+            )
+
+
+def _check_capacity(regions: Mapping[str, RegionConfig], pairs: list[DrPairConfig]) -> None:
+    """A standby must be able to run its primary's pods on top of its own."""
+    for index, pair in enumerate(pairs):
+        primary, standby = regions[pair.primary], regions[pair.standby]
+        if pair.standby_pods > primary.max_pods:
+            raise _KeyedError(
+                ("drPairs", index, "standbyPods"),
+                f"{pair.standby_pods} warm pods exceed {pair.primary}'s maximum {primary.max_pods}",
+            )
+        total = standby.max_pods + primary.max_pods
+        if total > MAX_PODS_PER_REGION:
+            raise _KeyedError(
+                ("drPairs", index, "standby"),
+                f"{pair.standby} could have to run {standby.max_pods} pods of its own plus "
+                f"{primary.max_pods} of {pair.primary} = {total}, above {MAX_PODS_PER_REGION} "
+                "per region",
+            )
+
+
+def _check_every_serving_region_has_a_standby(
+    regions: Mapping[str, RegionConfig], pairs: list[DrPairConfig], no_standby: Mapping[str, str]
+) -> None:
+    protected = {p.primary for p in pairs}
+    for name in sorted(no_standby):
+        if name not in regions or not regions[name].serving:
+            raise _KeyedError(("noStandby", name), f"{name} is not a serving region")
+        if name in protected:
+            raise _KeyedError(("noStandby", name), f"{name} has a standby in drPairs")
+    for name, region in sorted(regions.items()):
+        if region.serving and name not in protected and name not in no_standby:
+            raise _KeyedError(
+                ("regions", name),
+                f"{name} serves traffic but its data has no standby: add a drPairs entry, or "
+                "list it under noStandby with the reason",
+            )
+
+
+def _check_failover(pairs: list[DrPairConfig], failover: Mapping[str, str]) -> None:
+    standby_of = {p.primary: p.standby for p in pairs}
+    for primary, standby in sorted(failover.items()):
+        if primary not in standby_of:
+            raise _KeyedError(("failover", primary), f"{primary} is not the primary of a drPair")
+        if standby_of[primary] != standby:
+            raise _KeyedError(
+                ("failover", primary),
+                f"{primary} fails over to its standby {standby_of[primary]}, not {standby}",
+            )
+        if failover.get(standby) == primary:
+            raise _KeyedError(
+                ("failover", primary), f"{primary} and {standby} cannot fail over to each other"
             )
 
 

@@ -41,7 +41,7 @@ from components.redis import (
 )
 from components.release import ErlmcpRelease, ErlmcpReleaseArgs, HpaSettings, PodResources
 from regions.backups import lifecycle_rules
-from regions.config import HpaConfig, RegionConfig, StackConfig
+from regions.config import DrPairConfig, HpaConfig, RegionConfig, StackConfig
 
 SERVICE_ACCOUNT = "erlmcp"
 REDIS_PORT = 6379
@@ -135,7 +135,8 @@ class ErlmcpRegion(pulumi.ComponentResource):
             RegionalCertificateArgs(
                 region=args.region,
                 domain_name=self.fqdn,
-                subject_alternative_names=[args.stack.domain],
+                # The wildcard covers standby-<region>.<domain>, the name DNS fails over to.
+                subject_alternative_names=[args.stack.domain, f"*.{args.stack.domain}"],
                 zone_id=args.zone_id,
                 validation_record_names=[self.fqdn]
                 + ([args.stack.domain] if args.apex_validation_owner is None else []),
@@ -158,7 +159,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 data=self.data,
                 service_role=self.service_role,
             )
-            if args.stack.pairs_of_primary(args.region):
+            if args.stack.pair_of_primary(args.region):
                 self.global_datastore = RedisGlobalDatastore(
                     f"{name}-redis-global",
                     RedisGlobalDatastoreArgs(
@@ -355,14 +356,16 @@ class ErlmcpRegion(pulumi.ComponentResource):
 
     # -- disaster recovery -------------------------------------------------------------------
 
-    def hold_standby_copies(self, primary: ErlmcpRegion) -> None:
-        """Keep `primary`'s data here: a database replica, a cache secondary, and a release at
-        0 pods pointed at them, ready to be scaled up on failover."""
+    def hold_standby_copies(self, primary: ErlmcpRegion, pair: DrPairConfig) -> None:
+        """Keep `primary`'s data here: a database replica, a cache secondary, and a release
+        pointed at them, with `pair.standby_pods` warm pods until a failover gives it the
+        primary's pods and HPA."""
         source = primary.config
         assert source.database is not None and primary.postgres is not None
         assert primary.redis is not None and primary.global_datastore is not None
         assert primary.data is not None
         prefix = f"{self.region}-standby-of-{primary.region}"
+        failed_over = self.stack.failed_over(pair)
         replica = PostgresReplica(
             f"{prefix}-postgres",
             PostgresReplicaArgs(
@@ -372,6 +375,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 engine_version=source.database.engine_version,
                 instance_class=source.database.instance_class,
                 backup_retention_days=self.stack.backups.database.retention_days,
+                promoted=failed_over,
             ),
             opts=self._child(),
         )
@@ -401,8 +405,8 @@ class ErlmcpRegion(pulumi.ComponentResource):
         self.standby_release = self._release(
             f"{prefix}-erlmcp",
             namespace=namespace,
-            replicas=0,
-            hpa=None,
+            replicas=primary.config.pods if failed_over else pair.standby_pods,
+            hpa=primary.config.hpa if failed_over else None,
             data=DataEndpoints(
                 db_host=replica.address,
                 db_password=primary.data.db_password,

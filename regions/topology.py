@@ -15,6 +15,7 @@ from components.dns import (
     LatencyDns,
     LatencyDnsArgs,
     RegionalEndpoint,
+    StandbyTarget,
     network_load_balancer_zone_id,
 )
 from regions.config import StackConfig
@@ -61,34 +62,54 @@ def build_topology(stack: StackConfig) -> Topology:
     }
     for pair in stack.dr_pairs:
         primary, standby = regions[pair.primary], regions[pair.standby]
-        standby.hold_standby_copies(primary)
+        standby.hold_standby_copies(primary, pair)
         primary.replicate_backups_to(standby)
 
-    check = stack.dns.health_check
     dns = LatencyDns(
         "dns",
         LatencyDnsArgs(
             domain=stack.domain,
             zone_id=zone.zone_id,
-            endpoints=[
-                RegionalEndpoint(
-                    region=name,
-                    hostname=region.dns_release.load_balancer_hostname,
-                    load_balancer_zone_id=network_load_balancer_zone_id(name),
-                    serving=region.config.serving,
-                )
-                for name, region in regions.items()
-            ],
-            health_check=HealthCheckSettings(
-                port=check.port,
-                path=check.path,
-                request_interval=check.interval_seconds,
-                failure_threshold=check.failure_threshold,
-            ),
+            endpoints=[endpoint(stack, region, regions) for region in regions.values()],
+            health_check=health_check(stack),
             tags=global_tags,
         ),
     )
     return Topology(stack=stack, zone=zone, regions=regions, dns=dns)
+
+
+def health_check(stack: StackConfig, interval_seconds: int | None = None) -> HealthCheckSettings:
+    check = stack.dns.health_check
+    return HealthCheckSettings(
+        port=check.port,
+        path=check.path,
+        request_interval=interval_seconds or check.interval_seconds,
+        failure_threshold=check.failure_threshold,
+    )
+
+
+def endpoint(
+    stack: StackConfig, region: ErlmcpRegion, regions: dict[str, ErlmcpRegion]
+) -> RegionalEndpoint:
+    """A region's DNS endpoint; a primary with a DR pair fails over to the release in its
+    standby region that holds its data, checked as often as the pair asks."""
+    pair = stack.pair_of_primary(region.region)
+    standby = None
+    if pair is not None:
+        holder = regions[pair.standby]
+        assert holder.standby_release is not None
+        standby = StandbyTarget(
+            hostname=holder.standby_release.load_balancer_hostname,
+            load_balancer_zone_id=network_load_balancer_zone_id(pair.standby),
+        )
+    return RegionalEndpoint(
+        region=region.region,
+        hostname=region.dns_release.load_balancer_hostname,
+        load_balancer_zone_id=network_load_balancer_zone_id(region.region),
+        serving=region.config.serving,
+        standby=standby,
+        health_check=health_check(stack, pair.health_check_interval_seconds) if pair else None,
+    )
 
 
 def export_outputs(topology: Topology) -> None:

@@ -42,6 +42,7 @@ def test_prod_config_matches_the_brief(prod_values):
         ("us-east-1", "us-west-2"): (5, 1),
         ("eu-west-1", "eu-central-1"): (10, 5),
         ("ap-southeast-1", "ap-northeast-1"): (15, 5),
+        ("ap-northeast-1", "ap-southeast-1"): (15, 5),
     }
     assert config.pair_for_standby("ap-northeast-1").primary == "ap-southeast-1"
     assert config.dns.health_check.interval_seconds == 30
@@ -254,3 +255,71 @@ def test_load_stack_config_reads_the_engine_config(prod_config):
 def test_home_region_must_be_one_of_the_regions(prod_values):
     prod_values["homeRegion"] = "eu-north-1"
     rejects(prod_values, "erlmcp-infra:homeRegion", "not under 'regions'")
+
+
+def test_a_serving_region_needs_a_standby_or_a_stated_exception(prod_values):
+    del prod_values["drPairs"][3]
+    rejects(prod_values, "erlmcp-infra:regions.ap-northeast-1", "its data has no standby")
+    prod_values["noStandby"] = {"ap-northeast-1": "accepted for now: Japan data is rebuildable"}
+    parse_stack_config(prod_values)
+
+
+def test_no_standby_exception_must_name_an_unpaired_serving_region(prod_values):
+    prod_values["noStandby"] = {"us-east-1": "no reason that should be accepted"}
+    rejects(prod_values, "erlmcp-infra:noStandby.us-east-1", "has a standby in drPairs")
+    prod_values["noStandby"] = {"us-west-2": "a standby region serves nothing"}
+    rejects(prod_values, "erlmcp-infra:noStandby.us-west-2", "not a serving region")
+
+
+def test_a_standby_must_absorb_its_primary_within_100_pods(prod_values):
+    regions = prod_values["regions"]
+    regions["ap-southeast-1"]["hpa"]["maxReplicas"] = 60
+    regions["ap-northeast-1"]["hpa"]["maxReplicas"] = 50
+    rejects(prod_values, "erlmcp-infra:drPairs[2].standby", "50 pods of its own plus 60", "= 110")
+
+
+def test_capacity_at_exactly_100_pods_is_accepted(prod_values):
+    prod_values["regions"]["ap-southeast-1"]["hpa"]["maxReplicas"] = 50
+    prod_values["regions"]["ap-northeast-1"]["hpa"]["maxReplicas"] = 50
+    parse_stack_config(prod_values)
+
+
+def test_warm_standby_pods_cannot_exceed_the_primarys(prod_values):
+    prod_values["drPairs"][0]["standbyPods"] = 21
+    rejects(prod_values, "erlmcp-infra:drPairs[0].standbyPods", "exceed us-east-1's maximum 20")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("database", "dynamodb"), ("healthCheckIntervalSeconds", 20)]
+)
+def test_pair_knobs_take_only_known_values(prod_values, key, value):
+    prod_values["drPairs"][0][key] = value
+    rejects(prod_values, f"erlmcp-infra:drPairs[0].{key}")
+
+
+def test_pair_knobs_default_to_the_runbook_design(prod_values):
+    pair = parse_stack_config(prod_values).dr_pairs[1]
+    assert (pair.database, pair.health_check_interval_seconds, pair.standby_pods) == (
+        "rds",
+        None,
+        0,
+    )
+
+
+def test_failover_names_a_pair_and_its_own_standby(prod_values):
+    prod_values["failover"] = {"us-east-1": "us-west-2"}
+    config = parse_stack_config(prod_values)
+    assert config.failed_over(config.dr_pairs[0])
+    assert not config.failed_over(config.dr_pairs[1])
+    prod_values["failover"] = {"us-east-1": "eu-central-1"}
+    rejects(prod_values, "erlmcp-infra:failover.us-east-1", "its standby us-west-2")
+    prod_values["failover"] = {"us-west-2": "us-east-1"}
+    rejects(prod_values, "erlmcp-infra:failover.us-west-2", "not the primary of a drPair")
+
+
+def test_mutual_standbys_cannot_both_be_failed_over(prod_values):
+    prod_values["failover"] = {
+        "ap-southeast-1": "ap-northeast-1",
+        "ap-northeast-1": "ap-southeast-1",
+    }
+    rejects(prod_values, "cannot fail over to each other")

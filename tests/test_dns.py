@@ -12,6 +12,7 @@ from components.dns import (
     LatencyDns,
     LatencyDnsArgs,
     RegionalEndpoint,
+    StandbyTarget,
     network_load_balancer_zone_id,
 )
 from offline import mocks
@@ -193,44 +194,64 @@ def test_rejects_endpoints_of_which_none_serves():
 # --- failover pairs under latency records --------------------------------------------------------
 
 
+STANDBY = StandbyTarget(
+    hostname="erlmcp-standby.elb.ap-northeast-1.amazonaws.com",
+    load_balancer_zone_id=NLB_HOSTED_ZONE_IDS["ap-northeast-1"],
+)
+
+
 def test_failover_pair_under_the_latency_record(record):
     endpoints = [
-        _endpoint("us-east-1", failover_region="us-west-2"),
-        _endpoint("us-west-2", serving=False),
-        _endpoint("eu-west-1"),
+        _endpoint("ap-southeast-1", standby=STANDBY),
+        _endpoint("ap-northeast-1"),
     ]
     stack = record(lambda: LatencyDns("dns", _dns(endpoints)))
-    checks = {r.name: r.id for r in stack.of_type(HEALTH)}
-    primary = inputs_of(stack.one(RECORD, "dns-us-east-1-failover-primary"))
-    secondary = inputs_of(stack.one(RECORD, "dns-us-east-1-failover-secondary"))
-    pool = f"failover-us-east-1.{DOMAIN}"
+    checks = {r.name: r for r in stack.of_type(HEALTH)}
+    standby_check = inputs_of(checks["dns-ap-southeast-1-standby-health"])
+    assert standby_check["fqdn"] == f"standby-ap-southeast-1.{DOMAIN}"
+    assert (standby_check["type"], standby_check["port"]) == ("HTTPS", 443)
+    standby_name = inputs_of(stack.one(RECORD, "dns-ap-southeast-1-standby"))
+    assert standby_name["name"] == f"standby-ap-southeast-1.{DOMAIN}"
+    assert standby_name["aliases"][0]["name"] == STANDBY.hostname
+    assert standby_name["aliases"][0]["zoneId"] == NLB_HOSTED_ZONE_IDS["ap-northeast-1"]
+
+    primary = inputs_of(stack.one(RECORD, "dns-ap-southeast-1-failover-primary"))
+    secondary = inputs_of(stack.one(RECORD, "dns-ap-southeast-1-failover-secondary"))
+    pool = f"failover-ap-southeast-1.{DOMAIN}"
     assert primary["name"] == secondary["name"] == pool
     assert primary["failoverRoutingPolicies"] == [{"type": "PRIMARY"}]
     assert secondary["failoverRoutingPolicies"] == [{"type": "SECONDARY"}]
-    assert primary["healthCheckId"] == checks["dns-us-east-1-health"]
-    assert secondary["healthCheckId"] == checks["dns-us-west-2-health"]
-    assert secondary["aliases"][0]["zoneId"] == NLB_HOSTED_ZONE_IDS["us-west-2"]
+    assert primary["healthCheckId"] == checks["dns-ap-southeast-1-health"].id
+    assert secondary["healthCheckId"] == checks["dns-ap-southeast-1-standby-health"].id
+    assert primary["aliases"][0]["name"] == f"ap-southeast-1.{DOMAIN}"
+    # The standby is the release holding this region's data, not the standby region's own one.
+    assert secondary["aliases"][0]["name"] == f"standby-ap-southeast-1.{DOMAIN}"
 
-    apex = stack.one(RECORD, "dns-us-east-1-apex")
+    apex = stack.one(RECORD, "dns-ap-southeast-1-apex")
     assert inputs_of(apex)["aliases"] == [
         {"name": pool, "zoneId": ZONE_ID, "evaluateTargetHealth": True}
     ]
     # Its own health check would hide the secondary: the pair's health decides.
     assert "healthCheckId" not in inputs_of(apex)
-    # Without a failover region the record keeps its own health check.
-    assert inputs_of(stack.one(RECORD, "dns-eu-west-1-apex"))["healthCheckId"]
+    # Without a standby the record keeps its own health check.
+    assert inputs_of(stack.one(RECORD, "dns-ap-northeast-1-apex"))["healthCheckId"]
 
 
-@pytest.mark.parametrize(
-    ("endpoint", "message"),
-    [
-        (_endpoint("us-east-1", failover_region="us-east-1"), "itself"),
-        (_endpoint("us-east-1", failover_region="eu-central-1"), "has no endpoint"),
-    ],
-)
-def test_rejects_bad_failover_targets(endpoint, message):
-    with pytest.raises(ValueError, match=message):
-        _dns([endpoint, _endpoint("eu-west-1")])
+def test_an_endpoint_can_use_its_own_health_check_interval(record):
+    fast = HealthCheckSettings(request_interval=10)
+    endpoints = [_endpoint("us-east-1", standby=STANDBY, health_check=fast), _endpoint("eu-west-1")]
+    stack = record(lambda: LatencyDns("dns", _dns(endpoints)))
+    intervals = {r.name: inputs_of(r)["requestInterval"] for r in stack.of_type(HEALTH)}
+    assert intervals == {
+        "dns-us-east-1-health": 10,
+        "dns-us-east-1-standby-health": 10,
+        "dns-eu-west-1-health": 30,
+    }
+
+
+def test_a_non_serving_endpoint_cannot_fail_over():
+    with pytest.raises(ValueError, match="not serving"):
+        _dns([_endpoint("us-west-2", serving=False, standby=STANDBY), _endpoint("eu-west-1")])
 
 
 # --- hosted zone ---------------------------------------------------------------------------------

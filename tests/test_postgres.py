@@ -509,3 +509,23 @@ def test_outputs_come_from_the_instance_and_security_group(record, component, ma
         "port": 5432,
         "security_group_id": security_group.id,
     }
+
+
+def test_promotion_keeps_the_instance_and_stops_following_the_source(record) -> None:
+    standing = build_replica(record)
+    promoted = build_replica(record, promoted=True)
+    [before] = standing.of_type(INSTANCE)
+    [after] = promoted.of_type(INSTANCE)
+    assert standing.urns() == promoted.urns()
+    assert before.inputs["identifier"] == after.inputs["identifier"]
+    assert "replicateSourceDb" not in after.inputs
+    # A promoted replica is a primary: it keeps a final snapshot if ever deleted.
+    assert after.inputs["skipFinalSnapshot"] is False
+    assert after.inputs["finalSnapshotIdentifier"] == f"{before.inputs['identifier']}-final"
+    changed = {
+        k
+        for k in before.inputs.keys() | after.inputs.keys()
+        if before.inputs.get(k) != after.inputs.get(k)
+    }
+    assert changed == {"replicateSourceDb", "skipFinalSnapshot", "finalSnapshotIdentifier"}
+    assert after.protect is True

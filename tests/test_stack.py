@@ -27,6 +27,7 @@ PAIRS = [
     ("us-east-1", "us-west-2"),
     ("eu-west-1", "eu-central-1"),
     ("ap-southeast-1", "ap-northeast-1"),
+    ("ap-northeast-1", "ap-southeast-1"),  # mutual standbys
 ]
 
 
@@ -159,10 +160,10 @@ def test_pods_per_region_follow_the_topology(prod_stack):
     }
     assert pods == {
         "us-east-1": {"erlmcp-prod": 3},
-        "us-west-2": {"erlmcp-prod": 0},
+        "us-west-2": {"erlmcp-prod": 3},  # warm standby (drPairs[0].standbyPods)
         "eu-west-1": {"erlmcp-prod": 2},
         "eu-central-1": {"erlmcp-prod": 0},
-        "ap-southeast-1": {"erlmcp-prod": 2},
+        "ap-southeast-1": {"erlmcp-prod": 2, "erlmcp-prod-ap-northeast-1": 0},
         "ap-northeast-1": {"erlmcp-prod": 2, "erlmcp-prod-ap-southeast-1": 0},
     }
 
@@ -202,16 +203,39 @@ def test_release_image_and_version_come_from_config(prod_stack):
         assert container["image"] == "ghcr.io/seanchatmangpt/erlmcp:3.0.0"
 
 
+REGION_NAMES = [
+    "us-east-1",
+    "us-west-2",
+    "eu-west-1",
+    "eu-central-1",
+    "ap-southeast-1",
+    "ap-northeast-1",
+]
+
+
+def records_named(stack: RecordedStack) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = {}
+    for record in stack.of_type(RECORD):
+        found.setdefault(record.inputs["name"], []).append(record.inputs)
+    return found
+
+
+def health_checks_by_fqdn(stack: RecordedStack) -> dict[str, RecordedResource]:
+    return {c.inputs["fqdn"]: c for c in stack.of_type(HEALTH_CHECK)}
+
+
 def test_health_checks_as_specified(prod_stack):
-    checks = prod_stack.of_type(HEALTH_CHECK)
-    assert sorted(c.inputs["fqdn"] for c in checks) == sorted(
-        f"{r.name}.erlmcp.io" for r in prod_stack.of_type(REGION_TYPE)
-    )
-    for check in checks:
+    checks = health_checks_by_fqdn(prod_stack)
+    regional = {f"{r}.erlmcp.io" for r in REGION_NAMES}
+    standby = {f"standby-{p}.erlmcp.io" for p, _ in PAIRS}
+    assert set(checks) == regional | standby
+    intervals = {"us-east-1": 10}  # the pair's faster checks (drPairs[0])
+    for fqdn, check in checks.items():
+        region = fqdn.removeprefix("standby-").split(".")[0]
         assert check.inputs["type"] == "HTTPS"
         assert check.inputs["port"] == 443
         assert check.inputs["resourcePath"] == "/health"
-        assert check.inputs["requestInterval"] == 30
+        assert check.inputs["requestInterval"] == intervals.get(region, 30), fqdn
         assert check.inputs["failureThreshold"] == 3
 
 
@@ -227,34 +251,40 @@ def load_balancer_hostnames(stack: RecordedStack, region: str) -> dict[str, str]
 
 
 def test_each_region_has_a_record_aliasing_its_load_balancer(prod_stack):
-    regional = {
-        r.inputs["name"]: r.inputs
-        for r in prod_stack.of_type(RECORD)
-        if r.inputs["name"].endswith(".erlmcp.io") and not r.inputs["name"].startswith("_")
-    }
-    assert sorted(regional) == sorted(
-        f"{r.name}.erlmcp.io" for r in prod_stack.of_type(REGION_TYPE)
-    )
-    for region in (r.name for r in prod_stack.of_type(REGION_TYPE)):
-        [alias] = regional[f"{region}.erlmcp.io"]["aliases"]
+    records = records_named(prod_stack)
+    for region in REGION_NAMES:
+        [record] = records[f"{region}.erlmcp.io"]
+        [alias] = record["aliases"]
         # A pure standby answers from its 0-pod release, ready for failover.
         assert alias["name"] == load_balancer_hostnames(prod_stack, region)["erlmcp-prod"]
 
 
-def test_serving_regions_have_latency_records_guarded_by_their_health_check(prod_stack):
-    apex = {
-        r.inputs["setIdentifier"]: r.inputs
-        for r in prod_stack.of_type(RECORD)
-        if r.inputs["name"] == "erlmcp.io" and r.inputs.get("type") == "A"
-    }
+def test_serving_regions_have_latency_records_over_failover_pairs(prod_stack):
+    records = records_named(prod_stack)
+    apex = {r["setIdentifier"]: r for r in records["erlmcp.io"] if r.get("type") == "A"}
     assert sorted(apex) == ["ap-northeast-1", "ap-southeast-1", "eu-west-1", "us-east-1"]
-    checks = {c.inputs["fqdn"].split(".")[0]: c for c in prod_stack.of_type(HEALTH_CHECK)}
+    checks = health_checks_by_fqdn(prod_stack)
     for region, record in apex.items():
         assert record["latencyRoutingPolicies"] == [{"region": region}]
         [alias] = record["aliases"]
         assert alias["evaluateTargetHealth"] is True
-        assert alias["name"] == load_balancer_hostnames(prod_stack, region)["erlmcp-prod"]
-        assert record["healthCheckId"] == checks[region].id
+        assert alias["name"] == f"failover-{region}.erlmcp.io"
+        pair = {r["failoverRoutingPolicies"][0]["type"]: r for r in records[alias["name"]]}
+        assert pair["PRIMARY"]["aliases"][0]["name"] == f"{region}.erlmcp.io"
+        assert pair["PRIMARY"]["healthCheckId"] == checks[f"{region}.erlmcp.io"].id
+        assert pair["SECONDARY"]["aliases"][0]["name"] == f"standby-{region}.erlmcp.io"
+        assert pair["SECONDARY"]["healthCheckId"] == checks[f"standby-{region}.erlmcp.io"].id
+
+
+@pytest.mark.parametrize(("primary", "standby"), PAIRS)
+def test_a_failed_regions_traffic_goes_to_the_release_holding_its_data(
+    prod_stack, primary, standby
+):
+    [record] = records_named(prod_stack)[f"standby-{primary}.erlmcp.io"]
+    namespace = (
+        "erlmcp-prod" if standby in ("us-west-2", "eu-central-1") else (f"erlmcp-prod-{primary}")
+    )
+    assert record["aliases"][0]["name"] == load_balancer_hostnames(prod_stack, standby)[namespace]
 
 
 def test_backup_schedule_becomes_lifecycle_rules_and_database_backups(prod_stack):
@@ -395,6 +425,7 @@ def with_seventh_region(config: dict[str, Any]) -> dict[str, Any]:
         "database": config["erlmcp-infra:regions"]["eu-west-1"]["database"],
         "cache": config["erlmcp-infra:regions"]["eu-west-1"]["cache"],
     }
+    config["erlmcp-infra:noStandby"] = {"sa-east-1": "pilot region, data rebuilt from us-east-1"}
     return config
 
 

@@ -1,0 +1,81 @@
+"""The RTO/RPO budget: each pair's design recovery time and data loss from its settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from offline.stacks import PROD_STACK_FILE
+from regions.config import parse_stack_config
+from regions.dr_budget import FIGURES, budget_table, main, pair_budget, stack_budget
+
+
+def budget_of(values, index, **knobs):
+    values["drPairs"][index].update(knobs)
+    stack = parse_stack_config(values)
+    return pair_budget(stack, stack.dr_pairs[index])
+
+
+def test_every_figure_names_its_source():
+    for name, figure in FIGURES.items():
+        assert figure.minutes > 0, name
+        assert len(figure.source) > 30, name
+
+
+def test_the_runbook_design_cannot_meet_us_east_1s_targets(prod_values):
+    # RDS replica, 30 s x 3 checks, 0 standby pods (the runbook's hand-run design).
+    budget = budget_of(prod_values, 0, database="rds", healthCheckIntervalSeconds=30, standbyPods=0)
+    assert budget.detection == pytest.approx(1.5)
+    assert budget.rto == pytest.approx(1.5 + 1 + 10)  # detection + decision + RDS promotion
+    assert budget.rpo == 5
+    assert not budget.meets_rto and not budget.meets_rpo
+
+
+def test_aurora_fast_checks_and_warm_pods_meet_us_east_1s_targets(prod_values):
+    budget = budget_of(
+        prod_values, 0, database="aurora-global", healthCheckIntervalSeconds=10, standbyPods=3
+    )
+    assert budget.detection == pytest.approx(0.5)
+    assert budget.capacity_ready == 0
+    assert budget.rto == pytest.approx(0.5 + 1 + 1)
+    assert budget.rpo == pytest.approx(1 / 60)
+    assert budget.meets_targets
+
+
+def test_cold_pods_add_decision_and_start_time(prod_values):
+    budget = budget_of(prod_values, 0, database="aurora-global", standbyPods=0)
+    assert budget.capacity_ready == FIGURES["decision"].minutes + FIGURES["pod_start"].minutes
+
+
+def test_cold_nodes_add_node_start_time(prod_values):
+    prod_values["regions"]["us-west-2"]["nodes"] = {"minSize": 0, "desiredSize": 0}
+    budget = budget_of(prod_values, 0, database="aurora-global", standbyPods=0)
+    assert budget.capacity_ready == pytest.approx(1 + 2 + 5)
+
+
+def test_a_serving_standby_has_warm_nodes(prod_values):
+    # ap-northeast-1 runs its own pods, so its nodes are warm whatever its minimum says.
+    prod_values["regions"]["ap-northeast-1"]["nodes"] = {"minSize": 0, "desiredSize": 2}
+    budget = budget_of(prod_values, 2)
+    assert budget.capacity_ready == pytest.approx(1 + 2)
+
+
+def test_rds_meets_the_apac_targets(prod_values):
+    budget = budget_of(prod_values, 2, database="rds")
+    assert budget.rto == pytest.approx(12.5)
+    assert budget.meets_targets
+
+
+def test_table_marks_misses(prod_values):
+    prod_values["drPairs"][0].update(database="rds", standbyPods=0)
+    table = budget_table(stack_budget(parse_stack_config(prod_values)))
+    assert "| us-east-1 → us-west-2 | rds |" in table
+    assert "**misses target**" in table.splitlines()[2]
+
+
+def test_budget_command_prints_the_table(capsys, tmp_path):
+    assert main([str(PROD_STACK_FILE)]) in (0, 1)
+    assert "us-east-1 → us-west-2" in capsys.readouterr().out
+    bad = tmp_path / "Pulumi.bad.yaml"
+    bad.write_text("config:\n  erlmcp-infra:domian: x\n")
+    assert main([str(bad)]) == 2
+    assert "erlmcp-infra:domian" in capsys.readouterr().err
