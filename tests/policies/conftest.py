@@ -174,14 +174,17 @@ def resource_named(stack: RecordedStack, name: str) -> RecordedResource:
 
 
 def set_property(stack: RecordedStack, name: str, path: str, new: Any) -> None:
-    """Set a dotted property path (`spec.replicas`) in a resource's inputs and outputs."""
+    """Set a dotted property path (`spec.replicas`, `aliases.0.name`) in inputs and outputs."""
     resource = stack.named(name)
     for props in (resource.inputs, resource.outputs):
         *parents, last = path.split(".")
         target = props
         for key in parents:
-            target = target.setdefault(key, {})
-        target[last] = new
+            target = target[int(key)] if isinstance(target, list) else target.setdefault(key, {})
+        if isinstance(target, list):
+            target[int(last)] = new
+        else:
+            target[last] = new
 
 
 def drop_property(stack: RecordedStack, name: str, key: str) -> None:

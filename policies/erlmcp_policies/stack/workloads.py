@@ -19,6 +19,7 @@ an unknown value is UNKNOWN, and the policies judge nothing they cannot count.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,14 +166,51 @@ def load_balancer_services(index: StackIndex) -> list[PolicyResource]:
     return [s for s in index.of_type(SERVICE) if value(s.props, "spec", "type") == "LoadBalancer"]
 
 
+def service_hostnames(service: PolicyResource) -> set[Any]:
+    return {
+        normalize_host(value(ingress, "hostname"))
+        for ingress in items(service.props, "status", "loadBalancer", "ingress")
+    }
+
+
 def service_with_hostname(index: StackIndex, hostname: Any) -> PolicyResource | None:
     if not isinstance(hostname, str):
         return None
     for service in load_balancer_services(index):
-        for ingress in items(service.props, "status", "loadBalancer", "ingress"):
-            if normalize_host(value(ingress, "hostname")) == hostname:
-                return service
+        if hostname in service_hostnames(service):
+            return service
     return None
+
+
+def resolve_aliases(index: StackIndex, names: Iterable[Any], *, primary_only: bool) -> tuple:
+    """Follow alias names through this stack's records to the names outside it (load balancers).
+
+    With `primary_only`, a failover set is followed through its PRIMARY record alone: that is
+    where traffic goes while the region is up (its SECONDARY may well run no pods).
+    """
+    records_by_name: dict[Any, list[PolicyResource]] = {}
+    for record in index.of_type(RECORD):
+        records_by_name.setdefault(normalize_host(value(record.props, "name")), []).append(record)
+    resolved: list[Any] = []
+    seen: set[Any] = set()
+    frontier = list(names)
+    while frontier:
+        name = frontier.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        targets = records_by_name.get(name, []) if isinstance(name, str) else []
+        if not targets:
+            resolved.append(name)
+            continue
+        for target in targets:
+            failover = items(target.props, "failoverRoutingPolicies")
+            if primary_only and failover and value(failover[0], "type") == "SECONDARY":
+                continue
+            frontier.extend(
+                normalize_host(value(alias, "name")) for alias in items(target.props, "aliases")
+            )
+    return tuple(resolved)
 
 
 @dataclass(frozen=True)
@@ -193,7 +231,7 @@ class Target:
 
 
 def target_of(index: StackIndex, record: LatencyRecord) -> Target:
-    for alias in record.alias_names:
+    for alias in resolve_aliases(index, record.alias_names, primary_only=True):
         service = service_with_hostname(index, alias)
         if service is not None:
             return Target(pods_behind_service(index, service), service, index.region_of(service))
