@@ -80,7 +80,7 @@ def postgres_family(engine_version: str) -> str:
     return f"postgres{major}"
 
 
-def _check_identifier(identifier: str) -> None:
+def check_identifier(identifier: str) -> None:
     if not _IDENTIFIER.match(identifier) or identifier.endswith("-"):
         raise ValueError(
             f"identifier {identifier!r}: RDS identifiers are 1-63 lowercase letters, digits and "
@@ -88,7 +88,7 @@ def _check_identifier(identifier: str) -> None:
         )
 
 
-def _check_backup_retention(days: int) -> None:
+def check_backup_retention(days: int) -> None:
     # 0 would disable backups (and, on a primary, make cross-region replicas impossible).
     if not 1 <= days <= 35:
         raise ValueError(f"backup_retention_days {days}: must be between 1 and 35")
@@ -98,7 +98,7 @@ def _named(tags: Mapping[str, str], name: str) -> dict[str, str]:
     return {**tags, "Name": name}
 
 
-def _private_network(
+def private_database_network(
     owner: pulumi.Resource,
     name: str,
     *,
@@ -131,7 +131,7 @@ def _private_network(
     return subnet_group, security_group
 
 
-def _parameters() -> list[aws.rds.ParameterGroupParameterArgs]:
+def postgres_parameters() -> list[aws.rds.ParameterGroupParameterArgs]:
     def dynamic(param: str, value: str) -> aws.rds.ParameterGroupParameterArgs:
         return aws.rds.ParameterGroupParameterArgs(
             name=param, value=value, apply_method="immediate"
@@ -171,13 +171,13 @@ def _parameter_group(
         region=region,
         family=family,
         description=f"{family} settings of {name}: forced TLS, slow-query and connection logs",
-        parameters=_parameters(),
+        parameters=postgres_parameters(),
         tags=_named(tags, f"{name}-params"),
         opts=pulumi.ResourceOptions(parent=owner),
     )
 
 
-def _performance_insights(enabled: bool, kms_key_arn: pulumi.Input[str]) -> dict[str, object]:
+def performance_insights(enabled: bool, kms_key_arn: pulumi.Input[str]) -> dict[str, object]:
     if not enabled:
         return {"performance_insights_enabled": False}
     return {
@@ -246,8 +246,8 @@ class PostgresPrimaryArgs:
 
     def __post_init__(self) -> None:
         postgres_family(self.engine_version)
-        _check_identifier(self.identifier)
-        _check_backup_retention(self.backup_retention_days)
+        check_identifier(self.identifier)
+        check_backup_retention(self.backup_retention_days)
         check_client_groups(self.client_security_group_ids)
         if self.max_allocated_storage_gb < self.allocated_storage_gb:
             raise ValueError(
@@ -263,7 +263,7 @@ class PostgresPrimary(_PostgresOutputs):
         self, name: str, args: PostgresPrimaryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("erlmcp:components:PostgresPrimary", name, None, opts)
-        subnet_group, security_group = _private_network(
+        subnet_group, security_group = private_database_network(
             self,
             name,
             region=args.region,
@@ -310,7 +310,7 @@ class PostgresPrimary(_PostgresOutputs):
             # Changes wait for the maintenance window instead of restarting production now.
             apply_immediately=False,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
-            **_performance_insights(args.performance_insights, args.kms_key_arn),
+            **performance_insights(args.performance_insights, args.kms_key_arn),
             tags=_named(args.tags, args.identifier),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
@@ -347,8 +347,8 @@ class PostgresReplicaArgs:
 
     def __post_init__(self) -> None:
         postgres_family(self.engine_version)
-        _check_identifier(self.identifier)
-        _check_backup_retention(self.backup_retention_days)
+        check_identifier(self.identifier)
+        check_backup_retention(self.backup_retention_days)
         check_client_groups(self.client_security_group_ids)
 
 
@@ -363,7 +363,7 @@ class PostgresReplica(_PostgresOutputs):
         self, name: str, args: PostgresReplicaArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("erlmcp:components:PostgresReplica", name, None, opts)
-        subnet_group, security_group = _private_network(
+        subnet_group, security_group = private_database_network(
             self,
             name,
             region=args.region,
@@ -380,23 +380,33 @@ class PostgresReplica(_PostgresOutputs):
             if args.max_allocated_storage_gb is None
             else {"max_allocated_storage": args.max_allocated_storage_gb}
         )
-        # A replica cannot take a final snapshot; a promoted replica is a primary and must.
-        source_or_snapshot: dict[str, Any] = (
-            {"skip_final_snapshot": False, "final_snapshot_identifier": f"{args.identifier}-final"}
+        # A replica follows its source and cannot take a final snapshot. A promoted replica is a
+        # primary: it keeps a final snapshot, runs Multi-AZ (converted in the next maintenance
+        # window) and states its engine, which the instance already has (no diff, no replace).
+        role: dict[str, Any] = (
+            {
+                "engine": "postgres",
+                "multi_az": True,
+                "skip_final_snapshot": False,
+                "final_snapshot_identifier": f"{args.identifier}-final",
+            }
             if args.promoted
-            else {"replicate_source_db": args.source_instance_arn, "skip_final_snapshot": True}
+            else {
+                "replicate_source_db": args.source_instance_arn,
+                "multi_az": args.multi_az,
+                "skip_final_snapshot": True,
+            }
         )
         instance = aws.rds.Instance(
             f"{name}-db",
             region=args.region,
             identifier=args.identifier,
-            **source_or_snapshot,
+            **role,
             instance_class=args.instance_class,
             storage_type=STORAGE_TYPE,
             storage_encrypted=True,
             kms_key_id=args.kms_key_arn,
             port=POSTGRES_PORT,
-            multi_az=args.multi_az,
             db_subnet_group_name=subnet_group.name,
             vpc_security_group_ids=[security_group.id],
             parameter_group_name=parameter_group.name,
@@ -409,7 +419,7 @@ class PostgresReplica(_PostgresOutputs):
             apply_immediately=False,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
             **storage_autoscaling,
-            **_performance_insights(args.performance_insights, args.kms_key_arn),
+            **performance_insights(args.performance_insights, args.kms_key_arn),
             tags=_named(args.tags, args.identifier),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )

@@ -190,6 +190,15 @@ def _rds_cluster(args, region, rid):
     }
 
 
+def _rds_global_cluster(args, region, rid):
+    ident = _autoname(args, "globalClusterIdentifier")
+    return {
+        "id": ident,
+        "globalClusterIdentifier": ident,
+        "arn": f"arn:aws:rds::{ACCOUNT_ID}:global-cluster:{ident}",
+    }
+
+
 def _named_arn(service: str, kind: str, key: str) -> Callable[..., dict[str, Any]]:
     def outputs(args, region, rid):
         name = _autoname(args, key)
@@ -346,6 +355,7 @@ OUTPUTS_BY_TYPE: dict[str, Callable[..., dict[str, Any]]] = {
     "aws:kms/grant:Grant": _kms_grant,
     "aws:rds/instance:Instance": _rds_instance,
     "aws:rds/cluster:Cluster": _rds_cluster,
+    "aws:rds/globalCluster:GlobalCluster": _rds_global_cluster,
     "aws:rds/parameterGroup:ParameterGroup": _named_arn("rds", "pg", "name"),
     "aws:rds/clusterParameterGroup:ClusterParameterGroup": _named_arn("rds", "cluster-pg", "name"),
     "aws:rds/subnetGroup:SubnetGroup": _named_arn("rds", "subgrp", "name"),

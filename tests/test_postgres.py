@@ -527,5 +527,12 @@ def test_promotion_keeps_the_instance_and_stops_following_the_source(record) -> 
         for k in before.inputs.keys() | after.inputs.keys()
         if before.inputs.get(k) != after.inputs.get(k)
     }
-    assert changed == {"replicateSourceDb", "skipFinalSnapshot", "finalSnapshotIdentifier"}
+    assert changed == {
+        "replicateSourceDb",
+        "skipFinalSnapshot",
+        "finalSnapshotIdentifier",
+        "engine",
+        "multiAz",
+    }
+    assert (after.inputs["engine"], after.inputs["multiAz"]) == ("postgres", True)
     assert after.protect is True
