@@ -78,6 +78,7 @@ FIGURES: dict[str, Figure] = {
 @dataclass(frozen=True)
 class PairBudget:
     pair: DrPairConfig
+    health_check_interval_seconds: int
     detection: float
     dns_ttl: float
     decision: float
@@ -112,6 +113,8 @@ class PairBudget:
             "primary": self.pair.primary,
             "standby": self.pair.standby,
             "database": self.pair.database,
+            "healthCheckIntervalSeconds": self.health_check_interval_seconds,
+            "standbyPods": self.pair.standby_pods,
             "detectionMinutes": round(self.detection, 2),
             "dnsTtlMinutes": self.dns_ttl,
             "decisionMinutes": self.decision,
@@ -126,9 +129,12 @@ class PairBudget:
         }
 
 
+def health_check_interval(stack: StackConfig, pair: DrPairConfig) -> int:
+    return pair.health_check_interval_seconds or stack.dns.health_check.interval_seconds
+
+
 def detection_minutes(stack: StackConfig, pair: DrPairConfig) -> float:
-    interval = pair.health_check_interval_seconds or stack.dns.health_check.interval_seconds
-    return interval * stack.dns.health_check.failure_threshold / 60
+    return health_check_interval(stack, pair) * stack.dns.health_check.failure_threshold / 60
 
 
 def capacity_ready_minutes(stack: StackConfig, pair: DrPairConfig) -> float:
@@ -145,6 +151,7 @@ def pair_budget(stack: StackConfig, pair: DrPairConfig) -> PairBudget:
     aurora = pair.database == "aurora-global"
     return PairBudget(
         pair=pair,
+        health_check_interval_seconds=health_check_interval(stack, pair),
         detection=detection_minutes(stack, pair),
         dns_ttl=FIGURES["dns_ttl"].minutes,
         decision=FIGURES["decision"].minutes,

@@ -16,6 +16,13 @@ from typing import Any
 import pulumi
 import pulumi_random as random
 
+from components.aurora import (
+    AuroraGlobalPrimary,
+    AuroraGlobalPrimaryArgs,
+    AuroraGlobalSecondary,
+    AuroraGlobalSecondaryArgs,
+    AuroraPlacement,
+)
 from components.backups import (
     BackupBucket,
     BackupBucketArgs,
@@ -41,7 +48,7 @@ from components.redis import (
 )
 from components.release import ErlmcpRelease, ErlmcpReleaseArgs, HpaSettings, PodResources
 from regions.backups import lifecycle_rules
-from regions.config import DrPairConfig, HpaConfig, RegionConfig, StackConfig
+from regions.config import DatabaseConfig, DrPairConfig, HpaConfig, RegionConfig, StackConfig
 
 SERVICE_ACCOUNT = "erlmcp"
 REDIS_PORT = 6379
@@ -90,12 +97,12 @@ class ErlmcpRegion(pulumi.ComponentResource):
         self.tags = region_tags(args.stack, args.region)
         self.database_endpoints: dict[str, pulumi.Output[str]] = {}
         self.data: DataEndpoints | None = None
-        self.postgres: PostgresPrimary | None = None
+        self.postgres: PostgresPrimary | AuroraGlobalPrimary | None = None
         self.redis: RedisCache | None = None
         self.global_datastore: RedisGlobalDatastore | None = None
         self.release: ErlmcpRelease | None = None
         self.standby_release: ErlmcpRelease | None = None
-        self.standby_replica: PostgresReplica | None = None
+        self.standby_replica: PostgresReplica | AuroraGlobalSecondary | None = None
         self.standby_cache: RedisCache | None = None
 
         self.key = RegionKey(
@@ -264,25 +271,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
             special=False,  # ElastiCache AUTH tokens allow only a few symbols
             opts=self._child(),
         )
-        self.postgres = PostgresPrimary(
-            f"{self.region}-postgres",
-            PostgresPrimaryArgs(
-                **self._data_placement(),
-                identifier=f"erlmcp-{self.stack.environment}-{self.region}",
-                engine_version=database.engine_version,
-                instance_class=database.instance_class,
-                allocated_storage_gb=database.allocated_storage_gb,
-                max_allocated_storage_gb=database.max_allocated_storage_gb,
-                database_name=self.stack.release.database_name,
-                username=self.stack.release.database_user,
-                password=db_password.result,
-                backup_retention_days=backups.database.retention_days,
-                backup_window=backups.database.window,
-                maintenance_window="sun:04:00-sun:05:00",
-                multi_az=database.multi_az,
-            ),
-            opts=self._child(),
-        )
+        self.postgres = self._primary_database(database, db_password.result)
         self.redis = RedisCache(
             f"{self.region}-redis",
             RedisCacheArgs(
@@ -304,6 +293,86 @@ class ErlmcpRegion(pulumi.ComponentResource):
             db_password=db_password.result,
             redis_host=self.redis.primary_endpoint_address,
             redis_auth_token=redis_token.result,
+        )
+
+    def _primary_database(
+        self, database: DatabaseConfig, password: pulumi.Output[str]
+    ) -> PostgresPrimary | AuroraGlobalPrimary:
+        """RDS PostgreSQL, or the writer of an Aurora Global Database when this region's DR pair
+        asks for one."""
+        backups = self.stack.backups.database
+        identifier = f"erlmcp-{self.stack.environment}-{self.region}"
+        common = {
+            "engine_version": database.engine_version,
+            "instance_class": database.instance_class,
+            "database_name": self.stack.release.database_name,
+            "username": self.stack.release.database_user,
+            "password": password,
+            "backup_retention_days": backups.retention_days,
+            "backup_window": backups.window,
+            "maintenance_window": "sun:04:00-sun:05:00",
+        }
+        pair = self.stack.pair_of_primary(self.region)
+        if pair is not None and pair.database == "aurora-global":
+            return AuroraGlobalPrimary(
+                f"{self.region}-aurora",
+                AuroraGlobalPrimaryArgs(
+                    placement=AuroraPlacement(**self._data_placement()),
+                    global_cluster_identifier=f"{identifier}-global",
+                    cluster_identifier=identifier,
+                    **common,
+                ),
+                opts=self._child(),
+            )
+        return PostgresPrimary(
+            f"{self.region}-postgres",
+            PostgresPrimaryArgs(
+                **self._data_placement(),
+                identifier=identifier,
+                allocated_storage_gb=database.allocated_storage_gb,
+                max_allocated_storage_gb=database.max_allocated_storage_gb,
+                multi_az=database.multi_az,
+                **common,
+            ),
+            opts=self._child(),
+        )
+
+    def _standby_database(
+        self, primary: ErlmcpRegion, pair: DrPairConfig, prefix: str
+    ) -> PostgresReplica | AuroraGlobalSecondary:
+        """The copy of `primary`'s database kept here, promoted when the pair has failed over."""
+        source = primary.config.database
+        assert source is not None and primary.postgres is not None
+        promoted = self.stack.failed_over(pair)
+        identifier = f"erlmcp-{self.stack.environment}-{primary.region}"
+        retention = self.stack.backups.database.retention_days
+        if isinstance(primary.postgres, AuroraGlobalPrimary):
+            return AuroraGlobalSecondary(
+                f"{prefix}-aurora",
+                AuroraGlobalSecondaryArgs(
+                    placement=AuroraPlacement(**self._data_placement()),
+                    global_cluster_identifier=primary.postgres.global_cluster_id,
+                    cluster_identifier=f"{identifier}-secondary",
+                    engine_version=source.engine_version,
+                    instance_class=source.instance_class,
+                    backup_retention_days=retention,
+                    promoted=promoted,
+                ),
+                # AWS adds a secondary only once the writer is available.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[primary.postgres]),
+            )
+        return PostgresReplica(
+            f"{prefix}-postgres",
+            PostgresReplicaArgs(
+                **self._data_placement(),
+                identifier=f"{identifier}-replica",
+                source_instance_arn=primary.postgres.instance_arn,
+                engine_version=source.engine_version,
+                instance_class=source.instance_class,
+                backup_retention_days=retention,
+                promoted=promoted,
+            ),
+            opts=self._child(),
         )
 
     def _release(
@@ -361,24 +430,12 @@ class ErlmcpRegion(pulumi.ComponentResource):
         pointed at them, with `pair.standby_pods` warm pods until a failover gives it the
         primary's pods and HPA."""
         source = primary.config
-        assert source.database is not None and primary.postgres is not None
+        assert source.cache is not None
         assert primary.redis is not None and primary.global_datastore is not None
         assert primary.data is not None
         prefix = f"{self.region}-standby-of-{primary.region}"
         failed_over = self.stack.failed_over(pair)
-        replica = PostgresReplica(
-            f"{prefix}-postgres",
-            PostgresReplicaArgs(
-                **self._data_placement(),
-                identifier=f"erlmcp-{self.stack.environment}-{primary.region}-replica",
-                source_instance_arn=primary.postgres.instance_arn,
-                engine_version=source.database.engine_version,
-                instance_class=source.database.instance_class,
-                backup_retention_days=self.stack.backups.database.retention_days,
-                promoted=failed_over,
-            ),
-            opts=self._child(),
-        )
+        replica = self._standby_database(primary, pair, prefix)
         cache = RedisCache(
             f"{prefix}-redis",
             RedisCacheArgs(

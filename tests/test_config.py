@@ -298,7 +298,7 @@ def test_pair_knobs_take_only_known_values(prod_values, key, value):
 
 
 def test_pair_knobs_default_to_the_runbook_design(prod_values):
-    pair = parse_stack_config(prod_values).dr_pairs[1]
+    pair = parse_stack_config(prod_values).dr_pairs[2]
     assert (pair.database, pair.health_check_interval_seconds, pair.standby_pods) == (
         "rds",
         None,

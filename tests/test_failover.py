@@ -3,16 +3,20 @@
 A failover must promote the standby's database, give the standby release the primary's pods and
 HPA, and change nothing else: no Route 53 record (record changes need the us-east-1 control plane,
 which may be the region that failed), nothing in the failed region, and no stateful resource
-removed, renamed or changed in an input that replaces it.
+removed, renamed or changed in an input that replaces it. Both database mechanisms are covered:
+us-east-1 keeps an Aurora Global Database secondary in us-west-2, ap-southeast-1 an RDS read
+replica in ap-northeast-1 (a region that also serves its own users).
 """
 
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+from offline.policy_runner import analyze_recorded
 from offline.recorder import RecordedResource, RecordedStack
 from offline.stacks import run_stack_file, stack_file_config
 
@@ -26,20 +30,55 @@ STATEFUL_TYPES = {
     "aws:kms/key:Key",
     "aws:route53/zone:Zone",
 }
-# Inputs a failover may change on a stateful resource: promotion in place (the provider promotes
-# a replica when its source goes away) and the final-snapshot setting of the promoted instance.
-IN_PLACE_ON_PROMOTION = {"replicateSourceDb", "skipFinalSnapshot", "finalSnapshotIdentifier"}
 
 
-def with_failover(config: dict[str, Any], failover: dict[str, str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Failover:
+    primary: str
+    standby: str
+    database: tuple[str, str]  # type and name of the standby's copy
+    promoted_keys: frozenset[str]  # the inputs promotion changes, all in place
+    pods: int
+    hpa: tuple[int, int]
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.standby}-standby-of-{self.primary}"
+
+
+AURORA = Failover(
+    "us-east-1",
+    "us-west-2",
+    ("aws:rds/cluster:Cluster", "us-west-2-standby-of-us-east-1-aurora-cluster"),
+    # The provider detaches the cluster from its Global Database (RemoveFromGlobalCluster).
+    frozenset({"globalClusterIdentifier"}),
+    pods=3,
+    hpa=(3, 20),
+)
+RDS = Failover(
+    "ap-southeast-1",
+    "ap-northeast-1",
+    ("aws:rds/instance:Instance", "ap-northeast-1-standby-of-ap-southeast-1-postgres-db"),
+    # The provider promotes the replica (PromoteReadReplica); as a primary it keeps a final
+    # snapshot, states its engine (already its state) and goes Multi-AZ (an in-place modify).
+    frozenset(
+        {"replicateSourceDb", "skipFinalSnapshot", "finalSnapshotIdentifier", "engine", "multiAz"}
+    ),
+    pods=2,
+    hpa=(2, 20),
+)
+
+
+def with_failover(config: dict[str, Any], failover: Failover) -> dict[str, Any]:
     config = copy.deepcopy(config)
-    config["erlmcp-infra:failover"] = failover
+    config["erlmcp-infra:failover"] = {failover.primary: failover.standby}
     return config
 
 
-@pytest.fixture(scope="module")
-def failed_over() -> RecordedStack:
-    return run_stack_file(with_failover(stack_file_config(), {"us-east-1": "us-west-2"}))
+@pytest.fixture(scope="module", params=[AURORA, RDS], ids=["aurora", "rds"])
+def case(request) -> tuple[Failover, dict[str, Any], RecordedStack]:
+    config = with_failover(stack_file_config(), request.param)
+    return request.param, config, run_stack_file(config)
 
 
 def changed_inputs(before: RecordedResource, after: RecordedResource) -> set[str]:
@@ -48,8 +87,8 @@ def changed_inputs(before: RecordedResource, after: RecordedResource) -> set[str
 
 
 def changes(before: RecordedStack, after: RecordedStack) -> dict[str, set[str]]:
+    """Changed inputs of the resources on both sides (additions and removals are apart)."""
     old, new = before.by_urn(), after.by_urn()
-    # Resources present on both sides; additions and removals are asserted separately.
     return {
         urn: changed_inputs(old[urn], new[urn])
         for urn in old.keys() & new.keys()
@@ -57,78 +96,82 @@ def changes(before: RecordedStack, after: RecordedStack) -> dict[str, set[str]]:
     }
 
 
-def test_failover_removes_nothing_and_adds_only_the_standbys_hpa(prod_stack, failed_over):
+def test_failover_removes_nothing_and_adds_only_the_standbys_hpa(prod_stack, case):
+    failover, _, failed_over = case
     assert prod_stack.urns() <= failed_over.urns()
     added = [failed_over.by_urn()[u] for u in failed_over.urns() - prod_stack.urns()]
     assert [(r.type, r.name) for r in added] == [
-        (
-            "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
-            "us-west-2-standby-of-us-east-1-erlmcp-hpa",
-        )
+        ("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", f"{failover.prefix}-erlmcp-hpa")
     ]
 
 
-def test_failover_promotes_the_standby_database_in_place(prod_stack, failed_over):
-    name = "us-west-2-standby-of-us-east-1-postgres-db"
-    before = prod_stack.one("aws:rds/instance:Instance", name)
-    after = failed_over.one("aws:rds/instance:Instance", name)
-    assert "replicateSourceDb" in before.inputs
-    assert "replicateSourceDb" not in after.inputs
-    assert after.inputs["identifier"] == before.inputs["identifier"]
+def test_failover_promotes_the_standby_database_in_place(prod_stack, case):
+    failover, _, failed_over = case
+    before = prod_stack.one(*failover.database)
+    after = failed_over.one(*failover.database)
+    assert changed_inputs(before, after) == failover.promoted_keys
     assert after.protect and after.inputs["deletionProtection"] is True
 
 
-def test_failover_gives_the_standby_release_the_primarys_pods_and_hpa(prod_stack, failed_over):
+def test_failover_gives_the_standby_release_the_primarys_pods_and_hpa(case):
+    failover, _, failed_over = case
     statefulset = failed_over.one(
-        "kubernetes:apps/v1:StatefulSet", "us-west-2-standby-of-us-east-1-erlmcp-statefulset"
+        "kubernetes:apps/v1:StatefulSet", f"{failover.prefix}-erlmcp-statefulset"
     )
-    assert statefulset.plain_inputs["spec"]["replicas"] == 3
-    [hpa] = [
-        h
-        for h in failed_over.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
-        if h.region == "us-west-2"
-    ]
-    assert (hpa.plain_inputs["spec"]["minReplicas"], hpa.plain_inputs["spec"]["maxReplicas"]) == (
-        3,
-        20,
+    assert statefulset.plain_inputs["spec"]["replicas"] == failover.pods
+    hpa = failed_over.one(
+        "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", f"{failover.prefix}-erlmcp-hpa"
     )
+    spec = hpa.plain_inputs["spec"]
+    assert (spec["minReplicas"], spec["maxReplicas"]) == failover.hpa
 
 
-def test_failover_changes_only_the_standby_region(prod_stack, failed_over):
+def test_failover_changes_only_the_standby_region(prod_stack, case):
+    failover, _, failed_over = case
     by_urn = failed_over.by_urn()
-    touched = {by_urn[urn].region for urn in changes(prod_stack, failed_over)}
-    assert touched == {"us-west-2"}
+    assert {by_urn[urn].region for urn in changes(prod_stack, failed_over)} == {failover.standby}
 
 
-def test_failover_edits_no_dns_record(prod_stack, failed_over):
+def test_failover_edits_no_dns_record(prod_stack, case):
+    _, _, failed_over = case
     by_urn = failed_over.by_urn()
-    assert not [
+    touched = [
         u for u in changes(prod_stack, failed_over) if by_urn[u].type.startswith("aws:route53/")
     ]
+    assert touched == []
 
 
-def test_no_stateful_resource_changes_beyond_promotion(prod_stack, failed_over):
+def test_no_stateful_resource_changes_beyond_promotion(prod_stack, case):
+    failover, _, failed_over = case
     by_urn = failed_over.by_urn()
     for urn, keys in changes(prod_stack, failed_over).items():
         if by_urn[urn].type in STATEFUL_TYPES:
-            assert keys <= IN_PLACE_ON_PROMOTION, (urn, keys)
+            assert keys <= failover.promoted_keys, (urn, keys)
 
 
-def test_the_failed_regions_stateful_resources_stay_protected(failed_over):
-    failed_region = [
-        r for r in failed_over.resources if r.region == "us-east-1" and r.type in STATEFUL_TYPES
+def test_the_failed_regions_stateful_resources_stay_protected(case):
+    failover, _, failed_over = case
+    kept = [
+        r
+        for r in failed_over.resources
+        if r.region == failover.primary and r.type in STATEFUL_TYPES
     ]
-    assert failed_region
-    assert all(r.protect for r in failed_region)
+    assert kept
+    assert all(r.protect for r in kept)
 
 
-def test_reverting_the_failover_setting_restores_the_graph_except_promotion(
-    prod_stack, failed_over
-):
-    # Removing `failover:` again scales the standby back down but cannot un-promote the database:
-    # the plan shows the replica's source coming back, which RDS cannot do in place. That is why
-    # failback is a documented sequence, not the removal of this setting (see README).
-    reverted = changes(failed_over, prod_stack)
+def test_the_policy_pack_does_not_block_a_failover(case):
+    _, config, failed_over = case
+    report = analyze_recorded(failed_over, stack_config=config)
+    assert report.mandatory == [], report.format()
+
+
+def test_reverting_the_failover_setting_is_not_a_failback(prod_stack, case):
+    # Removing `failover:` again scales the standby back down but cannot un-promote its
+    # database: the plan would show the promotion reverting, which neither RDS nor Aurora can do
+    # in place. That is why failback is a documented sequence (README), not this removal.
+    failover, _, failed_over = case
     by_urn = prod_stack.by_urn()
-    stateful = {u: k for u, k in reverted.items() if by_urn[u].type in STATEFUL_TYPES}
-    assert list(stateful.values()) == [IN_PLACE_ON_PROMOTION]
+    reverted = changes(failed_over, prod_stack)
+    stateful = {by_urn[u].name: k for u, k in reverted.items() if by_urn[u].type in STATEFUL_TYPES}
+    assert stateful == {failover.database[1]: failover.promoted_keys}

@@ -14,6 +14,7 @@ from tests.conftest import run_stack_file, stack_file_config
 
 REGION_TYPE = "erlmcp:regions:Region"
 RDS = "aws:rds/instance:Instance"
+AURORA = "aws:rds/cluster:Cluster"
 CACHE = "aws:elasticache/replicationGroup:ReplicationGroup"
 GLOBAL_CACHE = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup"
 REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
@@ -48,11 +49,21 @@ def in_region(stack: RecordedStack, type_: str, region: str) -> list[RecordedRes
 
 
 def primaries(stack: RecordedStack, region: str) -> list[RecordedResource]:
-    return [r for r in in_region(stack, RDS, region) if "replicateSourceDb" not in r.inputs]
+    """A region's own databases: RDS instances and Aurora writer clusters."""
+    return [r for r in in_region(stack, RDS, region) if "replicateSourceDb" not in r.inputs] + [
+        r for r in in_region(stack, AURORA, region) if "masterUsername" in r.inputs
+    ]
 
 
 def replicas(stack: RecordedStack, region: str) -> list[RecordedResource]:
-    return [r for r in in_region(stack, RDS, region) if "replicateSourceDb" in r.inputs]
+    """Copies of another region's database: RDS read replicas and Aurora secondaries."""
+    return [r for r in in_region(stack, RDS, region) if "replicateSourceDb" in r.inputs] + [
+        r for r in in_region(stack, AURORA, region) if "masterUsername" not in r.inputs
+    ]
+
+
+def writer_address(database: RecordedResource) -> str:
+    return database.outputs["endpoint" if database.type == AURORA else "address"]
 
 
 def test_six_regions(prod_stack):
@@ -90,10 +101,14 @@ def test_serving_regions_have_their_own_primary_and_cache(prod_stack):
 
 
 @pytest.mark.parametrize(("primary", "standby"), PAIRS)
-def test_standby_holds_a_replica_of_its_primarys_database(prod_stack, primary, standby):
-    source = primaries(prod_stack, primary)[0]
+def test_standby_holds_a_copy_of_its_primarys_database(prod_stack, primary, standby):
+    [source] = primaries(prod_stack, primary)
     [replica] = replicas(prod_stack, standby)
-    assert replica.inputs["replicateSourceDb"] == source.outputs["arn"]
+    assert replica.type == source.type
+    if source.type == AURORA:  # the pair's `database: aurora-global`
+        assert replica.inputs["globalClusterIdentifier"] == source.inputs["globalClusterIdentifier"]
+    else:
+        assert replica.inputs["replicateSourceDb"] == source.outputs["arn"]
     standby_keys = in_region(prod_stack, "aws:kms/key:Key", standby)
     assert replica.inputs["kmsKeyId"] == standby_keys[0].outputs["arn"]
     assert replica.inputs["storageEncrypted"] is True
@@ -191,10 +206,23 @@ def test_dual_role_region_points_its_standby_release_at_the_replica(prod_stack):
     assert configs["erlmcp-prod"]["ERLMCP_DB_HOST"] == own.outputs["address"]
 
 
-def test_pure_standby_release_points_at_its_replica(prod_stack):
-    [replica] = replicas(prod_stack, "us-west-2")
+def test_pure_standby_release_points_at_its_copy(prod_stack):
+    [copy_] = replicas(prod_stack, "us-west-2")
     [config] = in_region(prod_stack, "kubernetes:core/v1:ConfigMap", "us-west-2")
-    assert config.plain_inputs["data"]["ERLMCP_DB_HOST"] == replica.outputs["address"]
+    assert config.plain_inputs["data"]["ERLMCP_DB_HOST"] == writer_address(copy_)
+
+
+def test_pairs_use_the_database_mechanism_their_budget_needs(prod_stack):
+    mechanism = {
+        r: primaries(prod_stack, r)[0].type
+        for r in ("us-east-1", "eu-west-1", "ap-southeast-1", "ap-northeast-1")
+    }
+    assert mechanism == {
+        "us-east-1": AURORA,
+        "eu-west-1": AURORA,
+        "ap-southeast-1": RDS,
+        "ap-northeast-1": RDS,
+    }
 
 
 def test_release_image_and_version_come_from_config(prod_stack):
@@ -300,7 +328,8 @@ def test_backup_schedule_becomes_lifecycle_rules_and_database_backups(prod_stack
         }
         assert days == {f"prod/{name}/": d for name, d in expected.items()}
     for db in primaries_everywhere(prod_stack):
-        assert db.inputs["backupWindow"] == "02:00-02:30"
+        window = db.inputs["preferredBackupWindow" if db.type == AURORA else "backupWindow"]
+        assert window == "02:00-02:30"
         assert db.inputs["backupRetentionPeriod"] == 30
     for cache in prod_stack.of_type(CACHE):
         assert cache.inputs["snapshotRetentionLimit"] == 7
@@ -308,7 +337,7 @@ def test_backup_schedule_becomes_lifecycle_rules_and_database_backups(prod_stack
 
 
 def primaries_everywhere(stack: RecordedStack) -> list[RecordedResource]:
-    found = [r for r in stack.of_type(RDS) if "replicateSourceDb" not in r.inputs]
+    found = [db for r in REGION_NAMES for db in primaries(stack, r)]
     assert len(found) == 4
     return found
 
@@ -334,6 +363,8 @@ def test_global_resources_carry_no_region(prod_stack):
 
 STATEFUL = [
     RDS,
+    AURORA,
+    "aws:rds/globalCluster:GlobalCluster",
     CACHE,
     GLOBAL_CACHE,
     BUCKET,
@@ -350,7 +381,7 @@ def test_stateful_resources_are_protected(prod_stack, type_):
 
 
 def test_databases_refuse_deletion_and_primaries_keep_a_final_snapshot(prod_stack):
-    for db in prod_stack.of_type(RDS):
+    for db in prod_stack.of_type(RDS) + prod_stack.of_type(AURORA):
         assert db.inputs["deletionProtection"] is True, db.urn
         if "replicateSourceDb" not in db.inputs:
             assert db.inputs.get("skipFinalSnapshot") is False, db.urn
