@@ -47,14 +47,19 @@ from offline.stacks import (
     PROD_STACK_FILE,
     PROJECT,
     REPO_ROOT,
+    project_values,
     run_stack_file,
     stack_file_config,
     stack_name_of,
 )
+from regions.config import ConfigError, parse_stack_config
+from regions.dr_budget import stack_budget
 
 POLICIES_DIR = REPO_ROOT / "policies"
 # The stack policy that checks DR pairs; the runner gives it the stack file's pairs.
 DR_POLICY = "dr-standby-holds-replicas"
+DR_BUDGET_POLICY = "dr-budget-meets-targets"
+DR_STANDBY_POLICY = "dr-serving-region-has-standby"
 
 
 class FirstPreviewMocks(RealisticMocks):
@@ -170,16 +175,22 @@ class PolicyReport:
 
 
 def stack_policy_config(stack_config: Mapping[str, Any]) -> dict[str, Any]:
-    """Pack config that the stack file implies: its DR pairs, for the DR policy."""
-    pairs = stack_config.get(f"{PROJECT}:drPairs")
-    if not isinstance(pairs, list):
-        return {}
-    dr_pairs = [
-        {"primary": p["primary"], "standby": p["standby"]}
-        for p in pairs
-        if isinstance(p, Mapping) and "primary" in p and "standby" in p
-    ]
-    return {DR_POLICY: {"dr_pairs": dr_pairs}}
+    """Pack config that the stack file implies: its DR pairs, failovers, accepted exceptions and
+    each pair's recovery budget (regions/dr_budget.py) for the DR policies."""
+    try:
+        stack = parse_stack_config(project_values(dict(stack_config)))
+    except ConfigError:
+        return {}  # the program run reports the bad key; nothing to derive here
+    pairs = [{"primary": p.primary, "standby": p.standby} for p in stack.dr_pairs]
+    failed_over = [pair for pair in pairs if stack.failover.get(pair["primary"]) == pair["standby"]]
+    return {
+        DR_POLICY: {"dr_pairs": pairs, "failed_over": failed_over},
+        DR_BUDGET_POLICY: {
+            "budgets": [b.as_dict() for b in stack_budget(stack)],
+            "failed_over": failed_over,
+        },
+        DR_STANDBY_POLICY: {"no_standby": sorted(stack.no_standby), "failed_over": failed_over},
+    }
 
 
 def stack_tags(project: str = PROJECT) -> dict[str, str]:

@@ -51,7 +51,7 @@ def first_preview(prod_stack_config):
 
 
 def test_first_preview_has_unknowns(first_preview):
-    replica = first_preview.named("us-west-2-standby-of-us-east-1-postgres-db")
+    replica = first_preview.named("ap-northeast-1-standby-of-ap-southeast-1-postgres-db")
     assert replica.inputs["replicateSourceDb"] == UNKNOWN
     service = first_preview.named("us-east-1-erlmcp-service")
     assert service.outputs["status"] == UNKNOWN

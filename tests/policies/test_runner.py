@@ -37,7 +37,10 @@ from offline.stacks import PROD_STACK_FILE
 from tests.policies.conftest import drop_resource
 
 DR = "dr-standby-holds-replicas"
-REPLICA = "us-west-2-standby-of-us-east-1-postgres-db"
+REPLICA = "ap-northeast-1-standby-of-ap-southeast-1-postgres-db"  # an RDS read replica
+# Missing only this trips a single policy (dr-standby-holds-replicas), which keeps the report
+# tests about the runner; a missing database copy also breaks the DR budget and standby checks.
+CACHE_SECONDARY = "ap-northeast-1-standby-of-ap-southeast-1-redis-group"
 
 
 def write_stack_file(tmp_path: Path, name: str, edit) -> Path:
@@ -50,9 +53,9 @@ def write_stack_file(tmp_path: Path, name: str, edit) -> Path:
 
 @pytest.fixture(scope="module")
 def broken_report(prod_stack, prod_stack_config) -> PolicyReport:
-    """The whole pack over prod without the us-west-2 database replica."""
+    """The whole pack over prod without ap-southeast-1's cache secondary in ap-northeast-1."""
     broken = copy.deepcopy(prod_stack)
-    drop_resource(broken, REPLICA)
+    drop_resource(broken, CACHE_SECONDARY)
     return analyze_recorded(broken, stack_config=prod_stack_config)
 
 
@@ -81,18 +84,18 @@ def test_cli_passes_on_prod(recorded_as, prod_stack, capsys):
 
 
 def test_cli_fails_on_a_mandatory_violation(recorded_as, broken_prod, capsys):
-    drop_resource(broken_prod, REPLICA)
+    drop_resource(broken_prod, CACHE_SECONDARY)
     recorded_as(broken_prod)
     assert main([]) == 1
     out = capsys.readouterr().out
     assert f"[mandatory] {DR}" in out
     assert "resource: urn:pulumi:prod::erlmcp-infra::" in out
-    assert "us-west-2 holds no read replica of us-east-1's database" in out
+    assert "ap-northeast-1 holds no secondary of ap-southeast-1's cache" in out
     assert "FAILED: 1 mandatory, 0 advisory violations" in out
 
 
 def test_advisory_violation_is_shown_but_passes(recorded_as, broken_prod, tmp_path, capsys):
-    drop_resource(broken_prod, REPLICA)
+    drop_resource(broken_prod, CACHE_SECONDARY)
     recorded_as(broken_prod)
     config = tmp_path / "policy.json"
     config.write_text(json.dumps({DR: "advisory"}))
@@ -105,7 +108,7 @@ def test_advisory_violation_is_shown_but_passes(recorded_as, broken_prod, tmp_pa
 def test_report_names_policy_level_resource_and_message(broken_report):
     [diagnostic] = broken_report.diagnostics
     assert (diagnostic.policy, diagnostic.enforcement_level) == (DR, "mandatory")
-    assert diagnostic.urn.endswith("::us-east-1-postgres-db")
+    assert diagnostic.urn.endswith("::ap-southeast-1-redis-group")
     text = broken_report.format()
     for part in (diagnostic.policy, diagnostic.urn, diagnostic.detail, diagnostic.description):
         assert part in text
@@ -175,12 +178,12 @@ def test_stack_file_pairs_reach_the_dr_policy(analyze_stack, broken_prod, prod_s
     """A pair with none of its copies left is caught only because the stack file names it."""
     for name in (
         REPLICA,
-        "us-west-2-standby-of-us-east-1-redis-group",
-        "us-east-1-backups-to-us-west-2-config",
+        "ap-northeast-1-standby-of-ap-southeast-1-redis-group",
+        "ap-southeast-1-backups-to-ap-northeast-1-config",
     ):
         drop_resource(broken_prod, name)
     assert analyze_stack(broken_prod, policies=[DR]) == []
-    from_stack_file = stack_policy_config(prod_stack_config)
+    from_stack_file = {DR: stack_policy_config(prod_stack_config)[DR]}
     assert len(analyze_stack(broken_prod, from_stack_file, policies=[DR])) == 3
 
 
@@ -309,8 +312,8 @@ def test_policies_see_parents_dependencies_and_providers(prod_stack, prod_stack_
     replica = resources[prod_stack.named(REPLICA).urn]
     assert replica.parent.resource_type == "erlmcp:components:PostgresReplica"
     assert any(d.resource_type == "aws:kms/key:Key" for d in replica.dependencies)
-    assert replica.provider.props["region"] == "us-east-1"
-    assert replica.props["replicateSourceDb"].startswith("arn:aws:rds:us-east-1:")
+    assert replica.provider.props["region"] == "us-east-1"  # the default provider's home
+    assert replica.props["replicateSourceDb"].startswith("arn:aws:rds:ap-southeast-1:")
 
 
 def test_list_policies_prints_the_table(capsys):

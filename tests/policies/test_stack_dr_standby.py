@@ -8,22 +8,22 @@ from offline.recorder import UNKNOWN
 from tests.policies.conftest import drop_resource, messages, set_property
 
 POLICY = "dr-standby-holds-replicas"
-PRIMARY_DB_ARN = {
-    "us-east-1": "arn:aws:rds:us-east-1:123456789012:db:erlmcp-prod-us-east-1",
-    "eu-west-1": "arn:aws:rds:eu-west-1:123456789012:db:erlmcp-prod-eu-west-1",
-}
+TOKYO_DB_ARN = "arn:aws:rds:ap-northeast-1:123456789012:db:erlmcp-prod-ap-northeast-1"
+# ap-southeast-1 -> ap-northeast-1 keeps an RDS read replica; us-east-1 -> us-west-2 an Aurora
+# Global Database secondary.
+RDS_REPLICA = "ap-northeast-1-standby-of-ap-southeast-1-postgres-db"
+AURORA_SECONDARY = "us-west-2-standby-of-us-east-1-aurora-cluster"
 PAIRS = [
     {"primary": "us-east-1", "standby": "us-west-2"},
     {"primary": "eu-west-1", "standby": "eu-central-1"},
     {"primary": "ap-southeast-1", "standby": "ap-northeast-1"},
+    {"primary": "ap-northeast-1", "standby": "ap-southeast-1"},
 ]
 CONFIGURED = {POLICY: {"dr_pairs": PAIRS}}
 
 
 def database_missing(primary: str, standby: str) -> str:
-    return (
-        f"DR pair {primary} -> {standby}: {standby} holds no read replica of {primary}'s database"
-    )
+    return f"DR pair {primary} -> {standby}: {standby} holds no copy of {primary}'s database"
 
 
 def cache_missing(primary: str, standby: str) -> str:
@@ -53,40 +53,57 @@ def test_prod_stack_passes(analyze_stack, prod_stack):
 
 def test_prod_pairs_are_found_without_config(analyze_stack, broken_prod):
     """Each pair's remaining copies name it, so a missing replica is caught with no config."""
-    drop_resource(broken_prod, "us-west-2-standby-of-us-east-1-postgres-db")
+    drop_resource(broken_prod, RDS_REPLICA)
     assert_only(
-        violations(analyze_stack, broken_prod, None), database_missing("us-east-1", "us-west-2")
+        violations(analyze_stack, broken_prod, None),
+        database_missing("ap-southeast-1", "ap-northeast-1"),
     )
 
 
 def test_missing_database_replica(analyze_stack, broken_prod):
-    drop_resource(broken_prod, "us-west-2-standby-of-us-east-1-postgres-db")
+    drop_resource(broken_prod, RDS_REPLICA)
     found = violations(analyze_stack, broken_prod)
-    assert_only(found, database_missing("us-east-1", "us-west-2"))
+    assert_only(found, database_missing("ap-southeast-1", "ap-northeast-1"))
 
 
 def test_violation_points_at_the_primary_database(analyze_stack, broken_prod):
-    drop_resource(broken_prod, "us-west-2-standby-of-us-east-1-postgres-db")
+    drop_resource(broken_prod, RDS_REPLICA)
     [diagnostic] = [
         d for d in analyze_stack(broken_prod, CONFIGURED, policies=[POLICY]) if d.policy == POLICY
     ]
-    assert diagnostic.urn.endswith("aws:rds/instance:Instance::us-east-1-postgres-db")
+    assert diagnostic.urn.endswith("aws:rds/instance:Instance::ap-southeast-1-postgres-db")
     assert diagnostic.enforcement_level == "mandatory"
 
 
 def test_replica_of_another_regions_database(analyze_stack, broken_prod):
-    name = "us-west-2-standby-of-us-east-1-postgres-db"
-    set_property(broken_prod, name, "replicateSourceDb", PRIMARY_DB_ARN["eu-west-1"])
+    set_property(broken_prod, RDS_REPLICA, "replicateSourceDb", TOKYO_DB_ARN)
     found = violations(analyze_stack, broken_prod)
-    assert any(m.startswith(database_missing("us-east-1", "us-west-2")) for m in found), found
+    assert any(m.startswith(database_missing("ap-southeast-1", "ap-northeast-1")) for m in found), (
+        found
+    )
 
 
 def test_replica_in_the_wrong_region(analyze_stack, broken_prod):
+    set_property(broken_prod, RDS_REPLICA, "region", "eu-central-1")
+    found = violations(analyze_stack, broken_prod)
+    assert any(m.startswith(database_missing("ap-southeast-1", "ap-northeast-1")) for m in found), (
+        found
+    )
+
+
+def test_missing_aurora_secondary(analyze_stack, broken_prod):
+    drop_resource(broken_prod, AURORA_SECONDARY)
+    [diagnostic] = analyze_stack(broken_prod, CONFIGURED, policies=[POLICY])
+    assert diagnostic.detail.startswith(database_missing("us-east-1", "us-west-2"))
+    assert diagnostic.urn.endswith("aws:rds/cluster:Cluster::us-east-1-aurora-cluster")
+
+
+def test_aurora_secondary_of_another_global_database(analyze_stack, broken_prod):
     set_property(
-        broken_prod, "us-west-2-standby-of-us-east-1-postgres-db", "region", "eu-central-1"
+        broken_prod, AURORA_SECONDARY, "globalClusterIdentifier", "erlmcp-prod-eu-west-1-global"
     )
     found = violations(analyze_stack, broken_prod)
-    assert any(m.startswith(database_missing("us-east-1", "us-west-2")) for m in found), found
+    assert_only(found, database_missing("us-east-1", "us-west-2"))
 
 
 def test_missing_cache_secondary(analyze_stack, broken_prod):
@@ -124,7 +141,7 @@ def test_disabled_backup_replication_rule(analyze_stack, broken_prod):
 
 def test_configured_pair_with_no_copies_at_all(analyze_stack, broken_prod):
     for name in (
-        "us-west-2-standby-of-us-east-1-postgres-db",
+        AURORA_SECONDARY,
         "us-west-2-standby-of-us-east-1-redis-group",
         "us-east-1-backups-to-us-west-2-config",
     ):
@@ -146,7 +163,7 @@ def test_require_limits_the_copies_checked(analyze_stack, broken_prod):
 
 @pytest.mark.parametrize("level", ["advisory", "disabled"])
 def test_enforcement_level_is_configurable(analyze_stack, broken_prod, level):
-    drop_resource(broken_prod, "us-west-2-standby-of-us-east-1-postgres-db")
+    drop_resource(broken_prod, RDS_REPLICA)
     config = {POLICY: {"enforcementLevel": level, "dr_pairs": PAIRS}}
     found = analyze_stack(broken_prod, config, policies=[POLICY])
     assert [d.enforcement_level for d in found] == ([level] if level == "advisory" else [])
@@ -154,9 +171,7 @@ def test_enforcement_level_is_configurable(analyze_stack, broken_prod, level):
 
 def test_unknown_replica_source_is_not_judged(analyze_stack, broken_prod):
     """During a preview the replica's source ARN may be unknown: no violation for it."""
-    set_property(
-        broken_prod, "us-west-2-standby-of-us-east-1-postgres-db", "replicateSourceDb", UNKNOWN
-    )
+    set_property(broken_prod, RDS_REPLICA, "replicateSourceDb", UNKNOWN)
     assert violations(analyze_stack, broken_prod) == []
 
 

@@ -8,12 +8,16 @@ from erlmcp_policies.stack import (
     backup_buckets,
     dns_health_checks,
     dns_no_empty_regions,
+    dr_serving_standby,
     dr_standby,
+    dr_targets,
     vpc_cidrs,
 )
 
 STACK_POLICIES: list[StackValidationPolicy] = [
     dr_standby.POLICY,
+    dr_targets.POLICY,
+    dr_serving_standby.POLICY,
     dns_health_checks.POLICY,
     dns_no_empty_regions.POLICY,
     vpc_cidrs.POLICY,

@@ -5,9 +5,12 @@ A DR pair (primary region -> standby region) is known from two places:
   backup replication rule names one pair (source region -> copy's region);
 - the `dr_pairs` config (the offline runner passes the stack file's `drPairs`), so that a pair
   whose copies are *all* missing is still checked.
+A pair listed under `failed_over` is not judged: its standby database has been promoted and
+serves the primary's traffic, which is the point of the failover, not a lost copy.
 For every pair the standby region must hold all three copies:
 - database: an aws:rds/instance in the standby region whose `replicateSourceDb` is the ARN of a
-  database instance in the primary region;
+  database instance in the primary region, or an aws:rds/cluster there in the same Aurora Global
+  Database (`globalClusterIdentifier`) as a cluster in the primary region;
 - cache: an aws:elasticache/replicationGroup in the standby region whose
   `globalReplicationGroupId` names a GlobalReplicationGroup whose `primaryReplicationGroupId` is a
   replication group in the primary region;
@@ -34,6 +37,7 @@ from erlmcp_policies.stack.graph import UNKNOWN, StackIndex, items, region_from_
 NAME = "dr-standby-holds-replicas"
 
 RDS_INSTANCE = "aws:rds/instance:Instance"
+RDS_CLUSTER = "aws:rds/cluster:Cluster"
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 GLOBAL_GROUP = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -78,6 +82,30 @@ def has_database_replica(index: StackIndex, pair: Pair) -> Any:
         if source in primaries:
             return True
     return False
+
+
+def has_aurora_secondary(index: StackIndex, pair: Pair) -> Any:
+    """A cluster in the standby region in the same Aurora Global Database as one in the primary."""
+    primaries = set()
+    for cluster in index.in_region(RDS_CLUSTER, pair.primary):
+        global_id = value(cluster.props, "globalClusterIdentifier")
+        if global_id is UNKNOWN:
+            return UNKNOWN
+        if global_id:
+            primaries.add(global_id)
+    for cluster in index.in_region(RDS_CLUSTER, pair.standby):
+        global_id = value(cluster.props, "globalClusterIdentifier")
+        if global_id is UNKNOWN:
+            return UNKNOWN
+        if global_id in primaries:
+            return True
+    return False
+
+
+def has_database_copy(index: StackIndex, pair: Pair) -> Any:
+    """An RDS read replica or an Aurora Global Database secondary of the primary's database."""
+    replica = has_database_replica(index, pair)
+    return replica if replica is not False else has_aurora_secondary(index, pair)
 
 
 def _group_ids(index: StackIndex, region: str) -> Any:
@@ -157,13 +185,18 @@ def has_backup_replication(index: StackIndex, pair: Pair) -> Any:
 
 
 # What each copy is a copy of: a violation is reported against that resource in the primary.
-ORIGINALS = {"database": RDS_INSTANCE, "cache": REPLICATION_GROUP, "backups": BUCKET}
+ORIGINALS = {
+    "database": (RDS_INSTANCE, RDS_CLUSTER),
+    "cache": (REPLICATION_GROUP,),
+    "backups": (BUCKET,),
+}
 
 CHECKS: dict[str, tuple[Check, str]] = {
     "database": (
-        has_database_replica,
-        "{standby} holds no read replica of {primary}'s database (an aws:rds/instance in "
-        "{standby} whose replicateSourceDb is the ARN of a database in {primary})",
+        has_database_copy,
+        "{standby} holds no copy of {primary}'s database (an aws:rds/instance in {standby} "
+        "whose replicateSourceDb is the ARN of a database in {primary}, or an Aurora cluster in "
+        "{standby} in the same Global Database as one in {primary})",
     ),
     "cache": (
         has_cache_secondary,
@@ -213,10 +246,24 @@ def inferred_pairs(index: StackIndex) -> set[Pair]:
     return pairs
 
 
-def configured_pairs(config: Any) -> set[Pair]:
+def pair_list(description: str) -> dict[str, Any]:
+    """Config schema of a list of {primary, standby} pairs."""
+    return {
+        "type": "array",
+        "description": description,
+        "items": {
+            "type": "object",
+            "properties": {"primary": {"type": "string"}, "standby": {"type": "string"}},
+            "required": ["primary", "standby"],
+        },
+        "default": [],
+    }
+
+
+def configured_pairs(config: Any, key: str = "dr_pairs") -> set[Pair]:
     return {
         Pair(str(p["primary"]), str(p["standby"]))
-        for p in config.get("dr_pairs") or []
+        for p in config.get(key) or []
         if "primary" in p and "standby" in p
     }
 
@@ -225,12 +272,17 @@ def validate(args: StackValidationArgs, report_violation: ReportViolation) -> No
     config = args.get_config()
     required = [c for c in config.get("require", COPIES) if c in CHECKS]
     index = StackIndex(args.resources)
+    failed_over = configured_pairs(config, "failed_over")
     for pair in sorted(inferred_pairs(index) | configured_pairs(config), key=str):
+        if pair in failed_over:
+            continue
         for copy_kind in required:
             check, message = CHECKS[copy_kind]
             if check(index, pair) is False:
                 text = message.format(primary=pair.primary, standby=pair.standby)
-                originals = index.in_region(ORIGINALS[copy_kind], pair.primary)
+                originals = [
+                    r for t in ORIGINALS[copy_kind] for r in index.in_region(t, pair.primary)
+                ]
                 anchor = originals[0].urn if originals else None
                 report_violation(f"DR pair {pair}: {text}.", anchor)
 
@@ -245,16 +297,8 @@ POLICY = StackValidationPolicy(
     validate=validate,
     config_schema=PolicyConfigSchema(
         properties={
-            "dr_pairs": {
-                "type": "array",
-                "description": "DR pairs that must exist even if the stack names none of them",
-                "items": {
-                    "type": "object",
-                    "properties": {"primary": {"type": "string"}, "standby": {"type": "string"}},
-                    "required": ["primary", "standby"],
-                },
-                "default": [],
-            },
+            "dr_pairs": pair_list("DR pairs that must exist even if the stack names none of them"),
+            "failed_over": pair_list("DR pairs in failover (their standby serves): not judged"),
             "require": {
                 "type": "array",
                 "description": "Which copies a standby must hold",
