@@ -79,3 +79,10 @@ def test_budget_command_prints_the_table(capsys, tmp_path):
     bad.write_text("config:\n  erlmcp-infra:domian: x\n")
     assert main([str(bad)]) == 2
     assert "erlmcp-infra:domian" in capsys.readouterr().err
+
+
+def test_readme_shows_the_current_prod_budget(prod_values):
+    table = budget_table(stack_budget(parse_stack_config(prod_values)))
+    readme = (PROD_STACK_FILE.parent / "README.md").read_text()
+    assert table in readme, "paste `python -m regions.dr_budget` into README's DR section"
+    assert "misses target" not in table
