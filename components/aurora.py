@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -147,6 +148,43 @@ class _AuroraCluster(pulumi.ComponentResource):
         )
         return subnet_group, security_group, parameters
 
+    def _cluster(
+        self,
+        name: str,
+        identifier: str,
+        placement: AuroraPlacement,
+        network: tuple[aws.rds.SubnetGroup, aws.ec2.SecurityGroup, aws.rds.ClusterParameterGroup],
+        backup_retention_days: int,
+        opts: pulumi.ResourceOptions,
+        **role: Any,
+    ) -> aws.rds.Cluster:
+        """An encrypted, private, deletion-protected cluster; `role` adds writer or secondary
+        settings."""
+        subnet_group, security_group, parameters = network
+        return aws.rds.Cluster(
+            f"{name}-cluster",
+            region=placement.region,
+            cluster_identifier=identifier,
+            engine=ENGINE,
+            storage_encrypted=True,
+            kms_key_id=placement.kms_key_arn,
+            port=POSTGRES_PORT,
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[security_group.id],
+            db_cluster_parameter_group_name=parameters.name,
+            backup_retention_period=backup_retention_days,
+            deletion_protection=True,
+            skip_final_snapshot=False,
+            final_snapshot_identifier=f"{identifier}-final",
+            copy_tags_to_snapshot=True,
+            iam_database_authentication_enabled=True,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+            apply_immediately=False,
+            tags={**placement.tags, "Name": identifier},
+            opts=opts,
+            **role,
+        )
+
     def _instances(
         self,
         name: str,
@@ -219,34 +257,20 @@ class AuroraGlobalPrimary(_AuroraCluster):
             tags={**placement.tags, "Name": args.global_cluster_identifier},
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
-        cluster = aws.rds.Cluster(
-            f"{name}-cluster",
-            region=placement.region,
-            cluster_identifier=args.cluster_identifier,
+        cluster = self._cluster(
+            name,
+            args.cluster_identifier,
+            placement,
+            (subnet_group, security_group, parameters),
+            args.backup_retention_days,
+            pulumi.ResourceOptions(parent=self, protect=args.protect),
             global_cluster_identifier=global_cluster.id,
-            engine=ENGINE,
             engine_version=args.engine_version,
             database_name=args.database_name,
             master_username=args.username,
             master_password=args.password,
-            storage_encrypted=True,
-            kms_key_id=placement.kms_key_arn,
-            port=POSTGRES_PORT,
-            db_subnet_group_name=subnet_group.name,
-            vpc_security_group_ids=[security_group.id],
-            db_cluster_parameter_group_name=parameters.name,
-            backup_retention_period=args.backup_retention_days,
             preferred_backup_window=args.backup_window,
             preferred_maintenance_window=args.maintenance_window,
-            deletion_protection=True,
-            skip_final_snapshot=False,
-            final_snapshot_identifier=f"{args.cluster_identifier}-final",
-            copy_tags_to_snapshot=True,
-            iam_database_authentication_enabled=True,
-            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
-            apply_immediately=False,
-            tags={**placement.tags, "Name": args.cluster_identifier},
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         self._instances(name, cluster, placement, args.instances, args.instance_class, subnet_group)
         self.global_cluster_id = global_cluster.id
@@ -270,36 +294,22 @@ class AuroraGlobalSecondary(_AuroraCluster):
         membership = (
             {} if args.promoted else {"global_cluster_identifier": args.global_cluster_identifier}
         )
-        cluster = aws.rds.Cluster(
-            f"{name}-cluster",
-            region=placement.region,
-            cluster_identifier=args.cluster_identifier,
-            **membership,
-            # Credentials and database name come from the Global Database's writer; the version
-            # is the Global Database's and is upgraded there, so later drift is ignored.
-            engine=ENGINE,
-            engine_version=args.engine_version,
-            storage_encrypted=True,
-            kms_key_id=placement.kms_key_arn,
-            port=POSTGRES_PORT,
-            db_subnet_group_name=subnet_group.name,
-            vpc_security_group_ids=[security_group.id],
-            db_cluster_parameter_group_name=parameters.name,
-            backup_retention_period=args.backup_retention_days,
-            deletion_protection=True,
-            skip_final_snapshot=False,
-            final_snapshot_identifier=f"{args.cluster_identifier}-final",
-            copy_tags_to_snapshot=True,
-            iam_database_authentication_enabled=True,
-            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
-            apply_immediately=False,
-            tags={**placement.tags, "Name": args.cluster_identifier},
-            # AWS sets the writer's ARN here on a secondary; the provider asks to ignore it.
-            opts=pulumi.ResourceOptions(
+        cluster = self._cluster(
+            name,
+            args.cluster_identifier,
+            placement,
+            (subnet_group, security_group, parameters),
+            args.backup_retention_days,
+            # AWS sets the writer's ARN as a secondary's replication source (the provider asks to
+            # ignore it), and the version is the Global Database's, upgraded there.
+            pulumi.ResourceOptions(
                 parent=self,
                 protect=args.protect,
                 ignore_changes=["replicationSourceIdentifier", "engineVersion"],
             ),
+            # Credentials and database name come from the Global Database's writer.
+            engine_version=args.engine_version,
+            **membership,
         )
         self._instances(name, cluster, placement, args.instances, args.instance_class, subnet_group)
         self._expose(cluster, security_group)
