@@ -17,7 +17,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from erlmcp_policies.stack.graph import UNKNOWN, StackIndex, items, value
+from erlmcp_policies.stack.graph import UNKNOWN, StackIndex, list_at, prop
 from erlmcp_policies.stack.workloads import (
     HEALTH_CHECK,
     RECORD,
@@ -36,7 +36,7 @@ def _health_check_ids(index: StackIndex) -> set[str]:
     """The ids a record can name: a health check's id, or the last part of its ARN."""
     ids: set[str] = set()
     for check in index.of_type(HEALTH_CHECK):
-        ident, arn = value(check.props, "id"), value(check.props, "arn")
+        ident, arn = prop(check.props, "id"), prop(check.props, "arn")
         if isinstance(ident, str):
             ids.add(ident)
         if isinstance(arn, str):
@@ -51,7 +51,7 @@ def _names_health_check(resource: PolicyResource, known_ids: set[str]) -> object
         for dep in resource.property_dependencies.get("healthCheckId", [])
     ):
         return True
-    check_id = value(resource.props, "healthCheckId")
+    check_id = prop(resource.props, "healthCheckId")
     if check_id is UNKNOWN:
         return UNKNOWN
     return isinstance(check_id, str) and check_id in known_ids
@@ -59,15 +59,15 @@ def _names_health_check(resource: PolicyResource, known_ids: set[str]) -> object
 
 def _alias_targets_checked(index: StackIndex, record: LatencyRecord, known_ids: set[str]) -> object:
     """Whether the record evaluates, through its alias, records that all name health checks."""
-    aliases = items(record.resource.props, "aliases")
-    if not aliases or any(value(a, "evaluateTargetHealth") is not True for a in aliases):
+    aliases = list_at(record.resource.props, "aliases")
+    if not aliases or any(prop(a, "evaluateTargetHealth") is not True for a in aliases):
         return False
     if any(name is UNKNOWN for name in record.alias_names):
         return UNKNOWN
     targets = [
         target
         for target in index.of_type(RECORD)
-        if normalize_host(value(target.props, "name")) in record.alias_names
+        if normalize_host(prop(target.props, "name")) in record.alias_names
     ]
     if not targets:
         return False

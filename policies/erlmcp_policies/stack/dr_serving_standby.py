@@ -27,7 +27,7 @@ from erlmcp_policies.stack.dr_standby import (
     configured_pairs,
     pair_list,
 )
-from erlmcp_policies.stack.graph import UNKNOWN, StackIndex, value
+from erlmcp_policies.stack.graph import UNKNOWN, StackIndex, prop
 
 NAME = "dr-serving-region-has-standby"
 
@@ -36,16 +36,16 @@ def _own_databases(index: StackIndex) -> list[tuple[PolicyResource, Any]]:
     """(database, the value its copies name) for every database that is not itself a copy."""
     found = []
     for db in index.of_type(RDS_INSTANCE):
-        source = value(db.props, "replicateSourceDb")
+        source = prop(db.props, "replicateSourceDb")
         if source is UNKNOWN:
             continue
         if not source:
-            found.append((db, value(db.props, "arn")))
+            found.append((db, prop(db.props, "arn")))
     for cluster in index.of_type(RDS_CLUSTER):
         # A secondary of a Global Database carries no credentials: they come from the writer.
-        if value(cluster.props, "masterUsername") in (None, UNKNOWN):
+        if prop(cluster.props, "masterUsername") in (None, UNKNOWN):
             continue
-        found.append((cluster, value(cluster.props, "globalClusterIdentifier")))
+        found.append((cluster, prop(cluster.props, "globalClusterIdentifier")))
     return found
 
 
@@ -56,7 +56,7 @@ def _copies_elsewhere(index: StackIndex, db: PolicyResource, key: Any) -> Any:
         return False
     home = index.region_of(db)
     for replica in index.of_type(RDS_INSTANCE):
-        source = value(replica.props, "replicateSourceDb")
+        source = prop(replica.props, "replicateSourceDb")
         if source is UNKNOWN:
             return UNKNOWN
         if source == key and index.region_of(replica) != home:
@@ -64,7 +64,7 @@ def _copies_elsewhere(index: StackIndex, db: PolicyResource, key: Any) -> Any:
     for cluster in index.of_type(RDS_CLUSTER):
         if cluster is db:
             continue
-        global_id = value(cluster.props, "globalClusterIdentifier")
+        global_id = prop(cluster.props, "globalClusterIdentifier")
         if global_id is UNKNOWN:
             return UNKNOWN
         if global_id == key and index.region_of(cluster) != home:

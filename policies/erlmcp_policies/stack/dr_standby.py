@@ -32,7 +32,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from erlmcp_policies.stack.graph import UNKNOWN, StackIndex, items, region_from_arn, value
+from erlmcp_policies.stack.graph import UNKNOWN, StackIndex, list_at, prop, region_from_arn
 
 NAME = "dr-standby-holds-replicas"
 
@@ -63,7 +63,7 @@ def _database_arns(index: StackIndex, region: str) -> Any:
     """ARNs of the databases in a region that are not themselves replicas."""
     arns: set[str] = set()
     for db in index.in_region(RDS_INSTANCE, region):
-        source, arn = value(db.props, "replicateSourceDb"), value(db.props, "arn")
+        source, arn = prop(db.props, "replicateSourceDb"), prop(db.props, "arn")
         if source is UNKNOWN or arn is UNKNOWN:
             return UNKNOWN
         if not source and isinstance(arn, str):
@@ -76,7 +76,7 @@ def has_database_replica(index: StackIndex, pair: Pair) -> Any:
     if primaries is UNKNOWN:
         return UNKNOWN
     for replica in index.in_region(RDS_INSTANCE, pair.standby):
-        source = value(replica.props, "replicateSourceDb")
+        source = prop(replica.props, "replicateSourceDb")
         if source is UNKNOWN:
             return UNKNOWN
         if source in primaries:
@@ -88,13 +88,13 @@ def has_aurora_secondary(index: StackIndex, pair: Pair) -> Any:
     """A cluster in the standby region in the same Aurora Global Database as one in the primary."""
     primaries = set()
     for cluster in index.in_region(RDS_CLUSTER, pair.primary):
-        global_id = value(cluster.props, "globalClusterIdentifier")
+        global_id = prop(cluster.props, "globalClusterIdentifier")
         if global_id is UNKNOWN:
             return UNKNOWN
         if global_id:
             primaries.add(global_id)
     for cluster in index.in_region(RDS_CLUSTER, pair.standby):
-        global_id = value(cluster.props, "globalClusterIdentifier")
+        global_id = prop(cluster.props, "globalClusterIdentifier")
         if global_id is UNKNOWN:
             return UNKNOWN
         if global_id in primaries:
@@ -111,7 +111,7 @@ def has_database_copy(index: StackIndex, pair: Pair) -> Any:
 def _group_ids(index: StackIndex, region: str) -> Any:
     ids: set[str] = set()
     for group in index.in_region(REPLICATION_GROUP, region):
-        ident = value(group.props, "replicationGroupId")
+        ident = prop(group.props, "replicationGroupId")
         if ident is UNKNOWN:
             return UNKNOWN
         if isinstance(ident, str):
@@ -125,12 +125,12 @@ def has_cache_secondary(index: StackIndex, pair: Pair) -> Any:
         return UNKNOWN
     datastores: dict[str, Any] = {}
     for datastore in index.of_type(GLOBAL_GROUP):
-        ident = value(datastore.props, "globalReplicationGroupId")
+        ident = prop(datastore.props, "globalReplicationGroupId")
         if ident is UNKNOWN:
             return UNKNOWN
-        datastores[ident] = value(datastore.props, "primaryReplicationGroupId")
+        datastores[ident] = prop(datastore.props, "primaryReplicationGroupId")
     for secondary in index.in_region(REPLICATION_GROUP, pair.standby):
-        global_id = value(secondary.props, "globalReplicationGroupId")
+        global_id = prop(secondary.props, "globalReplicationGroupId")
         if global_id is UNKNOWN:
             return UNKNOWN
         if not global_id:
@@ -147,7 +147,7 @@ def _buckets(index: StackIndex, region: str) -> Any:
     """Names and ARNs of the buckets in a region."""
     names: set[str] = set()
     for bucket in index.in_region(BUCKET, region):
-        name, arn = value(bucket.props, "bucket"), value(bucket.props, "arn")
+        name, arn = prop(bucket.props, "bucket"), prop(bucket.props, "arn")
         if name is UNKNOWN or arn is UNKNOWN:
             return UNKNOWN
         names.update(v for v in (name, arn) if isinstance(v, str))
@@ -156,9 +156,9 @@ def _buckets(index: StackIndex, region: str) -> Any:
 
 def _enabled_destinations(config: Any) -> Any:
     destinations = []
-    for rule in items(config.props, "rules"):
-        status = value(rule, "status")
-        target = value(rule, "destination", "bucket")
+    for rule in list_at(config.props, "rules"):
+        status = prop(rule, "status")
+        target = prop(rule, "destination", "bucket")
         if UNKNOWN in (rule, status, target):
             return UNKNOWN
         if status == "Enabled" and isinstance(target, str):
@@ -171,7 +171,7 @@ def has_backup_replication(index: StackIndex, pair: Pair) -> Any:
     if sources is UNKNOWN or targets is UNKNOWN:
         return UNKNOWN
     for config in index.of_type(BUCKET_REPLICATION):
-        source = value(config.props, "bucket")
+        source = prop(config.props, "bucket")
         if source is UNKNOWN:
             return UNKNOWN
         if source not in sources:
@@ -221,23 +221,23 @@ def inferred_pairs(index: StackIndex) -> set[Pair]:
             pairs.add(Pair(primary, standby))
 
     for db in index.of_type(RDS_INSTANCE):
-        add(region_from_arn(value(db.props, "replicateSourceDb")), index.region_of(db))
+        add(region_from_arn(prop(db.props, "replicateSourceDb")), index.region_of(db))
     groups = {
-        value(g.props, "replicationGroupId"): index.region_of(g)
+        prop(g.props, "replicationGroupId"): index.region_of(g)
         for g in index.of_type(REPLICATION_GROUP)
     }
     datastores = {
-        value(d.props, "globalReplicationGroupId"): value(d.props, "primaryReplicationGroupId")
+        prop(d.props, "globalReplicationGroupId"): prop(d.props, "primaryReplicationGroupId")
         for d in index.of_type(GLOBAL_GROUP)
     }
     for group in index.of_type(REPLICATION_GROUP):
-        global_id = value(group.props, "globalReplicationGroupId")
+        global_id = prop(group.props, "globalReplicationGroupId")
         if isinstance(global_id, str) and global_id in datastores:
             add(groups.get(datastores[global_id]), index.region_of(group))
     bucket_regions: dict[Any, Any] = {}
     for bucket in index.of_type(BUCKET):
         for key in ("bucket", "arn"):
-            bucket_regions[value(bucket.props, key)] = index.region_of(bucket)
+            bucket_regions[prop(bucket.props, key)] = index.region_of(bucket)
     for config in index.of_type(BUCKET_REPLICATION):
         source_region = index.region_of(config)
         destinations = _enabled_destinations(config)

@@ -31,7 +31,7 @@ from erlmcp_policies.stack.dr_standby import (
     has_database_replica,
     pair_list,
 )
-from erlmcp_policies.stack.graph import UNKNOWN, StackIndex, value
+from erlmcp_policies.stack.graph import UNKNOWN, StackIndex, prop
 from erlmcp_policies.stack.workloads import (
     HEALTH_CHECK,
     RECORD,
@@ -63,11 +63,11 @@ def _slowest_check_seconds(index: StackIndex, region: str) -> Any:
     """The longest request interval among the health checks of `<region>.<domain>`."""
     intervals = []
     for check in index.of_type(HEALTH_CHECK):
-        fqdn = value(check.props, "fqdn")
+        fqdn = prop(check.props, "fqdn")
         if fqdn is UNKNOWN:
             return UNKNOWN
         if isinstance(fqdn, str) and fqdn.split(".")[0] == region:
-            interval = value(check.props, "requestInterval", default=30)
+            interval = prop(check.props, "requestInterval", default=30)
             if interval is UNKNOWN:
                 return UNKNOWN
             intervals.append(int(interval))
@@ -77,10 +77,10 @@ def _slowest_check_seconds(index: StackIndex, region: str) -> Any:
 def _warm_pods(index: StackIndex, primary: str) -> Any:
     """Pods behind the standby name of a primary's failover pair (None: no such name)."""
     names = [
-        normalize_host(value(r.props, "name"))
+        normalize_host(prop(r.props, "name"))
         for r in index.of_type(RECORD)
-        if isinstance(value(r.props, "name"), str)
-        and value(r.props, "name").startswith(f"standby-{primary}.")
+        if isinstance(prop(r.props, "name"), str)
+        and prop(r.props, "name").startswith(f"standby-{primary}.")
     ]
     if not names:
         return None

@@ -1,7 +1,7 @@
 """Reading a whole stack from `StackValidationArgs.resources`, for the stack policies.
 
 The engine gives stack policies every resource's final *outputs* (during a preview: the planned
-outputs, where what the cloud has not assigned yet is unknown). `value()` reads a path and returns
+outputs, where what the cloud has not assigned yet is unknown). `prop()` reads a path and returns
 `UNKNOWN` instead of raising when any step is unknown, so a policy can skip what it cannot decide
 rather than report it. `StackIndex` finds resources by type and knows where each one lives:
 an AWS resource by its `region` property (pulumi-aws v7's per-resource region), a Kubernetes
@@ -11,31 +11,12 @@ object by the region of the EKS cluster behind its provider.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from pulumi_policy import PolicyResource
-from pulumi_policy.proxy import UnknownValueError
 
-
-class _Unknown:
-    """A value the engine does not know yet (preview)."""
-
-    _instance: _Unknown | None = None
-
-    def __new__(cls) -> _Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-UNKNOWN: Any = _Unknown()
+from erlmcp_policies.common import UNKNOWN, items, prop
 
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 K8S_PROVIDER = "pulumi:providers:kubernetes"
@@ -43,35 +24,11 @@ _REGION_IN_KUBECONFIG = re.compile(r'"--region"\s*,\s*"([a-z0-9-]+)"')
 _REGION_IN_ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]*):")
 
 
-def value(props: Any, *path: str | int, default: Any = None) -> Any:
-    """props[path[0]][path[1]]...: `default` when missing, UNKNOWN when any step is unknown."""
-    current = props
-    try:
-        for step in path:
-            if isinstance(step, int):
-                is_list = isinstance(current, Sequence) and not isinstance(current, str)
-                if not is_list or not 0 <= step < len(current):
-                    return default
-            elif not isinstance(current, Mapping) or step not in current:
-                return default
-            current = current[step]
-    except UnknownValueError:
-        return UNKNOWN
-    return current
-
-
-def items(props: Any, *path: str | int) -> list[Any]:
-    """The elements of a list property (empty when missing or unknown, unknown elements kept)."""
-    found = value(props, *path)
-    if found is None or found is UNKNOWN or isinstance(found, str | Mapping):
-        return []
-    result = []
-    for index in range(len(found)):
-        try:
-            result.append(found[index])
-        except UnknownValueError:
-            result.append(UNKNOWN)
-    return result
+def list_at(props: Any, *path: str | int) -> list[Any]:
+    """The elements of the list at `path` (empty when missing or unknown; unknown elements are
+    kept as UNKNOWN)."""
+    found = prop(props, *path)
+    return [] if found is UNKNOWN else list(items(found))
 
 
 def region_from_arn(arn: Any) -> str | None:
@@ -96,7 +53,7 @@ class StackIndex:
 
     def region_of(self, resource: PolicyResource) -> Any:
         """The AWS region a resource lives in; UNKNOWN if not known yet, None if it has none."""
-        region = value(resource.props, "region")
+        region = prop(resource.props, "region")
         if isinstance(region, str) and region:
             return region
         if region is UNKNOWN:
@@ -113,7 +70,7 @@ class StackIndex:
             for dependency in provider.dependencies:
                 if dependency.resource_type == EKS_CLUSTER:
                     return self.region_of(dependency)
-        kubeconfig = value(resource.provider.props, "kubeconfig")
+        kubeconfig = prop(resource.provider.props, "kubeconfig")
         if kubeconfig is UNKNOWN:
             return UNKNOWN
         if isinstance(kubeconfig, str):

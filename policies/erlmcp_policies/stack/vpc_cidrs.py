@@ -13,7 +13,7 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, StackValidationArgs, StackValidationPolicy
 
-from erlmcp_policies.stack.graph import StackIndex, value
+from erlmcp_policies.stack.graph import StackIndex, prop
 
 NAME = "network-unique-vpc-cidrs"
 
@@ -37,7 +37,7 @@ def validate(args: StackValidationArgs, report_violation: ReportViolation) -> No
         for resource in index.of_type(type_):
             region, network = (
                 index.region_of(resource),
-                _network(value(resource.props, "cidrBlock")),
+                _network(prop(resource.props, "cidrBlock")),
             )
             if isinstance(region, str) and network is not None:
                 blocks.append((region, network, resource))

@@ -25,7 +25,7 @@ from typing import Any
 
 from pulumi_policy import PolicyResource
 
-from erlmcp_policies.stack.graph import UNKNOWN, StackIndex, items, value
+from erlmcp_policies.stack.graph import UNKNOWN, StackIndex, list_at, prop
 
 RECORD = "aws:route53/record:Record"
 HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
@@ -57,26 +57,27 @@ def latency_records(index: StackIndex) -> list[LatencyRecord]:
     """Every Route 53 record with a latency routing policy (UNKNOWN where not known yet)."""
     found = []
     for record in index.of_type(RECORD):
-        policies = items(record.props, "latencyRoutingPolicies")
+        policies = list_at(record.props, "latencyRoutingPolicies")
         if not policies:
-            if value(record.props, "latencyRoutingPolicies") is UNKNOWN:
+            if prop(record.props, "latencyRoutingPolicies") is UNKNOWN:
                 found.append(LatencyRecord(record, UNKNOWN, (), UNKNOWN))
             continue
         found.append(
             LatencyRecord(
                 resource=record,
-                region=value(policies[0], "region"),
+                region=prop(policies[0], "region"),
                 alias_names=tuple(
-                    normalize_host(value(alias, "name")) for alias in items(record.props, "aliases")
+                    normalize_host(prop(alias, "name"))
+                    for alias in list_at(record.props, "aliases")
                 ),
-                health_check_id=value(record.props, "healthCheckId"),
+                health_check_id=prop(record.props, "healthCheckId"),
             )
         )
     return found
 
 
 def _namespace(resource: PolicyResource) -> Any:
-    namespace = value(resource.props, "metadata", "namespace")
+    namespace = prop(resource.props, "metadata", "namespace")
     return namespace or ("default" if namespace is None else namespace)
 
 
@@ -87,24 +88,24 @@ def _cluster(resource: PolicyResource) -> str | None:
 def _hpa_min_replicas(index: StackIndex, workload: PolicyResource) -> Any:
     """minReplicas of an HPA that scales this workload; None when none does."""
     kind = workload.resource_type.rsplit(":", 1)[-1]
-    name = value(workload.props, "metadata", "name")
+    name = prop(workload.props, "metadata", "name")
     for type_ in HPA_TYPES:
         for hpa in index.of_type(type_):
             if _cluster(hpa) != _cluster(workload) or _namespace(hpa) != _namespace(workload):
                 continue
-            target_kind = value(hpa.props, "spec", "scaleTargetRef", "kind")
-            target_name = value(hpa.props, "spec", "scaleTargetRef", "name")
+            target_kind = prop(hpa.props, "spec", "scaleTargetRef", "kind")
+            target_name = prop(hpa.props, "spec", "scaleTargetRef", "name")
             if UNKNOWN in (target_kind, target_name, name):
                 return UNKNOWN
             if target_kind == kind and target_name == name:
-                minimum = value(hpa.props, "spec", "minReplicas", default=1)
+                minimum = prop(hpa.props, "spec", "minReplicas", default=1)
                 return minimum
     return None
 
 
 def pods_of(index: StackIndex, workload: PolicyResource) -> Any:
     """How many pods a workload keeps running at least."""
-    replicas = value(workload.props, "spec", "replicas")
+    replicas = prop(workload.props, "spec", "replicas")
     if replicas is UNKNOWN:
         return UNKNOWN
     if replicas is not None and int(replicas) == 0:
@@ -126,14 +127,14 @@ def _selects(selector: Any, labels: Any) -> Any:
         return UNKNOWN
     if not selector:
         return False  # a Service without a selector routes to no pods of a workload
-    wanted = {key: value(selector, key) for key in selector}
+    wanted = {key: prop(selector, key) for key in selector}
     if UNKNOWN in wanted.values():
         return UNKNOWN
-    return all(value(labels, key) == label for key, label in wanted.items())
+    return all(prop(labels, key) == label for key, label in wanted.items())
 
 
 def pods_behind_service(index: StackIndex, service: PolicyResource) -> Any:
-    selector = value(service.props, "spec", "selector")
+    selector = prop(service.props, "spec", "selector")
     counts = []
     for type_ in WORKLOADS:
         for workload in index.of_type(type_):
@@ -141,7 +142,7 @@ def pods_behind_service(index: StackIndex, service: PolicyResource) -> Any:
                 continue
             if _namespace(workload) != _namespace(service):
                 continue
-            labels = value(workload.props, "spec", "template", "metadata", "labels")
+            labels = prop(workload.props, "spec", "template", "metadata", "labels")
             selected = _selects(selector, labels)
             if selected is UNKNOWN:
                 return UNKNOWN
@@ -163,13 +164,13 @@ def pods_in_region(index: StackIndex, region: str) -> Any:
 
 
 def load_balancer_services(index: StackIndex) -> list[PolicyResource]:
-    return [s for s in index.of_type(SERVICE) if value(s.props, "spec", "type") == "LoadBalancer"]
+    return [s for s in index.of_type(SERVICE) if prop(s.props, "spec", "type") == "LoadBalancer"]
 
 
 def service_hostnames(service: PolicyResource) -> set[Any]:
     return {
-        normalize_host(value(ingress, "hostname"))
-        for ingress in items(service.props, "status", "loadBalancer", "ingress")
+        normalize_host(prop(ingress, "hostname"))
+        for ingress in list_at(service.props, "status", "loadBalancer", "ingress")
     }
 
 
@@ -190,7 +191,7 @@ def resolve_aliases(index: StackIndex, names: Iterable[Any], *, primary_only: bo
     """
     records_by_name: dict[Any, list[PolicyResource]] = {}
     for record in index.of_type(RECORD):
-        records_by_name.setdefault(normalize_host(value(record.props, "name")), []).append(record)
+        records_by_name.setdefault(normalize_host(prop(record.props, "name")), []).append(record)
     resolved: list[Any] = []
     seen: set[Any] = set()
     frontier = list(names)
@@ -204,11 +205,11 @@ def resolve_aliases(index: StackIndex, names: Iterable[Any], *, primary_only: bo
             resolved.append(name)
             continue
         for target in targets:
-            failover = items(target.props, "failoverRoutingPolicies")
-            if primary_only and failover and value(failover[0], "type") == "SECONDARY":
+            failover = list_at(target.props, "failoverRoutingPolicies")
+            if primary_only and failover and prop(failover[0], "type") == "SECONDARY":
                 continue
             frontier.extend(
-                normalize_host(value(alias, "name")) for alias in items(target.props, "aliases")
+                normalize_host(prop(alias, "name")) for alias in list_at(target.props, "aliases")
             )
     return tuple(resolved)
 
