@@ -345,3 +345,27 @@ def format_quantity(value: Decimal, memory: bool) -> str:
         if value >= unit and value % unit == 0:
             return f"{(value / unit).normalize():f}{suffix}"
     return f"{value.normalize():f}"
+
+
+def check_min_version(
+    args: Any,
+    report_violation: Any,
+    *,
+    version_key: str,
+    config_key: str,
+    product: str,
+) -> None:
+    """Report a `version_key` below the `config_key` minimum; unset or unknown passes."""
+    version = prop(args.props, version_key)
+    if version is None or is_unknown(version):
+        return
+    minimum_text = str(config_value(args, config_key))
+    minimum, actual = parse_version(minimum_text), parse_version(version)
+    if minimum is None:
+        report_violation(f"{config_key} {minimum_text!r} is not a version.")
+    elif actual is None:
+        report_violation(f"{version_key} {version!r} is not a {product} version.")
+    elif not version_at_least(actual, minimum):
+        report_violation(
+            f"{version_key} is {version}; {product} {minimum_text} or newer is required."
+        )

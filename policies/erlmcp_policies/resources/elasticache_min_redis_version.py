@@ -9,13 +9,11 @@ from __future__ import annotations
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from erlmcp_policies.common import (
-    config_value,
+    check_min_version,
     is_unknown,
-    parse_version,
     prop,
     resource_policy,
     schema,
-    version_at_least,
 )
 from erlmcp_policies.resources._elasticache import REPLICATION_GROUP, is_global_secondary
 
@@ -27,18 +25,13 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
     if engine not in (None, "redis") and not is_unknown(engine):
         report_violation(f"engine is {engine!r}; erlmcp runs on 'redis'.")
         return
-    version = prop(args.props, "engineVersion")
-    if version is None or is_unknown(version):
-        return
-    minimum_text = str(config_value(args, "min_redis_version"))
-    minimum = parse_version(minimum_text)
-    actual = parse_version(version)
-    if minimum is None:
-        report_violation(f"min_redis_version {minimum_text!r} is not a version.")
-    elif actual is None:
-        report_violation(f"engineVersion {version!r} is not a version.")
-    elif not version_at_least(actual, minimum):
-        report_violation(f"engineVersion is {version}; Redis {minimum_text} or newer is required.")
+    check_min_version(
+        args,
+        report_violation,
+        version_key="engineVersion",
+        config_key="min_redis_version",
+        product="Redis",
+    )
 
 
 POLICY = resource_policy(

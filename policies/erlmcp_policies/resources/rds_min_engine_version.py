@@ -9,13 +9,11 @@ from __future__ import annotations
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from erlmcp_policies.common import (
-    config_value,
+    check_min_version,
     is_unknown,
-    parse_version,
     prop,
     resource_policy,
     schema,
-    version_at_least,
 )
 from erlmcp_policies.resources._rds import CLUSTER, INSTANCE, is_replica
 
@@ -30,20 +28,13 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
     if not is_unknown(engine) and engine != expected:
         report_violation(f"engine is {engine!r}; erlmcp runs on {expected!r}.")
         return
-    version = prop(args.props, "engineVersion")
-    if version is None or is_unknown(version):
-        return
-    minimum_text = str(config_value(args, "min_postgres_version"))
-    minimum = parse_version(minimum_text)
-    actual = parse_version(version)
-    if minimum is None:
-        report_violation(f"min_postgres_version {minimum_text!r} is not a version.")
-    elif actual is None:
-        report_violation(f"engineVersion {version!r} is not a version.")
-    elif not version_at_least(actual, minimum):
-        report_violation(
-            f"engineVersion is {version}; PostgreSQL {minimum_text} or newer is required."
-        )
+    check_min_version(
+        args,
+        report_violation,
+        version_key="engineVersion",
+        config_key="min_postgres_version",
+        product="PostgreSQL",
+    )
 
 
 POLICY = resource_policy(
