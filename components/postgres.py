@@ -197,6 +197,23 @@ class _PostgresOutputs(pulumi.ComponentResource):
     port: pulumi.Output[int]
     security_group_id: pulumi.Output[str]
 
+    def _network_and_parameters(
+        self, name: str, args: PostgresPrimaryArgs | PostgresReplicaArgs
+    ) -> tuple[aws.rds.SubnetGroup, aws.ec2.SecurityGroup, aws.rds.ParameterGroup]:
+        subnet_group, security_group = private_database_network(
+            self,
+            name,
+            region=args.region,
+            vpc_id=args.vpc_id,
+            subnet_ids=args.subnet_ids,
+            clients=args.client_security_group_ids,
+            tags=args.tags,
+        )
+        parameter_group = _parameter_group(
+            self, name, region=args.region, engine_version=args.engine_version, tags=args.tags
+        )
+        return subnet_group, security_group, parameter_group
+
     def _expose(self, instance: aws.rds.Instance, security_group: aws.ec2.SecurityGroup) -> None:
         self.instance_arn = instance.arn
         self.instance_identifier = instance.identifier
@@ -263,18 +280,7 @@ class PostgresPrimary(_PostgresOutputs):
         self, name: str, args: PostgresPrimaryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("erlmcp:components:PostgresPrimary", name, None, opts)
-        subnet_group, security_group = private_database_network(
-            self,
-            name,
-            region=args.region,
-            vpc_id=args.vpc_id,
-            subnet_ids=args.subnet_ids,
-            clients=args.client_security_group_ids,
-            tags=args.tags,
-        )
-        parameter_group = _parameter_group(
-            self, name, region=args.region, engine_version=args.engine_version, tags=args.tags
-        )
+        subnet_group, security_group, parameter_group = self._network_and_parameters(name, args)
         instance = aws.rds.Instance(
             f"{name}-db",
             region=args.region,
@@ -363,18 +369,7 @@ class PostgresReplica(_PostgresOutputs):
         self, name: str, args: PostgresReplicaArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("erlmcp:components:PostgresReplica", name, None, opts)
-        subnet_group, security_group = private_database_network(
-            self,
-            name,
-            region=args.region,
-            vpc_id=args.vpc_id,
-            subnet_ids=args.subnet_ids,
-            clients=args.client_security_group_ids,
-            tags=args.tags,
-        )
-        parameter_group = _parameter_group(
-            self, name, region=args.region, engine_version=args.engine_version, tags=args.tags
-        )
+        subnet_group, security_group, parameter_group = self._network_and_parameters(name, args)
         storage_autoscaling = (
             {}
             if args.max_allocated_storage_gb is None
