@@ -141,14 +141,15 @@ class EksCluster(pulumi.ComponentResource):
 
     # -- control plane -----------------------------------------------------------------------
 
-    def _cluster_role(self) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
-        """The control plane's role and the policies it must hold before the cluster is created
-        (EKS cannot clean up its ENIs and security groups if the role loses them first)."""
-        name = f"{self._prefix}-cluster-role"
+    def _service_role(
+        self, suffix: str, service: str, managed_policies: Sequence[str], description: str
+    ) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
+        """A role only `service` can assume, with AWS-managed policies attached."""
+        name = f"{self._prefix}-{suffix}"
         role = aws.iam.Role(
             name,
-            assume_role_policy=json.dumps(service_trust_policy("eks.amazonaws.com")),
-            description=f"EKS control plane of {self._args.cluster_name}",
+            assume_role_policy=json.dumps(service_trust_policy(service)),
+            description=f"{description} of {self._args.cluster_name}",
             tags=self._args.tags,
             opts=self._child(),
         )
@@ -159,10 +160,18 @@ class EksCluster(pulumi.ComponentResource):
                 policy_arn=_MANAGED_POLICY.format(policy),
                 opts=self._child(),
             )
-            for policy in CLUSTER_MANAGED_POLICIES
+            for policy in managed_policies
         ]
+        return role, attachments
+
+    def _cluster_role(self) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
+        """The control plane's role and the policies it must hold before the cluster is created
+        (EKS cannot clean up its ENIs and security groups if the role loses them first)."""
+        role, attachments = self._service_role(
+            "cluster-role", "eks.amazonaws.com", CLUSTER_MANAGED_POLICIES, "EKS control plane"
+        )
         key_use = aws.iam.RolePolicy(
-            f"{name}-secrets-key",
+            f"{self._prefix}-cluster-role-secrets-key",
             role=role.id,
             policy=pulumi.Output.from_input(self._args.kms_key_arn).apply(
                 lambda arn: json.dumps(secrets_key_policy(arn))
@@ -225,24 +234,9 @@ class EksCluster(pulumi.ComponentResource):
     # -- nodes -------------------------------------------------------------------------------
 
     def _node_role(self) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
-        name = f"{self._prefix}-node-role"
-        role = aws.iam.Role(
-            name,
-            assume_role_policy=json.dumps(service_trust_policy("ec2.amazonaws.com")),
-            description=f"EKS managed nodes of {self._args.cluster_name}",
-            tags=self._args.tags,
-            opts=self._child(),
+        return self._service_role(
+            "node-role", "ec2.amazonaws.com", NODE_MANAGED_POLICIES, "EKS managed nodes"
         )
-        attachments: list[pulumi.Resource] = [
-            aws.iam.RolePolicyAttachment(
-                f"{name}-{policy}",
-                role=role.name,
-                policy_arn=_MANAGED_POLICY.format(policy),
-                opts=self._child(),
-            )
-            for policy in NODE_MANAGED_POLICIES
-        ]
-        return role, attachments
 
     def _volume_key_grant(self) -> aws.kms.Grant:
         """Lets EC2 Auto Scaling launch nodes whose volumes the region key encrypts. The role is
