@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install preview test policy lint clean
+.PHONY: install plan preview test policy lint clean
 STACK ?= prod
 
 $(STAMP): pyproject.toml
@@ -14,6 +14,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## plan: render STACK (or CONFIG=path) offline, check it, write build/plan.json and build/plan.md;
+##       AGAINST=old/plan.json adds what changed
+plan: $(STAMP)
+	$(BIN)/python -m offline.plan --stack $(STACK) $(if $(CONFIG),--config $(CONFIG)) $(if $(AGAINST),--against $(AGAINST))
 
 ## preview: what `pulumi up` would change in STACK (needs the Pulumi CLI and AWS credentials)
 preview: $(STAMP)

@@ -1,0 +1,159 @@
+"""The offline plan: `make plan` renders a stack with no CLI and no cloud, checks it, and writes
+`build/plan.json` (schema: offline/plan_schema.py) and `build/plan.md` for a pull request.
+
+    python -m offline.plan [--stack prod] [--config Pulumi.x.yaml] [--against old/plan.json]
+                           [--out build]
+
+Exit 0 when the pack passes, 1 on a mandatory policy violation (the files are still written),
+2 on a bad stack file (naming the key) or an unreadable `--against` plan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from offline.plan_diff import diff_plans
+from offline.plan_markdown import render
+from offline.plan_schema import SCHEMA_VERSION, SECRET
+from offline.policy_runner import StackFileError, analyze_recorded, record_stack_file
+from offline.recorder import RecordedStack, is_secret
+from offline.stacks import REPO_ROOT, project_values
+from regions.config import ConfigError, parse_stack_config
+from regions.dr_budget import stack_budget
+
+
+def redact(value: Any) -> Any:
+    """Every secret, however deep, becomes "[secret]"."""
+    if is_secret(value):
+        return SECRET
+    if isinstance(value, dict):
+        return {k: redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
+def build_plan(
+    recorded: RecordedStack, stack_config: dict[str, Any], stack_file: Path
+) -> dict[str, Any]:
+    report = analyze_recorded(recorded, stack_config=stack_config)
+    try:
+        stack = parse_stack_config(project_values(stack_config))
+    except ConfigError as error:  # the program accepted it, so this cannot happen quietly
+        raise StackFileError(f"{stack_file}: {error}") from None
+    resources = [
+        {
+            "urn": r.urn,
+            "type": r.type,
+            "name": r.name,
+            "parent": r.parent,
+            "provider": r.provider,
+            "region": r.region,
+            "inputs": redact(r.inputs),
+            "dependencies": list(r.dependencies),
+            "protect": r.protect,
+            "retainOnDelete": r.retain_on_delete,
+            "aliases": r.aliases,
+        }
+        for r in recorded.resources
+    ]
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "project": recorded.project,
+        "stack": recorded.stack,
+        "stackFile": str(stack_file),
+        "resources": resources,
+        "outputs": redact(recorded.outputs),
+        "policy": {
+            "passed": report.passed,
+            "mandatory": len(report.mandatory),
+            "advisory": len(report.advisory),
+            "diagnostics": [
+                {
+                    "policy": d.policy,
+                    "level": d.enforcement_level,
+                    "urn": d.urn,
+                    "message": d.detail,
+                }
+                for d in report.diagnostics
+            ],
+        },
+        "dr": {
+            "pairs": [b.as_dict() for b in stack_budget(stack)],
+            "failover": dict(stack.failover),
+            "noStandby": dict(stack.no_standby),
+        },
+        "counts": {
+            "byRegion": dict(sorted(Counter(r["region"] or "global" for r in resources).items())),
+            "byType": dict(sorted(Counter(r["type"] for r in resources).items())),
+        },
+    }
+
+
+def write_plan(plan: dict[str, Any], out: Path) -> tuple[Path, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = out / "plan.json", out / "plan.md"
+    json_path.write_text(json.dumps(plan, indent=2, sort_keys=False) + "\n")
+    md_path.write_text(render(plan))
+    return json_path, md_path
+
+
+def summary(plan: dict[str, Any], paths: tuple[Path, Path]) -> str:
+    policy = plan["policy"]
+    by_region = ", ".join(f"{r} {n}" for r, n in plan["counts"]["byRegion"].items())
+    lines = [
+        f"Plan of stack '{plan['stack']}': {len(plan['resources'])} resources ({by_region})",
+        f"Policy pack: {'passed' if policy['passed'] else 'FAILED'} "
+        f"({policy['mandatory']} mandatory, {policy['advisory']} advisory violations)",
+    ]
+    if "diff" in plan:
+        diff = plan["diff"]
+        lines.append(
+            f"Against the old plan: {len(diff['added'])} added, {len(diff['removed'])} removed, "
+            f"{len(diff['changed'])} changed"
+        )
+        lines += [f"  !! {w}" for w in diff["warnings"]]
+    lines.append(f"Wrote {paths[0]} and {paths[1]}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m offline.plan", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--stack", default="prod", help="stack name (reads Pulumi.<stack>.yaml)")
+    parser.add_argument("--config", type=Path, help="a stack file to plan instead")
+    parser.add_argument("--against", type=Path, help="an earlier plan.json to diff against")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "build")
+    args = parser.parse_args(argv)
+    stack_file = args.config or REPO_ROOT / f"Pulumi.{args.stack}.yaml"
+    try:
+        old = json.loads(args.against.read_text()) if args.against else None
+    except (OSError, json.JSONDecodeError) as error:
+        print(f"cannot read --against plan {args.against}: {error}", file=sys.stderr)
+        return 2
+    print(f"Recording the program against {stack_file} (offline, ~10 s)...", file=sys.stderr)
+    try:
+        recorded, config = record_stack_file(stack_file, stack=None if args.config else args.stack)
+        print(
+            f"Checking {len(recorded.resources)} resources against the policy pack...",
+            file=sys.stderr,
+        )
+        plan = build_plan(recorded, config, stack_file)
+    except StackFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if old is not None:
+        plan["diff"] = diff_plans(old, plan)
+    paths = write_plan(plan, args.out)
+    print(summary(plan, paths))
+    return 0 if plan["policy"]["passed"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,191 @@
+"""`build/plan.md`: the plan as a page to paste into a pull request."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+RDS = "aws:rds/instance:Instance"
+AURORA = "aws:rds/cluster:Cluster"
+CACHE = "aws:elasticache/replicationGroup:ReplicationGroup"
+BUCKET_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+EKS = "aws:eks/cluster:Cluster"
+NODES = "aws:eks/nodeGroup:NodeGroup"
+STATEFULSET = "kubernetes:apps/v1:StatefulSet"
+HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
+
+
+def _num(value: Any) -> str:
+    """Numbers travel through protobuf as floats: 2.0 reads as 2."""
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
+def node_id(region: str) -> str:
+    return re.sub(r"[^a-z0-9]", "_", region)
+
+
+def _in(plan: dict[str, Any], type_: str, region: str | None = None) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in plan["resources"]
+        if r["type"] == type_ and (region is None or r["region"] == region)
+    ]
+
+
+def regions_of(plan: dict[str, Any]) -> list[str]:
+    return sorted({r["region"] for r in _in(plan, EKS) if r["region"]})
+
+
+def _role(plan: dict[str, Any], region: str) -> str:
+    serving = any("replicateSourceDb" not in r["inputs"] for r in _in(plan, RDS, region)) or any(
+        "masterUsername" in r["inputs"] for r in _in(plan, AURORA, region)
+    )
+    holds = [p["primary"] for p in plan["dr"]["pairs"] if p["standby"] == region]
+    role = "primary" if serving else "standby"
+    return f"{role}, standby of {', '.join(holds)}" if serving and holds else role
+
+
+def mermaid(plan: dict[str, Any]) -> str:
+    """Regions with their roles, DR pairs with their replication, and DNS."""
+    lines = ["graph LR", '  dns(["Route 53 latency DNS"])']
+    for region in regions_of(plan):
+        lines.append(f'  {node_id(region)}["{region}<br/>{_role(plan, region)}"]')
+    for pair in plan["dr"]["pairs"]:
+        p, s = node_id(pair["primary"]), node_id(pair["standby"])
+        lines.append(f"  {p} -->|database: {pair['database']}| {s}")
+        lines.append(f"  {p} -.->|cache: Global Datastore| {s}")
+        lines.append(f"  {p} -.->|backups: S3 replication| {s}")
+    for pair in plan["dr"]["pairs"]:
+        lines.append(
+            f"  dns -->|latency, fails over to {pair['standby']}| {node_id(pair['primary'])}"
+        )
+    return "\n".join(lines)
+
+
+def _pods(plan: dict[str, Any], region: str) -> str:
+    counts = [
+        f"{s['inputs']['metadata']['namespace']}: {_num(s['inputs']['spec']['replicas'])}"
+        for s in _in(plan, STATEFULSET, region)
+    ]
+    return ", ".join(counts) or "—"
+
+
+def _databases(plan: dict[str, Any], region: str) -> str:
+    found = [
+        f"RDS {r['inputs'].get('instanceClass')}"
+        + (
+            " replica"
+            if "replicateSourceDb" in r["inputs"]
+            else f" postgres {r['inputs'].get('engineVersion')}"
+        )
+        for r in _in(plan, RDS, region)
+    ] + [
+        "Aurora " + ("writer" if "masterUsername" in r["inputs"] else "secondary")
+        for r in _in(plan, AURORA, region)
+    ]
+    return ", ".join(found) or "—"
+
+
+def _table(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> list[str]:
+    header = list(header)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def render(plan: dict[str, Any]) -> str:
+    policy = plan["policy"]
+    verdict = "passed" if policy["passed"] else "**FAILED**"
+    out = [
+        f"# Plan of stack `{plan['stack']}` ({len(plan['resources'])} resources)",
+        "",
+        f"Policy pack: {verdict} — {policy['mandatory']} mandatory, "
+        f"{policy['advisory']} advisory violations.",
+        "",
+    ]
+    out += _loud(plan)
+    out += ["## Topology", "", "```mermaid", mermaid(plan), "```", "", "## Regions", ""]
+    rows = []
+    for region in regions_of(plan):
+        [cluster] = _in(plan, EKS, region)
+        nodes = _in(plan, NODES, region)
+        scaling = nodes[0]["inputs"].get("scalingConfig", {}) if nodes else {}
+        caches = [c["inputs"].get("nodeType", "secondary") for c in _in(plan, CACHE, region)]
+        rows.append(
+            [
+                region,
+                _role(plan, region),
+                f"EKS {cluster['inputs'].get('version')}, nodes "
+                f"{_num(scaling.get('minSize'))}-{_num(scaling.get('maxSize'))}",
+                _pods(plan, region),
+                _databases(plan, region),
+                ", ".join(caches) or "—",
+                plan["counts"]["byRegion"].get(region, 0),
+            ]
+        )
+    out += _table(
+        ["region", "role", "Kubernetes", "pods", "PostgreSQL", "Redis", "resources"], rows
+    )
+    out += ["", "## DR pairs", ""]
+    out += _table(
+        ["pair", "database", "RTO / target", "RPO / target", "verdict"],
+        [
+            [
+                f"{p['primary']} → {p['standby']}",
+                p["database"],
+                f"{_num(p['rtoMinutes'])} / {_num(p['rtoTargetMinutes'])} min",
+                f"{_num(p['rpoMinutes'])} / {_num(p['rpoTargetMinutes'])} min",
+                "meets targets" if p["meetsTargets"] else "**MISSES TARGET**",
+            ]
+            for p in plan["dr"]["pairs"]
+        ],
+    )
+    out += ["", "## Policy verdicts", ""]
+    if policy["diagnostics"]:
+        out += _table(
+            ["level", "policy", "resource", "message"],
+            [
+                [d["level"], d["policy"], d["urn"] or "(stack)", d["message"]]
+                for d in policy["diagnostics"]
+            ],
+        )
+    else:
+        out.append("No violations.")
+    if "diff" in plan:
+        out += ["", *_diff_section(plan["diff"])]
+    return "\n".join(out) + "\n"
+
+
+def _loud(plan: dict[str, Any]) -> list[str]:
+    notes = [
+        f"> **WARNING** {p['primary']} → {p['standby']} misses its recovery target "
+        f"(RTO {p['rtoMinutes']}/{p['rtoTargetMinutes']} min, RPO {p['rpoMinutes']}/"
+        f"{p['rpoTargetMinutes']} min)."
+        for p in plan["dr"]["pairs"]
+        if not p["meetsTargets"]
+    ]
+    notes += [
+        f"> **WARNING** {region} serves with no standby for its data: {reason}"
+        for region, reason in sorted(plan["dr"]["noStandby"].items())
+    ]
+    notes += [
+        f"> **FAILOVER ACTIVE** {primary}'s traffic and data are served from {standby}."
+        for primary, standby in sorted(plan["dr"]["failover"].items())
+    ]
+    notes += [f"> **{w}**" for w in plan.get("diff", {}).get("warnings", [])]
+    return [*notes, ""] if notes else []
+
+
+def _diff_section(diff: dict[str, Any]) -> list[str]:
+    out = [
+        "## Changes against the previous plan",
+        "",
+        f"{len(diff['added'])} added, {len(diff['removed'])} removed, "
+        f"{len(diff['changed'])} changed.",
+        "",
+    ]
+    out += [f"- added `{u}`" for u in diff["added"]]
+    out += [f"- removed `{u}`" for u in diff["removed"]]
+    out += [f"- changed `{c['urn']}`: {', '.join(c['inputs'])}" for c in diff["changed"]]
+    return out

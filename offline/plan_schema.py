@@ -1,0 +1,129 @@
+"""The schema of `build/plan.json`, the offline plan of a stack (see README, "The offline plan").
+
+Top level:
+- `schemaVersion` (1), `project`, `stack`, `stackFile`.
+- `resources[]`: every registered resource, in registration order — `urn`, `type`, `name`,
+  `parent` (urn or null for the stack root), `provider` (provider reference or null),
+  `region` (where it is placed; null for global resources such as IAM and Route 53), `inputs`
+  (as the engine sees them: camelCase names; every secret is the string "[secret]"),
+  `dependencies` (urns), `protect`, `retainOnDelete`, `aliases`.
+- `outputs`: the stack outputs, secrets redacted.
+- `policy`: `passed`, `mandatory`, `advisory` (counts) and `diagnostics[]` (`policy`, `level`,
+  `urn`, `message`).
+- `dr`: `pairs[]` (each pair's RTO/RPO budget, regions/dr_budget.py), `failover` (primary ->
+  standby now serving) and `noStandby` (serving regions knowingly without a standby, with reason).
+- `counts`: `byRegion` (region or "global" -> resources) and `byType`.
+- `diff` (only with `--against`): `added`, `removed` (urns), `changed` ({urn, inputs[]}) and
+  `warnings` (stateful resources removed or renamed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SCHEMA_VERSION = 1
+SECRET = "[secret]"
+
+_URN = {"type": "string", "pattern": "^urn:pulumi:"}
+_DIAGNOSTIC = {
+    "type": "object",
+    "required": ["policy", "level", "urn", "message"],
+    "properties": {
+        "policy": {"type": "string"},
+        "level": {"enum": ["advisory", "mandatory", "remediate", "disabled"]},
+        "urn": {"type": ["string", "null"]},
+        "message": {"type": "string"},
+    },
+}
+_RESOURCE = {
+    "type": "object",
+    "required": [
+        "urn",
+        "type",
+        "name",
+        "parent",
+        "provider",
+        "region",
+        "inputs",
+        "dependencies",
+        "protect",
+        "retainOnDelete",
+        "aliases",
+    ],
+    "additionalProperties": False,
+    "properties": {
+        "urn": _URN,
+        "type": {"type": "string"},
+        "name": {"type": "string"},
+        "parent": {"type": ["string", "null"]},
+        "provider": {"type": ["string", "null"]},
+        "region": {"type": ["string", "null"]},
+        "inputs": {"type": "object"},
+        "dependencies": {"type": "array", "items": _URN},
+        "protect": {"type": "boolean"},
+        "retainOnDelete": {"type": "boolean"},
+        "aliases": {"type": "array"},
+    },
+}
+
+PLAN_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": [
+        "schemaVersion",
+        "project",
+        "stack",
+        "stackFile",
+        "resources",
+        "outputs",
+        "policy",
+        "dr",
+        "counts",
+    ],
+    "additionalProperties": False,
+    "properties": {
+        "schemaVersion": {"const": SCHEMA_VERSION},
+        "project": {"type": "string"},
+        "stack": {"type": "string"},
+        "stackFile": {"type": "string"},
+        "resources": {"type": "array", "items": _RESOURCE},
+        "outputs": {"type": "object"},
+        "policy": {
+            "type": "object",
+            "required": ["passed", "mandatory", "advisory", "diagnostics"],
+            "properties": {
+                "passed": {"type": "boolean"},
+                "mandatory": {"type": "integer", "minimum": 0},
+                "advisory": {"type": "integer", "minimum": 0},
+                "diagnostics": {"type": "array", "items": _DIAGNOSTIC},
+            },
+        },
+        "dr": {
+            "type": "object",
+            "required": ["pairs", "failover", "noStandby"],
+            "properties": {
+                "pairs": {"type": "array", "items": {"type": "object"}},
+                "failover": {"type": "object", "additionalProperties": {"type": "string"}},
+                "noStandby": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        },
+        "counts": {
+            "type": "object",
+            "required": ["byRegion", "byType"],
+            "properties": {
+                "byRegion": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "byType": {"type": "object", "additionalProperties": {"type": "integer"}},
+            },
+        },
+        "diff": {
+            "type": "object",
+            "required": ["added", "removed", "changed", "warnings"],
+            "properties": {
+                "added": {"type": "array", "items": _URN},
+                "removed": {"type": "array", "items": _URN},
+                "changed": {"type": "array", "items": {"type": "object"}},
+                "warnings": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+    },
+}

@@ -1,0 +1,198 @@
+"""The offline plan: its schema, redaction, Mermaid page, diff warnings and CLI."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import Any
+
+import jsonschema
+import pytest
+
+from offline import plan as plan_cli
+from offline.plan import build_plan, main, write_plan
+from offline.plan_diff import diff_plans
+from offline.plan_markdown import mermaid, node_id, regions_of, render
+from offline.plan_schema import PLAN_SCHEMA, SECRET
+from offline.recorder import reveal
+from offline.stacks import PROD_STACK_FILE, stack_file_config
+
+REGIONS = [
+    "ap-northeast-1",
+    "ap-southeast-1",
+    "eu-central-1",
+    "eu-west-1",
+    "us-east-1",
+    "us-west-2",
+]
+
+
+@pytest.fixture(scope="module")
+def prod_config() -> dict[str, Any]:
+    return stack_file_config()
+
+
+@pytest.fixture(scope="module")
+def plan(prod_stack, prod_config) -> dict[str, Any]:
+    return build_plan(prod_stack, prod_config, PROD_STACK_FILE)
+
+
+def test_plan_matches_its_schema(plan):
+    jsonschema.validate(plan, PLAN_SCHEMA)
+    broken = copy.deepcopy(plan)
+    del broken["resources"][0]["region"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, PLAN_SCHEMA)
+
+
+def test_plan_places_regional_and_global_resources(plan):
+    by_type = {r["type"]: r for r in plan["resources"]}
+    assert by_type["aws:route53/record:Record"]["region"] is None
+    assert by_type["aws:iam/role:Role"]["region"] is None
+    assert sorted(plan["counts"]["byRegion"]) == sorted([*REGIONS, "global"])
+    assert sum(plan["counts"]["byRegion"].values()) == len(plan["resources"])
+
+
+def test_plan_carries_policy_results_and_dr_budgets(plan):
+    assert plan["policy"] == {"passed": True, "mandatory": 0, "advisory": 0, "diagnostics": []}
+    pairs = {(p["primary"], p["standby"]): p for p in plan["dr"]["pairs"]}
+    assert pairs[("us-east-1", "us-west-2")]["database"] == "aurora-global"
+    assert all(p["meetsTargets"] for p in pairs.values())
+
+
+def generated_secrets(prod_stack) -> list[str]:
+    return [
+        reveal(r.outputs["result"])
+        for r in prod_stack.resources
+        if r.type.startswith("random:index/randomPassword")
+    ]
+
+
+def test_no_secret_reaches_the_plan_files(plan, prod_stack, tmp_path):
+    json_path, md_path = write_plan(plan, tmp_path)
+    written = json_path.read_text() + md_path.read_text()
+    secrets = generated_secrets(prod_stack)
+    assert len(secrets) >= 10
+    assert [s for s in secrets if s in written] == []
+    secret = next(r for r in plan["resources"] if r["type"] == "kubernetes:core/v1:Secret")
+    assert secret["inputs"]["stringData"] == SECRET
+
+
+def test_mermaid_is_well_formed_and_shows_every_region(plan):
+    text = mermaid(plan)
+    lines = text.splitlines()
+    assert lines[0] == "graph LR"
+    node = re.compile(r'^  (\w+)(\["[^"]+"\]|\(\["[^"]+"\]\))$')
+    edge = re.compile(r"^  (\w+) (-->|-\.->)\|[^|]+\| (\w+)$")
+    defined, used = set(), set()
+    for line in lines[1:]:
+        if found := node.match(line):
+            defined.add(found.group(1))
+        elif found := edge.match(line):
+            used |= {found.group(1), found.group(3)}
+        else:
+            pytest.fail(f"not a Mermaid node or edge: {line!r}")
+    assert used <= defined
+    assert {node_id(r) for r in REGIONS} <= defined
+    assert regions_of(plan) == REGIONS
+
+
+def test_page_shows_regions_pairs_and_verdicts(plan):
+    page = render(plan)
+    assert "```mermaid" in page
+    for region in REGIONS:
+        assert f"| {region} |" in page
+    assert "| us-east-1 → us-west-2 | aurora-global | 2.5 / 5 min |" in page
+    assert "Policy pack: passed" in page
+
+
+def test_exceptions_and_failover_are_loud(prod_stack, prod_config):
+    config = copy.deepcopy(prod_config)
+    config["erlmcp-infra:failover"] = {"us-east-1": "us-west-2"}
+    page = render(build_plan(prod_stack, config, PROD_STACK_FILE))
+    assert "> **FAILOVER ACTIVE** us-east-1's traffic and data are served from us-west-2." in page
+
+
+def test_diff_flags_a_removed_database(plan):
+    new = copy.deepcopy(plan)
+    database = next(r for r in new["resources"] if r["type"] == "aws:rds/instance:Instance")
+    new["resources"].remove(database)
+    diff = diff_plans(plan, new)
+    assert diff["removed"] == [database["urn"]]
+    assert diff["warnings"] == [
+        f"STATEFUL RESOURCE REMOVED: {database['urn']} (aws:rds/instance:Instance) would be "
+        "deleted."
+    ]
+
+
+def test_diff_flags_a_renamed_bucket(plan):
+    new = copy.deepcopy(plan)
+    bucket = next(r for r in new["resources"] if r["type"] == "aws:s3/bucket:Bucket")
+    old_urn = bucket["urn"]
+    bucket["urn"] = old_urn.replace(bucket["name"], "renamed-bucket")
+    bucket["name"] = "renamed-bucket"
+    diff = diff_plans(plan, new)
+    assert diff["added"] == [bucket["urn"]] and diff["removed"] == [old_urn]
+    [warning] = diff["warnings"]
+    assert warning.startswith(f"STATEFUL RESOURCE RENAMED: {old_urn} -> {bucket['urn']}.")
+
+
+def test_diff_lists_changed_inputs(plan):
+    new = copy.deepcopy(plan)
+    statefulset = next(r for r in new["resources"] if r["type"] == "kubernetes:apps/v1:StatefulSet")
+    statefulset["inputs"]["spec"]["replicas"] = 7
+    diff = diff_plans(plan, new)
+    assert diff["changed"] == [{"urn": statefulset["urn"], "inputs": ["spec"]}]
+    assert diff["warnings"] == []
+
+
+@pytest.fixture
+def recorded_as(monkeypatch, prod_stack, prod_config):
+    """Let the CLI use the session's recording instead of running the program again."""
+    monkeypatch.setattr(plan_cli, "record_stack_file", lambda *a, **k: (prod_stack, prod_config))
+
+
+def test_cli_writes_both_files_and_a_summary(recorded_as, tmp_path, capsys):
+    assert main(["--out", str(tmp_path)]) == 0
+    out = capsys.readouterr()
+    assert "Policy pack: passed" in out.out
+    assert "Recording the program" in out.err
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    assert f"Plan of stack 'prod': {len(plan['resources'])} resources" in out.out
+    jsonschema.validate(plan, PLAN_SCHEMA)
+    assert (tmp_path / "plan.md").read_text().startswith("# Plan of stack `prod`")
+
+
+def test_cli_diffs_against_an_older_plan(recorded_as, plan, tmp_path, capsys):
+    older = copy.deepcopy(plan)
+    older["resources"].append(
+        {
+            **older["resources"][0],
+            "urn": "urn:pulumi:prod::erlmcp-infra::aws:kms/key:Key::gone",
+            "type": "aws:kms/key:Key",
+            "name": "gone",
+        }
+    )
+    old_path = tmp_path / "old.json"
+    old_path.write_text(json.dumps(older))
+    assert main(["--out", str(tmp_path / "new"), "--against", str(old_path)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "!! STATEFUL RESOURCE REMOVED: urn:pulumi:prod::erlmcp-infra::aws:kms/key:Key::gone" in out
+    )
+
+
+def test_cli_names_the_bad_key_of_a_stack_file(tmp_path, capsys):
+    bad = tmp_path / "Pulumi.bad.yaml"
+    config = stack_file_config()
+    config["erlmcp-infra:regions"]["us-east-1"]["pods"] = 500
+    bad.write_text(json.dumps({"config": config}))
+    assert main(["--config", str(bad), "--out", str(tmp_path / "out")]) == 2
+    assert "erlmcp-infra:regions.us-east-1.pods" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_rejects_an_unreadable_old_plan(tmp_path, capsys):
+    assert main(["--against", str(tmp_path / "missing.json"), "--out", str(tmp_path)]) == 2
+    assert "cannot read --against plan" in capsys.readouterr().err
