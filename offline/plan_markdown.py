@@ -121,11 +121,22 @@ def render(plan: dict[str, Any]) -> str:
                 _pods(plan, region),
                 _databases(plan, region),
                 ", ".join(caches) or "—",
+                ", ".join(b["name"] for b in _in(plan, "aws:s3/bucket:Bucket", region)) or "—",
                 plan["counts"]["byRegion"].get(region, 0),
             ]
         )
     out += _table(
-        ["region", "role", "Kubernetes", "pods", "PostgreSQL", "Redis", "resources"], rows
+        [
+            "region",
+            "role",
+            "Kubernetes",
+            "pods",
+            "PostgreSQL",
+            "Redis",
+            "backup bucket",
+            "resources",
+        ],
+        rows,
     )
     out += ["", "## DR pairs", ""]
     out += _table(
