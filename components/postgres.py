@@ -214,6 +214,43 @@ class _PostgresOutputs(pulumi.ComponentResource):
         )
         return subnet_group, security_group, parameter_group
 
+    def _instance(
+        self,
+        name: str,
+        args: PostgresPrimaryArgs | PostgresReplicaArgs,
+        network: tuple[aws.rds.SubnetGroup, aws.ec2.SecurityGroup, aws.rds.ParameterGroup],
+        **role: Any,
+    ) -> aws.rds.Instance:
+        """An encrypted, private, deletion-protected instance; `role` adds primary or replica
+        settings."""
+        subnet_group, security_group, parameter_group = network
+        return aws.rds.Instance(
+            f"{name}-db",
+            region=args.region,
+            identifier=args.identifier,
+            instance_class=args.instance_class,
+            storage_type=STORAGE_TYPE,
+            storage_encrypted=True,
+            kms_key_id=args.kms_key_arn,
+            port=POSTGRES_PORT,
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[security_group.id],
+            parameter_group_name=parameter_group.name,
+            publicly_accessible=False,
+            iam_database_authentication_enabled=True,
+            backup_retention_period=args.backup_retention_days,
+            copy_tags_to_snapshot=True,
+            deletion_protection=True,
+            auto_minor_version_upgrade=True,
+            # Changes wait for the maintenance window instead of restarting production now.
+            apply_immediately=False,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+            **performance_insights(args.performance_insights, args.kms_key_arn),
+            tags=_named(args.tags, args.identifier),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            **role,
+        )
+
     def _expose(self, instance: aws.rds.Instance, security_group: aws.ec2.SecurityGroup) -> None:
         self.instance_arn = instance.arn
         self.instance_identifier = instance.identifier
@@ -256,10 +293,6 @@ class PostgresPrimaryArgs:
     performance_insights: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = True
-    promoted: bool = False
-    """Failover: a promoted replica no longer follows its source and takes writes. The provider
-    promotes it in place (PromoteReadReplica) when `replicate_source_db` goes away; the instance,
-    its identifier and its URN stay. It cannot become a replica again (see README, failback)."""
 
     def __post_init__(self) -> None:
         postgres_family(self.engine_version)
@@ -281,44 +314,24 @@ class PostgresPrimary(_PostgresOutputs):
     ) -> None:
         super().__init__("erlmcp:components:PostgresPrimary", name, None, opts)
         subnet_group, security_group, parameter_group = self._network_and_parameters(name, args)
-        instance = aws.rds.Instance(
-            f"{name}-db",
-            region=args.region,
-            identifier=args.identifier,
+        instance = self._instance(
+            name,
+            args,
+            (subnet_group, security_group, parameter_group),
             engine="postgres",
             engine_version=args.engine_version,
-            instance_class=args.instance_class,
             allocated_storage=args.allocated_storage_gb,
             max_allocated_storage=args.max_allocated_storage_gb,
-            storage_type=STORAGE_TYPE,
-            storage_encrypted=True,
-            kms_key_id=args.kms_key_arn,
             db_name=args.database_name,
             username=args.username,
             password=pulumi.Output.secret(args.password),
-            port=POSTGRES_PORT,
             multi_az=args.multi_az,
-            db_subnet_group_name=subnet_group.name,
-            vpc_security_group_ids=[security_group.id],
-            parameter_group_name=parameter_group.name,
-            publicly_accessible=False,
-            iam_database_authentication_enabled=True,
-            backup_retention_period=args.backup_retention_days,
             backup_window=args.backup_window,
             maintenance_window=args.maintenance_window,
             # Automated backups outlive the instance (for their retention period) if it is deleted.
             delete_automated_backups=False,
-            copy_tags_to_snapshot=True,
-            deletion_protection=True,
             skip_final_snapshot=False,
             final_snapshot_identifier=f"{args.identifier}-final",
-            auto_minor_version_upgrade=True,
-            # Changes wait for the maintenance window instead of restarting production now.
-            apply_immediately=False,
-            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
-            **performance_insights(args.performance_insights, args.kms_key_arn),
-            tags=_named(args.tags, args.identifier),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         self._expose(instance, security_group)
 
@@ -392,30 +405,11 @@ class PostgresReplica(_PostgresOutputs):
                 "skip_final_snapshot": True,
             }
         )
-        instance = aws.rds.Instance(
-            f"{name}-db",
-            region=args.region,
-            identifier=args.identifier,
+        instance = self._instance(
+            name,
+            args,
+            (subnet_group, security_group, parameter_group),
             **role,
-            instance_class=args.instance_class,
-            storage_type=STORAGE_TYPE,
-            storage_encrypted=True,
-            kms_key_id=args.kms_key_arn,
-            port=POSTGRES_PORT,
-            db_subnet_group_name=subnet_group.name,
-            vpc_security_group_ids=[security_group.id],
-            parameter_group_name=parameter_group.name,
-            publicly_accessible=False,
-            iam_database_authentication_enabled=True,
-            backup_retention_period=args.backup_retention_days,
-            copy_tags_to_snapshot=True,
-            deletion_protection=True,
-            auto_minor_version_upgrade=True,
-            apply_immediately=False,
-            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
             **storage_autoscaling,
-            **performance_insights(args.performance_insights, args.kms_key_arn),
-            tags=_named(args.tags, args.identifier),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         self._expose(instance, security_group)
