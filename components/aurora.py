@@ -4,16 +4,74 @@ Why a Global Database (BRIEF §2): storage-level replication with lag typically 
 and a secondary that is promoted in under a minute, where an RDS cross-region read replica has no
 published lag bound and its promotion "can take several minutes or longer".
 
-Promotion (failover) is `promoted=True` on the secondary: the cluster loses its
-`global_cluster_identifier`, and the provider calls RemoveFromGlobalCluster — the cluster is
-detached in place (same cluster, same identifier, same URN) and becomes a standalone writer.
-Limits, from the provider's behaviour and AWS's:
-- a detached cluster cannot rejoin the Global Database, and an existing cluster cannot be added
-  to one: failback builds a new secondary (see README, failback);
-- the old writer stays in the Global Database; a *managed* switchover or failover of the global
-  cluster (`aws rds switchover-global-cluster` / `failover-global-cluster`) is an API action, not
-  a resource setting, and leaves this program's view of which cluster writes out of date;
-- the Global Datastore of the cache is promoted separately (ElastiCache API).
+What each side sets
+-------------------
+`AuroraGlobalPrimary` creates the `aws.rds.GlobalCluster` (engine, version, database name,
+encryption and deletion protection live there) and the writer cluster that joins it with the
+master credentials. The GlobalCluster is a global object, but the API that manages it is
+regional: pulumi-aws v7 gives it a `region` argument (the endpoint it is managed through), set to
+the writer's region like every other child.
+
+`AuroraGlobalSecondary` creates a cluster that joins an existing Global Database. It sets no
+master user name, password or database name: AWS copies them from the writer, and sending them
+is an InvalidParameterValue (the provider's create path says so). It needs a KMS key *of its own
+region* (`placement.kms_key_arn`): a Global Database is encrypted cluster by cluster. Its
+`engine_version` must be the Global Database's current version when it is created (the
+component cannot check an Output; the caller passes the primary's), and afterwards the version
+is ignored on both clusters: upgrades are made on the GlobalCluster, which upgrades its members
+(the provider's documented way; pinning the version on a member would fight that).
+
+A secondary must be created after the writer and one of its instances exist: pass
+`opts=ResourceOptions(depends_on=[primary_component])`. The component copies that dependency onto
+its cluster so the ordering is part of the recorded graph, and destroy removes the secondary
+before the writer.
+
+Final snapshots: both clusters keep one (`skip_final_snapshot=False`). A secondary cannot be
+deleted while it is in a Global Database, so the provider's delete first detaches it
+(RemoveFromGlobalCluster), making it a standalone cluster, then deletes it with the snapshot.
+
+Instances: each cluster gets `instances` `aws.rds.ClusterInstance`s, named by slot. They are not
+`protect`ed: an Aurora instance holds no data (the cluster volume does), replacing one is
+routine, and `protect` would block scaling `instances` down. The cluster's `protect` and
+deletion protection guard the data. When `placement.availability_zones` is given, slot i is
+pinned to zone i (mod the count), so the writer and its first reader never share a zone;
+without it RDS picks zones from the subnet group and may place two instances in one zone.
+A primary needs 2 to 15 instances (a writer alone has no in-region failover; 15 is one writer
+plus the 14 readers AWS allows with one secondary region). A secondary needs 1 to 16: a headless
+secondary (no instance) still replicates storage, but promoting it means first creating an
+instance (many minutes), which defeats the point of the Global Database.
+
+Promotion (`AuroraGlobalSecondary(promoted=True)`)
+--------------------------------------------------
+What the provider supports, read from terraform-provider-aws's aws_rds_cluster (which
+pulumi-aws wraps): removing `global_cluster_identifier` from a member cluster calls
+RemoveFromGlobalCluster (with the cluster's ARN, through the secondary's own regional endpoint)
+and waits for the cluster to be available again. That is AWS's manual "detach and promote"
+recovery: the same cluster, same identifier, same URN, becomes a standalone read-write cluster.
+`promoted=True` does exactly that and changes nothing else. Limits:
+
+- The old writer is not touched. It stays the writer of the (now single-member) Global Database;
+  if its region comes back, it accepts writes again and diverges. Fence it by hand: keep every
+  client of it stopped, and delete it or its Global Database once its data is no longer needed
+  (both are `protect`ed and deletion-protected, on purpose, so this is a deliberate act).
+- A detached cluster cannot rejoin, and the provider refuses to add an existing cluster to a
+  Global Database or move it between Global Databases ("existing RDS Clusters cannot be added to
+  an existing RDS Global Cluster"). Turning `promoted` back to False is therefore an error, not
+  a failback. Failback means building a new Global Database from the promoted cluster (an
+  `aws.rds.GlobalCluster` with `source_db_cluster_identifier`) and a new secondary in the old
+  region — new resources this component does not build; until then it is a manual procedure.
+- Writes acknowledged by the old writer but not yet replicated (typically under a second of lag)
+  are lost: that is the RPO of detach-and-promote.
+- AWS's *managed* failover and switchover (`aws rds failover-global-cluster`,
+  `switchover-global-cluster`) are API actions, not resource arguments: the provider's
+  GlobalCluster has no setting for them. Run out of band, they swap the writer role inside the
+  Global Database; Pulumi shows no diff afterwards (membership is unchanged), but this program's
+  idea of which region writes (`address` of the primary component) is then wrong until the
+  config is changed to match. `global_endpoint` follows the writer through those actions, not
+  through a detach. Do not combine them with `promoted=True`.
+- The update must reach only the standby region: if the old writer's region is down, run
+  `pulumi up` limited to the standby's resources (`--target`), since refreshing or updating
+  anything in the failed region would fail.
 """
 
 from __future__ import annotations
@@ -38,11 +96,32 @@ from components.postgres import (
 
 ENGINE = "aurora-postgresql"
 LOG_EXPORTS = ("postgresql",)
+PRIMARY_INSTANCES = (2, 15)
+SECONDARY_INSTANCES = (1, 16)
+# Aurora Global Database runs on memory-optimised classes (db.r*, db.x*) or Serverless v2.
+_GLOBAL_CLASS_PREFIXES = ("db.r", "db.x")
+_SERVERLESS_CLASS = "db.serverless"
 
 
 def aurora_family(engine_version: str) -> str:
     """ "16.6" -> "aurora-postgresql16" (raises ValueError below PostgreSQL 15)."""
     return postgres_family(engine_version).replace("postgres", ENGINE, 1)
+
+
+def check_instances(count: int, bounds: tuple[int, int], role: str) -> None:
+    low, high = bounds
+    if not low <= count <= high:
+        raise ValueError(f"instances {count}: a {role} needs {low} to {high}")
+
+
+def check_instance_class(instance_class: str) -> None:
+    if instance_class != _SERVERLESS_CLASS and not instance_class.startswith(
+        _GLOBAL_CLASS_PREFIXES
+    ):
+        raise ValueError(
+            f"instance_class {instance_class!r}: an Aurora Global Database needs a memory-"
+            "optimised class (db.r*, db.x*) or db.serverless"
+        )
 
 
 @dataclass(frozen=True)
@@ -56,6 +135,11 @@ class AuroraPlacement:
     kms_key_arn: pulumi.Input[str]
     """A key of `region`: an encrypted secondary needs a key in its own region."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    availability_zones: pulumi.Input[Sequence[str]] | None = None
+    """Zones of `subnet_ids`; instance slot i goes to zone i mod len. None: RDS chooses."""
+
+    def __post_init__(self) -> None:
+        check_client_groups(self.client_security_group_ids)
 
 
 @dataclass(frozen=True)
@@ -80,9 +164,8 @@ class AuroraGlobalPrimaryArgs:
         check_identifier(self.cluster_identifier)
         check_identifier(self.global_cluster_identifier)
         check_backup_retention(self.backup_retention_days)
-        check_client_groups(self.placement.client_security_group_ids)
-        if not 2 <= self.instances <= 15:
-            raise ValueError(f"instances {self.instances}: a primary needs 2 to 15")
+        check_instance_class(self.instance_class)
+        check_instances(self.instances, PRIMARY_INSTANCES, "primary")
 
 
 @dataclass(frozen=True)
@@ -91,21 +174,27 @@ class AuroraGlobalSecondaryArgs:
     global_cluster_identifier: pulumi.Input[str]
     cluster_identifier: str
     engine_version: str
-    """The Global Database's version; only picks the family of this cluster's parameter group."""
+    """The Global Database's current version; also picks this cluster's parameter group family."""
     instance_class: str
     backup_retention_days: int
     instances: int = 1
     """At least one: a headless secondary would have to start an instance before promotion."""
+    backup_window: str | None = None
+    maintenance_window: str | None = None
+    """None lets AWS pick; set them to keep the standby's windows apart from the writer's."""
     promoted: bool = False
+    """Detach from the Global Database and run as a standalone writer (see module docstring)."""
     protect: bool = True
 
     def __post_init__(self) -> None:
         aurora_family(self.engine_version)
         check_identifier(self.cluster_identifier)
         check_backup_retention(self.backup_retention_days)
-        check_client_groups(self.placement.client_security_group_ids)
-        if not 1 <= self.instances <= 15:
-            raise ValueError(f"instances {self.instances}: a secondary needs 1 to 15")
+        check_instance_class(self.instance_class)
+        check_instances(self.instances, SECONDARY_INSTANCES, "secondary")
+
+
+_Network = tuple[aws.rds.SubnetGroup, aws.ec2.SecurityGroup, aws.rds.ClusterParameterGroup]
 
 
 class _AuroraCluster(pulumi.ComponentResource):
@@ -121,7 +210,7 @@ class _AuroraCluster(pulumi.ComponentResource):
 
     def _network_and_parameters(
         self, name: str, placement: AuroraPlacement, engine_version: str
-    ) -> tuple[aws.rds.SubnetGroup, aws.ec2.SecurityGroup, aws.rds.ClusterParameterGroup]:
+    ) -> _Network:
         subnet_group, security_group = private_database_network(
             self,
             name,
@@ -132,6 +221,8 @@ class _AuroraCluster(pulumi.ComponentResource):
             tags=placement.tags,
         )
         family = aurora_family(engine_version)
+        # Auto-named: a major upgrade changes the family, which replaces the group, and a
+        # generated name lets the new group exist before the cluster moves off the old one.
         parameters = aws.rds.ClusterParameterGroup(
             f"{name}-cluster-params",
             region=placement.region,
@@ -153,13 +244,13 @@ class _AuroraCluster(pulumi.ComponentResource):
         name: str,
         identifier: str,
         placement: AuroraPlacement,
-        network: tuple[aws.rds.SubnetGroup, aws.ec2.SecurityGroup, aws.rds.ClusterParameterGroup],
+        network: _Network,
         backup_retention_days: int,
         opts: pulumi.ResourceOptions,
         **role: Any,
     ) -> aws.rds.Cluster:
-        """An encrypted, private, deletion-protected cluster; `role` adds writer or secondary
-        settings."""
+        """An encrypted, private, deletion-protected cluster that keeps a final snapshot; `role`
+        adds writer or secondary settings."""
         subnet_group, security_group, parameters = network
         return aws.rds.Cluster(
             f"{name}-cluster",
@@ -179,6 +270,7 @@ class _AuroraCluster(pulumi.ComponentResource):
             copy_tags_to_snapshot=True,
             iam_database_authentication_enabled=True,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+            # Changes wait for the maintenance window instead of restarting production now.
             apply_immediately=False,
             tags={**placement.tags, "Name": identifier},
             opts=opts,
@@ -202,9 +294,11 @@ class _AuroraCluster(pulumi.ComponentResource):
                 engine=ENGINE,
                 instance_class=instance_class,
                 db_subnet_group_name=subnet_group.name,
+                availability_zone=_zone_of_slot(placement.availability_zones, slot),
                 publicly_accessible=False,
                 auto_minor_version_upgrade=True,
                 copy_tags_to_snapshot=True,
+                # Lower tiers are promoted first on a local failover: slot order, predictable.
                 promotion_tier=slot,
                 apply_immediately=False,
                 **performance_insights(True, placement.kms_key_arn),
@@ -212,7 +306,12 @@ class _AuroraCluster(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
-    def _expose(self, cluster: aws.rds.Cluster, security_group: aws.ec2.SecurityGroup) -> None:
+    def _expose(
+        self,
+        cluster: aws.rds.Cluster,
+        security_group: aws.ec2.SecurityGroup,
+        **extra: pulumi.Output[Any],
+    ) -> None:
         self.cluster_arn = cluster.arn
         self.cluster_identifier = cluster.cluster_identifier
         self.endpoint = cluster.endpoint
@@ -226,24 +325,36 @@ class _AuroraCluster(pulumi.ComponentResource):
                 "cluster_identifier": self.cluster_identifier,
                 "endpoint": self.endpoint,
                 "reader_endpoint": self.reader_endpoint,
+                "address": self.address,
+                "port": self.port,
                 "security_group_id": self.security_group_id,
+                **extra,
             }
         )
 
 
+def _zone_of_slot(
+    zones: pulumi.Input[Sequence[str]] | None, slot: int
+) -> pulumi.Output[str] | None:
+    if zones is None:
+        return None
+    return pulumi.Output.from_input(zones).apply(lambda names: list(names)[slot % len(names)])
+
+
 class AuroraGlobalPrimary(_AuroraCluster):
-    """The Global Database and its writer cluster, encrypted, deletion-protected, Multi-AZ."""
+    """The Global Database and its writer cluster (encrypted, deletion-protected), with a writer
+    and readers: in distinct zones when `placement.availability_zones` is given."""
 
     global_cluster_id: pulumi.Output[str]
+    global_endpoint: pulumi.Output[str]
+    """The Global Database's writer endpoint: follows managed switchover/failover, not a detach."""
 
     def __init__(
         self, name: str, args: AuroraGlobalPrimaryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("erlmcp:components:AuroraGlobalPrimary", name, None, opts)
         placement = args.placement
-        subnet_group, security_group, parameters = self._network_and_parameters(
-            name, placement, args.engine_version
-        )
+        network = self._network_and_parameters(name, placement, args.engine_version)
         global_cluster = aws.rds.GlobalCluster(
             f"{name}-global",
             region=placement.region,
@@ -253,6 +364,7 @@ class AuroraGlobalPrimary(_AuroraCluster):
             database_name=args.database_name,
             storage_encrypted=True,
             deletion_protection=True,
+            # Never detach members just to delete the Global Database.
             force_destroy=False,
             tags={**placement.tags, "Name": args.global_cluster_identifier},
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
@@ -261,24 +373,34 @@ class AuroraGlobalPrimary(_AuroraCluster):
             name,
             args.cluster_identifier,
             placement,
-            (subnet_group, security_group, parameters),
+            network,
             args.backup_retention_days,
-            pulumi.ResourceOptions(parent=self, protect=args.protect),
+            # The version is the Global Database's: it upgrades its members.
+            pulumi.ResourceOptions(
+                parent=self, protect=args.protect, ignore_changes=["engineVersion"]
+            ),
             global_cluster_identifier=global_cluster.id,
             engine_version=args.engine_version,
             database_name=args.database_name,
             master_username=args.username,
-            master_password=args.password,
+            master_password=args.password,  # the SDK marks it secret
             preferred_backup_window=args.backup_window,
             preferred_maintenance_window=args.maintenance_window,
         )
-        self._instances(name, cluster, placement, args.instances, args.instance_class, subnet_group)
+        self._instances(name, cluster, placement, args.instances, args.instance_class, network[0])
         self.global_cluster_id = global_cluster.id
-        self._expose(cluster, security_group)
+        self.global_endpoint = global_cluster.endpoint
+        self._expose(
+            cluster,
+            network[1],
+            global_cluster_id=self.global_cluster_id,
+            global_endpoint=self.global_endpoint,
+        )
 
 
 class AuroraGlobalSecondary(_AuroraCluster):
-    """A read-only secondary cluster of a Global Database in another region, promotable."""
+    """A read-only secondary cluster of a Global Database in another region, promotable by
+    detaching it (`promoted=True`). Pass `depends_on=[the primary component]` in `opts`."""
 
     def __init__(
         self,
@@ -288,28 +410,38 @@ class AuroraGlobalSecondary(_AuroraCluster):
     ) -> None:
         super().__init__("erlmcp:components:AuroraGlobalSecondary", name, None, opts)
         placement = args.placement
-        subnet_group, security_group, parameters = self._network_and_parameters(
-            name, placement, args.engine_version
-        )
+        network = self._network_and_parameters(name, placement, args.engine_version)
         membership = (
             {} if args.promoted else {"global_cluster_identifier": args.global_cluster_identifier}
         )
+        windows = {
+            key: value
+            for key, value in (
+                ("preferred_backup_window", args.backup_window),
+                ("preferred_maintenance_window", args.maintenance_window),
+            )
+            if value is not None
+        }
         cluster = self._cluster(
             name,
             args.cluster_identifier,
             placement,
-            (subnet_group, security_group, parameters),
+            network,
             args.backup_retention_days,
-            # AWS sets the writer's ARN as a secondary's replication source (the provider asks to
-            # ignore it), and the version is the Global Database's, upgraded there.
             pulumi.ResourceOptions(
                 parent=self,
                 protect=args.protect,
+                # Children do not inherit the component's dependencies in the graph: copy the
+                # writer dependency so creation waits for it and destroy detaches this first.
+                depends_on=opts.depends_on if opts is not None else None,
+                # AWS reports the writer's ARN as a secondary's replication source (the provider
+                # asks to ignore it), and the version is the Global Database's.
                 ignore_changes=["replicationSourceIdentifier", "engineVersion"],
             ),
-            # Credentials and database name come from the Global Database's writer.
+            # No credentials and no database name: AWS copies them from the writer.
             engine_version=args.engine_version,
             **membership,
+            **windows,
         )
-        self._instances(name, cluster, placement, args.instances, args.instance_class, subnet_group)
-        self._expose(cluster, security_group)
+        self._instances(name, cluster, placement, args.instances, args.instance_class, network[0])
+        self._expose(cluster, network[1])

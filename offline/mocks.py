@@ -196,6 +196,20 @@ def _rds_global_cluster(args, region, rid):
         "id": ident,
         "globalClusterIdentifier": ident,
         "arn": f"arn:aws:rds::{ACCOUNT_ID}:global-cluster:{ident}",
+        # The Global Database's writer endpoint, which follows managed switchovers.
+        "endpoint": f"{ident}.global-{rid[:12]}.global.rds.amazonaws.com",
+    }
+
+
+def _rds_cluster_instance(args, region, rid):
+    ident = _autoname(args, "identifier")
+    return {
+        "id": ident,
+        "identifier": ident,
+        "arn": _arn("rds", region, f"db:{ident}"),
+        "endpoint": f"{ident}.c{rid[:12]}.{region}.rds.amazonaws.com",
+        "port": 5432,
+        "dbiResourceId": f"db-{rid.upper()}",
     }
 
 
@@ -356,6 +370,7 @@ OUTPUTS_BY_TYPE: dict[str, Callable[..., dict[str, Any]]] = {
     "aws:rds/instance:Instance": _rds_instance,
     "aws:rds/cluster:Cluster": _rds_cluster,
     "aws:rds/globalCluster:GlobalCluster": _rds_global_cluster,
+    "aws:rds/clusterInstance:ClusterInstance": _rds_cluster_instance,
     "aws:rds/parameterGroup:ParameterGroup": _named_arn("rds", "pg", "name"),
     "aws:rds/clusterParameterGroup:ClusterParameterGroup": _named_arn("rds", "cluster-pg", "name"),
     "aws:rds/subnetGroup:SubnetGroup": _named_arn("rds", "subgrp", "name"),
