@@ -317,7 +317,10 @@ class ErlmcpRegion(pulumi.ComponentResource):
             return AuroraGlobalPrimary(
                 f"{self.region}-aurora",
                 AuroraGlobalPrimaryArgs(
-                    placement=AuroraPlacement(**self._data_placement()),
+                    placement=AuroraPlacement(
+                        **self._data_placement(),
+                        availability_zones=self.network.availability_zones,
+                    ),
                     global_cluster_identifier=f"{identifier}-global",
                     cluster_identifier=identifier,
                     **common,
@@ -350,7 +353,10 @@ class ErlmcpRegion(pulumi.ComponentResource):
             return AuroraGlobalSecondary(
                 f"{prefix}-aurora",
                 AuroraGlobalSecondaryArgs(
-                    placement=AuroraPlacement(**self._data_placement()),
+                    placement=AuroraPlacement(
+                        **self._data_placement(),
+                        availability_zones=self.network.availability_zones,
+                    ),
                     global_cluster_identifier=primary.postgres.global_cluster_id,
                     cluster_identifier=f"{identifier}-secondary",
                     engine_version=source.engine_version,
