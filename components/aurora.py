@@ -51,15 +51,16 @@ recovery: the same cluster, same identifier, same URN, becomes a standalone read
 `promoted=True` does exactly that and changes nothing else. Limits:
 
 - The old writer is not touched. It stays the writer of the (now single-member) Global Database;
-  if its region comes back, it accepts writes again and diverges. Fence it by hand: keep every
-  client of it stopped, and delete it or its Global Database once its data is no longer needed
-  (both are `protect`ed and deletion-protected, on purpose, so this is a deliberate act).
+  if its region comes back, it accepts writes again and diverges, so its clients must stay
+  stopped (the region composition scales the failed region's release to 0). It and its Global
+  Database are `protect`ed and deletion-protected: deleting them is a deliberate act.
 - A detached cluster cannot rejoin, and the provider refuses to add an existing cluster to a
   Global Database or move it between Global Databases ("existing RDS Clusters cannot be added to
   an existing RDS Global Cluster"). Turning `promoted` back to False is therefore an error, not
-  a failback. Failback means building a new Global Database from the promoted cluster (an
-  `aws.rds.GlobalCluster` with `source_db_cluster_identifier`) and a new secondary in the old
-  region — new resources this component does not build; until then it is a manual procedure.
+  a failback. Failback builds a new Global Database from the promoted cluster
+  (`heads_global_cluster`: an `aws.rds.GlobalCluster` with `source_db_cluster_identifier`, and
+  `ignore_changes` on the cluster's `globalClusterIdentifier`, which AWS now sets from outside)
+  and a new secondary in the old region that joins it (regions/lineage.py has the sequence).
 - Writes acknowledged by the old writer but not yet replicated (typically under a second of lag)
   are lost: that is the RPO of detach-and-promote.
 - AWS's *managed* failover and switchover (`aws rds failover-global-cluster`,
@@ -171,7 +172,8 @@ class AuroraGlobalPrimaryArgs:
 @dataclass(frozen=True)
 class AuroraGlobalSecondaryArgs:
     placement: AuroraPlacement
-    global_cluster_identifier: pulumi.Input[str]
+    global_cluster_identifier: pulumi.Input[str] | None
+    """The Global Database to join; None only once promoted."""
     cluster_identifier: str
     engine_version: str
     """The Global Database's current version; also picks this cluster's parameter group family."""
@@ -184,9 +186,24 @@ class AuroraGlobalSecondaryArgs:
     """None lets AWS pick; set them to keep the standby's windows apart from the writer's."""
     promoted: bool = False
     """Detach from the Global Database and run as a standalone writer (see module docstring)."""
+    heads_global_cluster: str | None = None
+    """Once promoted: the identifier of a new Global Database built from this cluster, so that
+    a new secondary elsewhere can follow it (failback)."""
     protect: bool = True
 
     def __post_init__(self) -> None:
+        if self.global_cluster_identifier is None and not self.promoted:
+            raise ValueError(
+                f"global_cluster_identifier of {self.cluster_identifier}: a secondary that is not "
+                "promoted needs the Global Database it joins"
+            )
+        if self.heads_global_cluster is not None:
+            if not self.promoted:
+                raise ValueError(
+                    f"heads_global_cluster of {self.cluster_identifier}: only a promoted "
+                    "(standalone) cluster can become the source of a new Global Database"
+                )
+            check_identifier(self.heads_global_cluster)
         aurora_family(self.engine_version)
         check_identifier(self.cluster_identifier)
         check_backup_retention(self.backup_retention_days)
@@ -414,6 +431,11 @@ class AuroraGlobalSecondary(_AuroraCluster):
         membership = (
             {} if args.promoted else {"global_cluster_identifier": args.global_cluster_identifier}
         )
+        ignored = ["replicationSourceIdentifier", "engineVersion"]
+        if args.heads_global_cluster is not None:
+            # The new Global Database makes this cluster its member from the outside; without
+            # this, the next update would detach it again (the provider's documented pattern).
+            ignored.append("globalClusterIdentifier")
         windows = {
             key: value
             for key, value in (
@@ -436,7 +458,7 @@ class AuroraGlobalSecondary(_AuroraCluster):
                 depends_on=opts.depends_on if opts is not None else None,
                 # AWS reports the writer's ARN as a secondary's replication source (the provider
                 # asks to ignore it), and the version is the Global Database's.
-                ignore_changes=["replicationSourceIdentifier", "engineVersion"],
+                ignore_changes=ignored,
             ),
             # No credentials and no database name: AWS copies them from the writer.
             engine_version=args.engine_version,
@@ -444,4 +466,41 @@ class AuroraGlobalSecondary(_AuroraCluster):
             **windows,
         )
         self._instances(name, cluster, placement, args.instances, args.instance_class, network[0])
-        self._expose(cluster, network[1])
+        self.global_cluster_id: pulumi.Output[str] | None = None
+        extra: dict[str, pulumi.Output[Any]] = {}
+        if args.heads_global_cluster is not None:
+            self.global_cluster_id = self._new_global_cluster(
+                name, args.heads_global_cluster, cluster, placement, args.protect
+            )
+            extra["global_cluster_id"] = self.global_cluster_id
+        self._expose(cluster, network[1], **extra)
+
+    def _new_global_cluster(
+        self,
+        name: str,
+        identifier: str,
+        cluster: aws.rds.Cluster,
+        placement: AuroraPlacement,
+        protect: bool,
+    ) -> pulumi.Output[str]:
+        """A Global Database created from this (promoted) cluster: engine, version, database
+        name and encryption come from the cluster, and the provider rejects `engine` with a
+        source. `force_destroy` is required with a source (the provider's RequiredWith); it only
+        matters on delete, which `protect` and deletion protection already block."""
+        global_cluster = aws.rds.GlobalCluster(
+            f"{name}-global",
+            region=placement.region,
+            global_cluster_identifier=identifier,
+            source_db_cluster_identifier=cluster.arn,
+            force_destroy=True,
+            deletion_protection=True,
+            tags={**placement.tags, "Name": identifier},
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=protect,
+                # Read back from the source cluster; AWS refuses them with a source, and the
+                # provider would otherwise see a database name appear and plan a replacement.
+                ignore_changes=["databaseName", "engineVersion", "storageEncrypted"],
+            ),
+        )
+        return global_cluster.id

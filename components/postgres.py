@@ -340,8 +340,9 @@ class PostgresPrimary(_PostgresOutputs):
 class PostgresReplicaArgs:
     region: str
     """The standby region, where the replica is built."""
-    source_instance_arn: pulumi.Input[str]
-    """ARN of the primary in another region (cross-region replicas need the ARN, not the id)."""
+    source_instance_arn: pulumi.Input[str] | None
+    """ARN of the source in another region (cross-region replicas need the ARN, not the id);
+    None only once promoted, when nothing is replicated any more."""
     identifier: str
     vpc_id: pulumi.Input[str]
     subnet_ids: Sequence[pulumi.Input[str]]
@@ -362,9 +363,15 @@ class PostgresReplicaArgs:
     promoted: bool = False
     """Failover: a promoted replica no longer follows its source and takes writes. The provider
     promotes it in place (PromoteReadReplica) when `replicate_source_db` goes away; the instance,
-    its identifier and its URN stay. It cannot become a replica again (see README, failback)."""
+    its identifier and its URN stay. It cannot become a replica again: failback builds new copies
+    (regions/lineage.py)."""
 
     def __post_init__(self) -> None:
+        if self.source_instance_arn is None and not self.promoted:
+            raise ValueError(
+                f"source_instance_arn of {self.identifier}: a replica that is not promoted "
+                "needs the ARN of the instance it follows"
+            )
         postgres_family(self.engine_version)
         check_identifier(self.identifier)
         check_backup_retention(self.backup_retention_days)

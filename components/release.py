@@ -41,7 +41,12 @@ Decisions, and why
   once the HPA has scaled (through the scale subresource, which makes it the field's manager),
   pulumi-kubernetes drops an ignored field that another manager owns from its server-side apply
   (pulumi/pulumi-kubernetes#2566), so `pulumi up` neither resets the HPA's choice nor fails on
-  a field conflict. A standby (0 pods) must not have an HPA.
+  a field conflict. A standby (0 pods) must not have an HPA. Without an HPA the StatefulSet
+  carries `pulumi.com/patchForce`, so that Pulumi takes `.spec.replicas` back from the HPA
+  controller when a release loses its HPA (a failover's fence, a failback's drain). The HPA does
+  not scale a StatefulSet up from 0 (Kubernetes disables autoscaling at 0 replicas), and with the
+  field ignored Pulumi would keep the old 0: so the update that brings a release up from 0 pods
+  (`starts_from_zero`) applies and forces the count, and the following update ignores it again.
 * Egress: DNS to CoreDNS, PostgreSQL 5432, Redis 6379, HTTPS 443 (STS for IRSA, S3, other AWS
   APIs), the OTLP port of `otel_endpoint`, and distribution to the other erlmcp pods. The EC2
   instance metadata service is excluded from every rule (it would hand out the node's role);
@@ -161,6 +166,9 @@ class ErlmcpReleaseArgs:
     monitoring_namespace: str = "monitoring"
     """Namespace whose pods (Prometheus) may scrape the metrics port."""
     labels: Mapping[str, str] = field(default_factory=dict)
+    starts_from_zero: bool = False
+    """This update brings the release up from 0 pods: the count is applied (and forced), since
+    the HPA does not scale a StatefulSet up from 0; the next update hands it to the HPA."""
 
     def __post_init__(self) -> None:
         if not self.version or self.version == "latest":
@@ -528,13 +536,21 @@ class ErlmcpRelease(pulumi.ComponentResource):
             },
         }
         opts = self._opts(depends_on)
-        if self._args.hpa is not None:
+        annotations: dict[str, str] = {}
+        if self._args.hpa is not None and not self._args.starts_from_zero:
             opts = pulumi.ResourceOptions.merge(
                 opts, pulumi.ResourceOptions(ignore_changes=["spec.replicas"])
             )
+        else:
+            # The count is ours: after an HPA stage (a fence or a drain) the HPA controller
+            # still owns `.spec.replicas`, and a plain server-side apply would stop on that
+            # field conflict instead of scaling.
+            annotations["pulumi.com/patchForce"] = "true"
         return k8s.apps.v1.StatefulSet(
             f"{self._name}-statefulset",
-            metadata=self._metadata(STATEFULSET_NAME),
+            metadata=self._metadata(STATEFULSET_NAME, annotations=annotations)
+            if annotations
+            else self._metadata(STATEFULSET_NAME),
             spec=spec,
             opts=opts,
         )

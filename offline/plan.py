@@ -86,6 +86,11 @@ def build_plan(
         "dr": {
             "pairs": [b.as_dict() for b in stack_budget(stack)],
             "failover": dict(stack.failover),
+            "failback": dict(stack.failback),
+            "generations": {
+                p.primary: {"current": p.generation, "retired": sorted(p.retired_generations)}
+                for p in stack.dr_pairs
+            },
             "noStandby": dict(stack.no_standby),
         },
         "counts": {

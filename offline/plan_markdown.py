@@ -184,8 +184,30 @@ def _loud(plan: dict[str, Any]) -> list[str]:
         f"> **FAILOVER ACTIVE** {primary}'s traffic and data are served from {standby}."
         for primary, standby in sorted(plan["dr"]["failover"].items())
     ]
+    notes += [
+        f"> **FAILBACK {stage.upper()}** {primary}: {FAILBACK_STAGES[stage]}"
+        for primary, stage in sorted(plan["dr"].get("failback", {}).items())
+    ]
+    notes += [
+        f"> **RETIRED COPIES KEPT** {primary}: database generation(s) "
+        f'{", ".join(str(g) for g in kept["retired"])} (stale, protected; README "Failback by '
+        'config" says how to let them go).'
+        for primary, kept in sorted(plan["dr"].get("generations", {}).items())
+        if kept["retired"]
+    ]
     notes += [f"> **{w}**" for w in plan.get("diff", {}).get("warnings", [])]
     return [*notes, ""] if notes else []
+
+
+# What each failback stage does to the pair's users (README "Failback by config").
+FAILBACK_STAGES = {
+    "resync": "a new copy of the data is built at home from the promoted standby; the standby "
+    "still serves.",
+    "drain": "the standby's release is stopped: writes stop and the pair's users get errors "
+    "until the cutover.",
+    "cutover": "the new copy is promoted and serves at home; next, the pair's next generation "
+    "(README step 4) gives it a standby.",
+}
 
 
 def _diff_section(diff: dict[str, Any]) -> list[str]:

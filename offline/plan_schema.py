@@ -11,7 +11,9 @@ Top level:
 - `policy`: `passed`, `mandatory`, `advisory` (counts) and `diagnostics[]` (`policy`, `level`,
   `urn`, `message`).
 - `dr`: `pairs[]` (each pair's RTO/RPO budget, regions/dr_budget.py), `failover` (primary ->
-  standby now serving) and `noStandby` (serving regions knowingly without a standby, with reason).
+  standby now serving), `failback` (primary -> resync | drain | cutover), `generations` (primary
+  -> `current` generation of its database copies and the `retired` ones still kept) and
+  `noStandby` (serving regions knowingly without a standby, with reason).
 - `counts`: `byRegion` (region or "global" -> resources) and `byType`.
 - `diff` (only with `--against`): `added`, `removed` (urns), `changed` ({urn, inputs[]}) and
   `warnings` (stateful resources removed or renamed).
@@ -100,10 +102,25 @@ PLAN_SCHEMA: dict[str, Any] = {
         },
         "dr": {
             "type": "object",
-            "required": ["pairs", "failover", "noStandby"],
+            "required": ["pairs", "failover", "failback", "generations", "noStandby"],
             "properties": {
                 "pairs": {"type": "array", "items": {"type": "object"}},
                 "failover": {"type": "object", "additionalProperties": {"type": "string"}},
+                "failback": {
+                    "type": "object",
+                    "additionalProperties": {"enum": ["resync", "drain", "cutover"]},
+                },
+                "generations": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "object",
+                        "required": ["current", "retired"],
+                        "properties": {
+                            "current": {"type": "integer", "minimum": 1},
+                            "retired": {"type": "array", "items": {"type": "integer"}},
+                        },
+                    },
+                },
                 "noStandby": {"type": "object", "additionalProperties": {"type": "string"}},
             },
         },

@@ -60,6 +60,7 @@ POLICIES_DIR = REPO_ROOT / "policies"
 DR_POLICY = "dr-standby-holds-replicas"
 DR_BUDGET_POLICY = "dr-budget-meets-targets"
 DR_STANDBY_POLICY = "dr-serving-region-has-standby"
+DNS_EMPTY_REGIONS_POLICY = "dns-no-traffic-to-empty-regions"
 
 
 class FirstPreviewMocks(RealisticMocks):
@@ -190,6 +191,7 @@ def stack_policy_config(stack_config: Mapping[str, Any]) -> dict[str, Any]:
             "failed_over": failed_over,
         },
         DR_STANDBY_POLICY: {"no_standby": sorted(stack.no_standby), "failed_over": failed_over},
+        DNS_EMPTY_REGIONS_POLICY: {"failed_over": failed_over},
     }
 
 

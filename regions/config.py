@@ -40,6 +40,10 @@ MIN_REDIS_MAJOR = 7
 
 AWS_REGIONS = frozenset(region.value for region in AwsRegion)
 
+# The failback stages, in order (README "Failback by config").
+FailbackStage = Literal["resync", "drain", "cutover"]
+DrStage = Literal["normal", "failover", "resync", "drain", "cutover"]
+
 
 class ConfigError(Exception):
     """Bad stack configuration; the message names each key path and reason."""
@@ -301,11 +305,24 @@ class DrPairConfig(_Model):
     health_check_interval_seconds: Literal[10, 30] | None = None
     # erlmcp pods kept running in the standby release before any failover (0 = cold pods).
     standby_pods: int = Field(default=0, ge=0, le=MAX_PODS_PER_REGION)
+    # Which copies of the primary's database are current: each completed failback starts a new
+    # generation (new database names, so the old copies are never replaced in place).
+    generation: int = Field(default=1, ge=1)
+    # Earlier generations whose (stale, unreplicated) databases the stack keeps, protected.
+    retired_generations: list[int] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _distinct(self) -> DrPairConfig:
         if self.primary == self.standby:
             raise _KeyedError(("standby",), f"a region cannot stand by for itself ({self.primary})")
+        for index, retired in enumerate(self.retired_generations):
+            if not 1 <= retired < self.generation:
+                raise _KeyedError(
+                    ("retiredGenerations", index),
+                    f"{retired} is not an earlier generation than the current {self.generation}",
+                )
+            if retired in self.retired_generations[:index]:
+                raise _KeyedError(("retiredGenerations", index), f"{retired} is listed twice")
         return self
 
     @property
@@ -401,6 +418,8 @@ class StackConfig(_Model):
     )
     # Failed-over primaries: primary region -> the standby region now serving its traffic.
     failover: dict[AwsRegionName, AwsRegionName] = Field(default_factory=dict)
+    # Failed-over primaries on their way back: primary region -> failback stage (README).
+    failback: dict[AwsRegionName, FailbackStage] = Field(default_factory=dict)
     backups: BackupsConfig
 
     @model_validator(mode="after")
@@ -412,6 +431,7 @@ class StackConfig(_Model):
         _check_capacity(self.regions, self.dr_pairs)
         _check_every_serving_region_has_a_standby(self.regions, self.dr_pairs, self.no_standby)
         _check_failover(self.dr_pairs, self.failover)
+        _check_failback(self.failover, self.failback)
         return self
 
     def pair_of_primary(self, region: str) -> DrPairConfig | None:
@@ -419,6 +439,12 @@ class StackConfig(_Model):
 
     def failed_over(self, pair: DrPairConfig) -> bool:
         return self.failover.get(pair.primary) == pair.standby
+
+    def dr_stage(self, pair: DrPairConfig) -> DrStage:
+        """Where the pair is in the failover and failback sequence."""
+        if not self.failed_over(pair):
+            return "normal"
+        return self.failback.get(pair.primary, "failover")
 
     def pair_for_standby(self, region: str) -> DrPairConfig | None:
         return next((p for p in self.dr_pairs if p.standby == region), None)
@@ -517,6 +543,15 @@ def _check_failover(pairs: list[DrPairConfig], failover: Mapping[str, str]) -> N
         if failover.get(standby) == primary:
             raise _KeyedError(
                 ("failover", primary), f"{primary} and {standby} cannot fail over to each other"
+            )
+
+
+def _check_failback(failover: Mapping[str, str], failback: Mapping[str, str]) -> None:
+    for primary, stage in sorted(failback.items()):
+        if primary not in failover:
+            raise _KeyedError(
+                ("failback", primary),
+                f"{primary} is not failed over: failback ({stage}) follows a 'failover' entry",
             )
 
 

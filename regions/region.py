@@ -1,15 +1,19 @@
 """One erlmcp region: what every region has, its own data when it serves, and standby copies.
 
-A region is built in two steps so that DR pairs can point either way (even at each other):
-`ErlmcpRegion(...)` builds the region's own resources; afterwards `hold_standby_copies` adds the
-copies of a partner's data that this region keeps for it, and `replicate_backups_to` ships this
-region's backups to the partner. Every logical name starts with the region code, so a region's
+A region is built in steps so that DR pairs can point either way (even at each other), and a
+failback copy in the primary can follow the promoted standby: `ErlmcpRegion(...)` builds the
+region's own infrastructure and cache; `build_databases` builds every copy of a primary's
+database (regions/lineage.py decides which), each in the region it lives in;
+`hold_standby_copies` adds the cache secondary and the release a standby keeps for its primary;
+`start_release` starts the region's own release on the copy it uses; `replicate_backups_to`
+ships its backups to the partner. Every logical name starts with the region code, so a region's
 resources keep their URNs whatever other regions are added, removed or reordered.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,10 +52,27 @@ from components.redis import (
 )
 from components.release import ErlmcpRelease, ErlmcpReleaseArgs, HpaSettings, PodResources
 from regions.backups import lifecycle_rules
-from regions.config import DatabaseConfig, DrPairConfig, HpaConfig, RegionConfig, StackConfig
+from regions.config import (
+    DatabaseConfig,
+    DrPairConfig,
+    DrStage,
+    HpaConfig,
+    RegionConfig,
+    StackConfig,
+)
+from regions.lineage import DatabaseCopy, lineage
 
 SERVICE_ACCOUNT = "erlmcp"
 REDIS_PORT = 6379
+DATABASE_MAINTENANCE_WINDOW = "sun:04:00-sun:05:00"
+RETIRED_TAG = "dr-retired"  # the policy dr-serving-region-has-standby reads it
+AURORA_WRITER_INSTANCES = 2
+# Stages in which the standby release serves the primary's traffic, and in which the primary's
+# own release must stay at 0 pods (its database is stale until the cutover).
+SERVING_STANDBY_STAGES: tuple[DrStage, ...] = ("failover", "resync")
+FENCED_PRIMARY_STAGES: tuple[DrStage, ...] = ("failover", "resync", "drain")
+
+Database = PostgresPrimary | PostgresReplica | AuroraGlobalPrimary | AuroraGlobalSecondary
 
 
 @dataclass(frozen=True)
@@ -96,13 +117,16 @@ class ErlmcpRegion(pulumi.ComponentResource):
         self.secrets = args.secrets
         self.tags = region_tags(args.stack, args.region)
         self.database_endpoints: dict[str, pulumi.Output[str]] = {}
-        self.data: DataEndpoints | None = None
-        self.postgres: PostgresPrimary | AuroraGlobalPrimary | None = None
+        self.db_password: pulumi.Output[str] | None = None
+        self.redis_auth_token: pulumi.Output[str] | None = None
+        self.database: Database | None = None
+        """The copy of its own data this region's release uses (set by `build_databases`)."""
         self.redis: RedisCache | None = None
         self.global_datastore: RedisGlobalDatastore | None = None
         self.release: ErlmcpRelease | None = None
         self.standby_release: ErlmcpRelease | None = None
-        self.standby_replica: PostgresReplica | AuroraGlobalSecondary | None = None
+        self.standby_database: Database | None = None
+        """The copy of its primary's data this standby region holds (set by `build_databases`)."""
         self.standby_cache: RedisCache | None = None
 
         self.key = RegionKey(
@@ -157,15 +181,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
         self.service_role = self._service_account_role(args.stack.release.namespace)
 
         if self.config.serving:
-            self._own_data()
-            self.release = self._release(
-                f"{name}-erlmcp",
-                namespace=args.stack.release.namespace,
-                replicas=self.config.pods,
-                hpa=self.config.hpa,
-                data=self.data,
-                service_role=self.service_role,
-            )
+            self._own_cache()
             if args.stack.pair_of_primary(args.region):
                 self.global_datastore = RedisGlobalDatastore(
                     f"{name}-redis-global",
@@ -199,15 +215,20 @@ class ErlmcpRegion(pulumi.ComponentResource):
     def _child(self) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self)
 
-    def _data_placement(self) -> dict[str, Any]:
-        """Where this region's databases and caches live, their key, and who may reach them."""
+    def _data_placement(self, copy: DatabaseCopy | None = None) -> dict[str, Any]:
+        """Where this region's databases and caches live, their key, and who may reach them. A
+        copy a failback left behind is tagged as retired, so that people and policies see it
+        serves nobody."""
+        tags = self.tags
+        if copy is not None and copy.retired:
+            tags = {**tags, RETIRED_TAG: f"generation-{copy.generation}"}
         return {
             "region": self.region,
             "vpc_id": self.network.vpc_id,
             "subnet_ids": self.network.private_subnet_ids,
             "client_security_group_ids": {"eks-cluster": self.eks.cluster_security_group_id},
             "kms_key_arn": self.key.key_arn,
-            "tags": self.tags,
+            "tags": tags,
         }
 
     # -- what every region has ---------------------------------------------------------------
@@ -254,24 +275,24 @@ class ErlmcpRegion(pulumi.ComponentResource):
 
     # -- a serving region's own data ---------------------------------------------------------
 
-    def _own_data(self) -> None:
-        database = self.config.database
+    def _own_cache(self) -> None:
+        """The region's cache, and the secrets of its data (every copy of its database uses the
+        same master password: replicas and Aurora secondaries inherit it)."""
         cache = self.config.cache
-        assert database is not None and cache is not None  # the config model guarantees both
-        backups = self.stack.backups
-        db_password = random.RandomPassword(
+        assert cache is not None  # the config model guarantees it for a serving region
+        self.db_password = random.RandomPassword(
             f"{self.region}-db-password",
             length=40,
             special=False,  # RDS rejects '/', '@', '"' and spaces; length makes up for it
             opts=self._child(),
-        )
-        redis_token = random.RandomPassword(
+        ).result
+        self.redis_auth_token = random.RandomPassword(
             f"{self.region}-redis-auth-token",
             length=64,
             special=False,  # ElastiCache AUTH tokens allow only a few symbols
             opts=self._child(),
-        )
-        self.postgres = self._primary_database(database, db_password.result)
+        ).result
+        backups = self.stack.backups
         self.redis = RedisCache(
             f"{self.region}-redis",
             RedisCacheArgs(
@@ -280,28 +301,32 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 node_type=cache.node_type,
                 engine_version=cache.engine_version,
                 num_cache_clusters=cache.nodes,
-                auth_token=redis_token.result,
+                auth_token=self.redis_auth_token,
                 snapshot_retention_days=backups.cache_snapshots.retention_days,
                 snapshot_window=backups.cache_snapshots.window,
                 maintenance_window="sun:05:00-sun:06:00",
             ),
             opts=self._child(),
         )
-        self.database_endpoints["primary"] = self.postgres.address
-        self.data = DataEndpoints(
-            db_host=self.postgres.address,
-            db_password=db_password.result,
-            redis_host=self.redis.primary_endpoint_address,
-            redis_auth_token=redis_token.result,
-        )
 
-    def _primary_database(
-        self, database: DatabaseConfig, password: pulumi.Output[str]
+    def database_copy(
+        self, copy: DatabaseCopy, owner: ErlmcpRegion, built: Mapping[DatabaseCopy, Database]
+    ) -> Database:
+        """Build one copy of `owner`'s database here; `built` holds the copies built before."""
+        database = owner.config.database
+        assert database is not None and owner.db_password is not None
+        if copy.original:
+            return self._original_writer(copy, database, owner.db_password)
+        if copy.mechanism == "aurora-global":
+            return self._aurora_copy(copy, database, built)
+        return self._postgres_copy(copy, database, built)
+
+    def _original_writer(
+        self, copy: DatabaseCopy, database: DatabaseConfig, password: pulumi.Output[str]
     ) -> PostgresPrimary | AuroraGlobalPrimary:
         """RDS PostgreSQL, or the writer of an Aurora Global Database when this region's DR pair
         asks for one."""
         backups = self.stack.backups.database
-        identifier = f"erlmcp-{self.stack.environment}-{self.region}"
         common = {
             "engine_version": database.engine_version,
             "instance_class": database.instance_class,
@@ -310,28 +335,24 @@ class ErlmcpRegion(pulumi.ComponentResource):
             "password": password,
             "backup_retention_days": backups.retention_days,
             "backup_window": backups.window,
-            "maintenance_window": "sun:04:00-sun:05:00",
+            "maintenance_window": DATABASE_MAINTENANCE_WINDOW,
         }
-        pair = self.stack.pair_of_primary(self.region)
-        if pair is not None and pair.database == "aurora-global":
+        if copy.mechanism == "aurora-global":
             return AuroraGlobalPrimary(
-                f"{self.region}-aurora",
+                copy.name,
                 AuroraGlobalPrimaryArgs(
-                    placement=AuroraPlacement(
-                        **self._data_placement(),
-                        availability_zones=self.network.availability_zones,
-                    ),
-                    global_cluster_identifier=f"{identifier}-global",
-                    cluster_identifier=identifier,
+                    placement=self._aurora_placement(copy),
+                    global_cluster_identifier=copy.global_database,
+                    cluster_identifier=copy.identifier,
                     **common,
                 ),
                 opts=self._child(),
             )
         return PostgresPrimary(
-            f"{self.region}-postgres",
+            copy.name,
             PostgresPrimaryArgs(
-                **self._data_placement(),
-                identifier=identifier,
+                **self._data_placement(copy),
+                identifier=copy.identifier,
                 allocated_storage_gb=database.allocated_storage_gb,
                 max_allocated_storage_gb=database.max_allocated_storage_gb,
                 multi_az=database.multi_az,
@@ -340,45 +361,81 @@ class ErlmcpRegion(pulumi.ComponentResource):
             opts=self._child(),
         )
 
-    def _standby_database(
-        self, primary: ErlmcpRegion, pair: DrPairConfig, prefix: str
-    ) -> PostgresReplica | AuroraGlobalSecondary:
-        """The copy of `primary`'s database kept here, promoted when the pair has failed over."""
-        source = primary.config.database
-        assert source is not None and primary.postgres is not None
-        promoted = self.stack.failed_over(pair)
-        identifier = f"erlmcp-{self.stack.environment}-{primary.region}"
-        retention = self.stack.backups.database.retention_days
-        if isinstance(primary.postgres, AuroraGlobalPrimary):
-            return AuroraGlobalSecondary(
-                f"{prefix}-aurora",
-                AuroraGlobalSecondaryArgs(
-                    placement=AuroraPlacement(
-                        **self._data_placement(),
-                        availability_zones=self.network.availability_zones,
-                    ),
-                    global_cluster_identifier=primary.postgres.global_cluster_id,
-                    cluster_identifier=f"{identifier}-secondary",
-                    engine_version=source.engine_version,
-                    instance_class=source.instance_class,
-                    backup_retention_days=retention,
-                    promoted=promoted,
-                ),
-                # AWS adds a secondary only once the writer is available.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[primary.postgres]),
-            )
+    def _postgres_copy(
+        self,
+        copy: DatabaseCopy,
+        database: DatabaseConfig,
+        built: Mapping[DatabaseCopy, Database],
+    ) -> PostgresReplica:
+        """A cross-region read replica, promoted or not. A later generation's writer also keeps
+        the writer's Multi-AZ and storage ceiling while it is still a replica."""
+        source = built[copy.source] if copy.source is not None else None
+        writer_settings: dict[str, Any] = (
+            {
+                "multi_az": database.multi_az,
+                "max_allocated_storage_gb": database.max_allocated_storage_gb,
+            }
+            if copy.role == "writer"
+            else {}
+        )
         return PostgresReplica(
-            f"{prefix}-postgres",
+            copy.name,
             PostgresReplicaArgs(
-                **self._data_placement(),
-                identifier=f"{identifier}-replica",
-                source_instance_arn=primary.postgres.instance_arn,
-                engine_version=source.engine_version,
-                instance_class=source.instance_class,
-                backup_retention_days=retention,
-                promoted=promoted,
+                **self._data_placement(copy),
+                identifier=copy.identifier,
+                source_instance_arn=source.instance_arn
+                if isinstance(source, PostgresPrimary | PostgresReplica)
+                else None,
+                engine_version=database.engine_version,
+                instance_class=database.instance_class,
+                backup_retention_days=self.stack.backups.database.retention_days,
+                promoted=copy.promoted,
+                **writer_settings,
             ),
             opts=self._child(),
+        )
+
+    def _aurora_copy(
+        self,
+        copy: DatabaseCopy,
+        database: DatabaseConfig,
+        built: Mapping[DatabaseCopy, Database],
+    ) -> AuroraGlobalSecondary:
+        """An Aurora secondary, promoted or not; a later generation's writer gets the writer's
+        instance count and windows."""
+        source = built[copy.source] if copy.source is not None else None
+        global_id = getattr(source, "global_cluster_id", None) if source is not None else None
+        writer_settings: dict[str, Any] = (
+            {
+                "instances": AURORA_WRITER_INSTANCES,
+                "backup_window": self.stack.backups.database.window,
+                "maintenance_window": DATABASE_MAINTENANCE_WINDOW,
+            }
+            if copy.role == "writer"
+            else {}
+        )
+        return AuroraGlobalSecondary(
+            copy.name,
+            AuroraGlobalSecondaryArgs(
+                placement=self._aurora_placement(copy),
+                global_cluster_identifier=global_id,
+                cluster_identifier=copy.identifier,
+                engine_version=database.engine_version,
+                instance_class=database.instance_class,
+                backup_retention_days=self.stack.backups.database.retention_days,
+                promoted=copy.promoted,
+                heads_global_cluster=copy.heads_global_database,
+                **writer_settings,
+            ),
+            # AWS adds a secondary only once the cluster it follows is available.
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[source] if source is not None else None
+            ),
+        )
+
+    def _aurora_placement(self, copy: DatabaseCopy) -> AuroraPlacement:
+        return AuroraPlacement(
+            **self._data_placement(copy), availability_zones=self.network.availability_zones
         )
 
     def _release(
@@ -390,6 +447,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
         hpa: HpaConfig | None,
         data: DataEndpoints,
         service_role: ServiceAccountRole,
+        starts_from_zero: bool = False,
     ) -> ErlmcpRelease:
         release = self.stack.release
         pod = self.config.pod
@@ -425,23 +483,48 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 service_account_role_arn=service_role.role_arn,
                 tls_certificate_arn=self.certificate.certificate_arn,
                 labels={"erlmcp.io/region": self.region},
+                starts_from_zero=starts_from_zero,
             ),
             opts=self._child(),
         )
 
     # -- disaster recovery -------------------------------------------------------------------
 
+    def start_release(self) -> None:
+        """This serving region's own erlmcp release, on the copy of its data it uses. While its
+        pair is failed over (and until the failback cutover) it runs no pods: its database is
+        stale, and pods answering `/health` would draw traffic back to it (split brain)."""
+        assert self.database is not None and self.db_password is not None
+        assert self.redis is not None and self.redis_auth_token is not None
+        pair = self.stack.pair_of_primary(self.region)
+        fenced = pair is not None and self.stack.dr_stage(pair) in FENCED_PRIMARY_STAGES
+        self.database_endpoints["primary"] = self.database.address
+        self.release = self._release(
+            f"{self.region}-erlmcp",
+            namespace=self.stack.release.namespace,
+            replicas=0 if fenced else self.config.pods,
+            hpa=None if fenced else self.config.hpa,
+            # The cutover brings the fenced release back from 0; step 4 hands it to the HPA.
+            starts_from_zero=pair is not None and self.stack.dr_stage(pair) == "cutover",
+            data=DataEndpoints(
+                db_host=self.database.address,
+                db_password=self.db_password,
+                redis_host=self.redis.primary_endpoint_address,
+                redis_auth_token=self.redis_auth_token,
+            ),
+            service_role=self.service_role,
+        )
+
     def hold_standby_copies(self, primary: ErlmcpRegion, pair: DrPairConfig) -> None:
-        """Keep `primary`'s data here: a database replica, a cache secondary, and a release
-        pointed at them, with `pair.standby_pods` warm pods until a failover gives it the
-        primary's pods and HPA."""
+        """Keep `primary`'s data here: a cache secondary, and a release pointed at it and at the
+        database copy `build_databases` made here. The release runs `pair.standby_pods` warm
+        pods; a failover gives it the primary's pods and HPA; failback drains it to 0."""
         source = primary.config
-        assert source.cache is not None
+        assert source.cache is not None and self.standby_database is not None
         assert primary.redis is not None and primary.global_datastore is not None
-        assert primary.data is not None
+        assert primary.db_password is not None and primary.redis_auth_token is not None
         prefix = f"{self.region}-standby-of-{primary.region}"
-        failed_over = self.stack.failed_over(pair)
-        replica = self._standby_database(primary, pair, prefix)
+        stage = self.stack.dr_stage(pair)
         cache = RedisCache(
             f"{prefix}-redis",
             RedisCacheArgs(
@@ -450,7 +533,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 node_type=source.cache.node_type,
                 engine_version=source.cache.engine_version,
                 num_cache_clusters=source.cache.nodes,
-                auth_token=primary.data.redis_auth_token,
+                auth_token=primary.redis_auth_token,
                 snapshot_retention_days=self.stack.backups.cache_snapshots.retention_days,
                 snapshot_window=self.stack.backups.cache_snapshots.window,
                 maintenance_window="sun:05:00-sun:06:00",
@@ -458,27 +541,29 @@ class ErlmcpRegion(pulumi.ComponentResource):
             ),
             opts=self._child(),
         )
-        self.database_endpoints[f"replica-of-{primary.region}"] = replica.address
+        self.database_endpoints[f"replica-of-{primary.region}"] = self.standby_database.address
         # A region that serves its own release keeps the standby one apart in its own namespace.
         namespace = self.stack.release.namespace
         service_role = self.service_role
         if self.config.serving:
             namespace = f"{namespace}-{primary.region}"
             service_role = self._service_account_role(namespace, suffix=f"-{primary.region}")
+        serving = stage in SERVING_STANDBY_STAGES
         self.standby_release = self._release(
             f"{prefix}-erlmcp",
             namespace=namespace,
-            replicas=primary.config.pods if failed_over else pair.standby_pods,
-            hpa=primary.config.hpa if failed_over else None,
+            replicas=standby_replicas(stage, pair, primary.config),
+            hpa=primary.config.hpa if serving else None,
+            # A cold standby (0 warm pods) is brought up from 0 by the failover itself.
+            starts_from_zero=stage == "failover" and pair.standby_pods == 0,
             data=DataEndpoints(
-                db_host=replica.address,
-                db_password=primary.data.db_password,
+                db_host=self.standby_database.address,
+                db_password=primary.db_password,
                 redis_host=cache.primary_endpoint_address,
-                redis_auth_token=primary.data.redis_auth_token,
+                redis_auth_token=primary.redis_auth_token,
             ),
             service_role=service_role,
         )
-        self.standby_replica = replica
         self.standby_cache = cache
 
     def replicate_backups_to(self, standby: ErlmcpRegion) -> None:
@@ -501,6 +586,31 @@ class ErlmcpRegion(pulumi.ComponentResource):
         if release is None:
             raise ValueError(f"{self.region} runs no erlmcp release")
         return release
+
+
+def build_databases(primary: ErlmcpRegion, regions: Mapping[str, ErlmcpRegion]) -> None:
+    """Every copy of `primary`'s database (regions/lineage.py decides which), each built by the
+    region it lives in; then tell the primary and its standby which copy their releases use."""
+    stack = primary.stack
+    pair = stack.pair_of_primary(primary.region)
+    stage = stack.dr_stage(pair) if pair is not None else "normal"
+    plan = lineage(primary.region, stack.environment, pair, stage)
+    built: dict[DatabaseCopy, Database] = {}
+    for copy in plan.copies:
+        built[copy] = regions[copy.region].database_copy(copy, primary, built)
+    primary.database = built[plan.primary_uses]
+    if pair is not None and plan.standby_uses is not None:
+        regions[pair.standby].standby_database = built[plan.standby_uses]
+
+
+def standby_replicas(stage: DrStage, pair: DrPairConfig, primary: RegionConfig) -> int:
+    """Pods of the standby release: warm pods, the primary's pods while it serves in the
+    primary's place, none while failback drains writes and cuts over."""
+    if stage in SERVING_STANDBY_STAGES:
+        return primary.pods
+    if stage in ("drain", "cutover"):
+        return 0
+    return pair.standby_pods
 
 
 def region_tags(stack: StackConfig, region: str) -> dict[str, str]:

@@ -19,7 +19,13 @@ from components.dns import (
     network_load_balancer_zone_id,
 )
 from regions.config import StackConfig
-from regions.region import ErlmcpRegion, ErlmcpRegionArgs, SharedSecrets, region_tags
+from regions.region import (
+    ErlmcpRegion,
+    ErlmcpRegionArgs,
+    SharedSecrets,
+    build_databases,
+    region_tags,
+)
 
 
 @dataclass
@@ -60,10 +66,15 @@ def build_topology(stack: StackConfig) -> Topology:
         name: home if name == stack.home_region else build_region(name, home.certificate)
         for name in sorted(stack.regions)
     }
+    serving = [region for region in regions.values() if region.config.serving]
+    for region in serving:
+        build_databases(region, regions)
     for pair in stack.dr_pairs:
         primary, standby = regions[pair.primary], regions[pair.standby]
         standby.hold_standby_copies(primary, pair)
         primary.replicate_backups_to(standby)
+    for region in serving:
+        region.start_release()
 
     dns = LatencyDns(
         "dns",

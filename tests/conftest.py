@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -55,4 +56,42 @@ def prod_values(prod_config: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def prod_stack() -> RecordedStack:
     """The prod stack, recorded once per session; tests only read it."""
+    return _prod_stack()
+
+
+# --- the DR sequence: failover, failback, next generation ------------------------------------
+
+DR_STAGES = ("normal", "failover", "resync", "drain", "cutover", "generation-2")
+
+
+def dr_stage_config(primary: str, stage: str) -> dict[str, Any]:
+    """The prod stack file's config with `primary`'s DR pair at `stage` of the README's
+    failover and failback sequence ("generation-2": the sequence completed)."""
+    config = copy.deepcopy(stack_file_config())
+    pairs = config["erlmcp-infra:drPairs"]
+    pair = next(p for p in pairs if p["primary"] == primary)
+    if stage in ("failover", "resync", "drain", "cutover"):
+        config["erlmcp-infra:failover"] = {primary: pair["standby"]}
+    if stage in ("resync", "drain", "cutover"):
+        config["erlmcp-infra:failback"] = {primary: stage}
+    if stage == "generation-2":
+        pair.update(generation=2, retiredGenerations=[1])
+    return config
+
+
+@functools.cache
+def _dr_stage_stack(primary: str, stage: str) -> RecordedStack:
+    if stage == "normal":
+        return _prod_stack()
+    return run_stack_file(dr_stage_config(primary, stage))
+
+
+@functools.cache
+def _prod_stack() -> RecordedStack:
     return run_stack_file(stack_file_config())
+
+
+@pytest.fixture(scope="session")
+def dr_stage_stack() -> Callable[[str, str], RecordedStack]:
+    """The prod stack at a stage of one pair's DR sequence, recorded once per session."""
+    return _dr_stage_stack

@@ -392,6 +392,35 @@ def test_promotion_detaches_the_secondary_in_place(record):
             assert promoted.by_urn()[resource.urn].inputs == resource.inputs, resource.urn
 
 
+def test_a_promoted_cluster_can_head_a_new_global_database(record):
+    # Failback: a new Global Database is built from the promoted cluster, which AWS then makes
+    # its member from outside; the cluster must not detach itself again on the next update.
+    promoted = build_secondary(record, promoted=True)
+    heading = build_secondary(
+        record, promoted=True, heads_global_cluster="erlmcp-prod-us-east-1-g2-resync"
+    )
+    cluster = only(heading, CLUSTER)
+    assert cluster.inputs == only(promoted, CLUSTER).inputs
+    assert "globalClusterIdentifier" in cluster.ignore_changes
+    global_cluster = only(heading, "aws:rds/globalCluster:GlobalCluster")
+    inputs = global_cluster.plain_inputs
+    assert inputs["globalClusterIdentifier"] == "erlmcp-prod-us-east-1-g2-resync"
+    assert inputs["sourceDbClusterIdentifier"] == cluster.outputs["arn"]
+    # The provider refuses `engine` with a source and requires `forceDestroy` with it.
+    assert "engine" not in inputs and inputs["forceDestroy"] is True
+    assert inputs["deletionProtection"] is True and global_cluster.protect
+    assert global_cluster.region == STANDBY_REGION
+    assert set(global_cluster.ignore_changes) >= {"databaseName", "engineVersion"}
+
+
+def test_only_a_promoted_cluster_may_go_without_a_global_database_or_head_one():
+    with pytest.raises(ValueError, match="needs the Global Database it joins"):
+        secondary_args(global_cluster_identifier=None)
+    with pytest.raises(ValueError, match="only a promoted"):
+        secondary_args(heads_global_cluster="erlmcp-prod-us-east-1-g2-resync")
+    assert secondary_args(global_cluster_identifier=None, promoted=True).promoted
+
+
 # -- every resource ------------------------------------------------------------------------------
 
 

@@ -323,3 +323,31 @@ def test_mutual_standbys_cannot_both_be_failed_over(prod_values):
         "ap-northeast-1": "ap-southeast-1",
     }
     rejects(prod_values, "cannot fail over to each other")
+
+
+def test_failback_follows_a_failover_and_names_a_known_stage(prod_values):
+    prod_values["failover"] = {"us-east-1": "us-west-2"}
+    prod_values["failback"] = {"us-east-1": "resync"}
+    config = parse_stack_config(prod_values)
+    assert config.dr_stage(config.dr_pairs[0]) == "resync"
+    assert config.dr_stage(config.dr_pairs[1]) == "normal"
+    prod_values["failback"] = {"us-east-1": "switchback"}
+    rejects(prod_values, "erlmcp-infra:failback.us-east-1", "'resync', 'drain' or 'cutover'")
+    prod_values["failback"] = {"eu-west-1": "resync"}
+    rejects(prod_values, "erlmcp-infra:failback.eu-west-1", "eu-west-1 is not failed over")
+
+
+def test_retired_generations_are_earlier_and_listed_once(prod_values):
+    pair = prod_values["drPairs"][0]
+    pair.update(generation=3, retiredGenerations=[1, 2])
+    assert parse_stack_config(prod_values).dr_pairs[0].retired_generations == [1, 2]
+    pair["retiredGenerations"] = [3]
+    rejects(
+        prod_values,
+        "erlmcp-infra:drPairs[0].retiredGenerations[0]",
+        "3 is not an earlier generation than the current 3",
+    )
+    pair["retiredGenerations"] = [2, 2]
+    rejects(prod_values, "erlmcp-infra:drPairs[0].retiredGenerations[1]", "listed twice")
+    pair["generation"] = 0
+    rejects(prod_values, "erlmcp-infra:drPairs[0].generation")

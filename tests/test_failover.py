@@ -1,16 +1,16 @@
 """Failover by config: the resource graph before and after `failover: {primary: standby}`.
 
 A failover must promote the standby's database, give the standby release the primary's pods and
-HPA, and change nothing else: no Route 53 record (record changes need the us-east-1 control plane,
-which may be the region that failed), nothing in the failed region, and no stateful resource
-removed, renamed or changed in an input that replaces it. Both database mechanisms are covered:
+HPA, stop the failed primary's release (its database is stale), and change nothing else: no
+Route 53 record (record changes need the us-east-1 control plane, which may be the region that
+failed), nothing else in the failed region, and no stateful resource removed, renamed or changed
+in an input that replaces it. Both database mechanisms are covered:
 us-east-1 keeps an Aurora Global Database secondary in us-west-2, ap-southeast-1 an RDS read
 replica in ap-northeast-1 (a region that also serves its own users).
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ import pytest
 
 from offline.policy_runner import analyze_recorded
 from offline.recorder import RecordedResource, RecordedStack
-from offline.stacks import run_stack_file, stack_file_config
+from tests.conftest import dr_stage_config
 
 STATEFUL_TYPES = {
     "aws:rds/instance:Instance",
@@ -69,16 +69,12 @@ RDS = Failover(
 )
 
 
-def with_failover(config: dict[str, Any], failover: Failover) -> dict[str, Any]:
-    config = copy.deepcopy(config)
-    config["erlmcp-infra:failover"] = {failover.primary: failover.standby}
-    return config
-
-
 @pytest.fixture(scope="module", params=[AURORA, RDS], ids=["aurora", "rds"])
-def case(request) -> tuple[Failover, dict[str, Any], RecordedStack]:
-    config = with_failover(stack_file_config(), request.param)
-    return request.param, config, run_stack_file(config)
+def case(request, dr_stage_stack) -> tuple[Failover, dict[str, Any], RecordedStack]:
+    failover: Failover = request.param
+    config = dr_stage_config(failover.primary, "failover")
+    assert config["erlmcp-infra:failover"] == {failover.primary: failover.standby}
+    return failover, config, dr_stage_stack(failover.primary, "failover")
 
 
 def changed_inputs(before: RecordedResource, after: RecordedResource) -> set[str]:
@@ -96,13 +92,13 @@ def changes(before: RecordedStack, after: RecordedStack) -> dict[str, set[str]]:
     }
 
 
-def test_failover_removes_nothing_and_adds_only_the_standbys_hpa(prod_stack, case):
+def test_failover_moves_the_hpa_from_the_primary_to_the_standby_release(prod_stack, case):
     failover, _, failed_over = case
-    assert prod_stack.urns() <= failed_over.urns()
+    hpa = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
     added = [failed_over.by_urn()[u] for u in failed_over.urns() - prod_stack.urns()]
-    assert [(r.type, r.name) for r in added] == [
-        ("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", f"{failover.prefix}-erlmcp-hpa")
-    ]
+    removed = [prod_stack.by_urn()[u] for u in prod_stack.urns() - failed_over.urns()]
+    assert [(r.type, r.name) for r in added] == [(hpa, f"{failover.prefix}-erlmcp-hpa")]
+    assert [(r.type, r.name) for r in removed] == [(hpa, f"{failover.primary}-erlmcp-hpa")]
 
 
 def test_failover_promotes_the_standby_database_in_place(prod_stack, case):
@@ -126,10 +122,22 @@ def test_failover_gives_the_standby_release_the_primarys_pods_and_hpa(case):
     assert (spec["minReplicas"], spec["maxReplicas"]) == failover.hpa
 
 
-def test_failover_changes_only_the_standby_region(prod_stack, case):
+def test_failover_changes_the_standby_region_and_stops_the_primarys_release(prod_stack, case):
+    # The failed primary's pods would serve from its stale database as soon as its region came
+    # back and its health check turned green: its release is scaled to 0 (a fence), and nothing
+    # else in that region changes.
     failover, _, failed_over = case
     by_urn = failed_over.by_urn()
-    assert {by_urn[urn].region for urn in changes(prod_stack, failed_over)} == {failover.standby}
+    in_primary = {
+        by_urn[urn].name
+        for urn in changes(prod_stack, failed_over)
+        if by_urn[urn].region != failover.standby
+    }
+    assert in_primary == {f"{failover.primary}-erlmcp-statefulset"}
+    statefulset = failed_over.one(
+        "kubernetes:apps/v1:StatefulSet", f"{failover.primary}-erlmcp-statefulset"
+    )
+    assert statefulset.plain_inputs["spec"]["replicas"] == 0
 
 
 def test_failover_edits_no_dns_record(prod_stack, case):
@@ -169,7 +177,7 @@ def test_the_policy_pack_does_not_block_a_failover(case):
 def test_reverting_the_failover_setting_is_not_a_failback(prod_stack, case):
     # Removing `failover:` again scales the standby back down but cannot un-promote its
     # database: the plan would show the promotion reverting, which neither RDS nor Aurora can do
-    # in place. That is why failback is a documented sequence (README), not this removal.
+    # in place. That is why failback is its own sequence (tests/test_failback.py), not this.
     failover, _, failed_over = case
     by_urn = prod_stack.by_urn()
     reverted = changes(failed_over, prod_stack)

@@ -16,7 +16,8 @@ from offline.plan_diff import diff_plans
 from offline.plan_markdown import mermaid, node_id, regions_of, render
 from offline.plan_schema import PLAN_SCHEMA, SECRET
 from offline.recorder import reveal
-from offline.stacks import PROD_STACK_FILE, stack_file_config
+from offline.stacks import PROD_STACK_FILE, run_stack_file, stack_file_config
+from tests.conftest import dr_stage_config
 
 REGIONS = [
     "ap-northeast-1",
@@ -113,6 +114,31 @@ def test_exceptions_and_failover_are_loud(prod_stack, prod_config):
     config["erlmcp-infra:failover"] = {"us-east-1": "us-west-2"}
     page = render(build_plan(prod_stack, config, PROD_STACK_FILE))
     assert "> **FAILOVER ACTIVE** us-east-1's traffic and data are served from us-west-2." in page
+
+
+def test_failback_stages_and_retired_copies_are_loud(dr_stage_stack):
+    drain = dr_stage_config("us-east-1", "drain")
+    page = render(build_plan(dr_stage_stack("us-east-1", "drain"), drain, PROD_STACK_FILE))
+    assert "> **FAILBACK DRAIN** us-east-1: the standby's release is stopped" in page
+    final_config = dr_stage_config("us-east-1", "generation-2")
+    final = build_plan(dr_stage_stack("us-east-1", "generation-2"), final_config, PROD_STACK_FILE)
+    jsonschema.validate(final, PLAN_SCHEMA)
+    assert final["dr"]["generations"]["us-east-1"] == {"current": 2, "retired": [1]}
+    assert "> **RETIRED COPIES KEPT** us-east-1: database generation(s) 1" in render(final)
+
+
+def test_letting_a_retired_generation_go_is_flagged_as_stateful_removals(dr_stage_stack):
+    primary = "ap-southeast-1"
+    kept_config = dr_stage_config(primary, "generation-2")
+    kept = build_plan(dr_stage_stack(primary, "generation-2"), kept_config, PROD_STACK_FILE)
+    dropped_config = copy.deepcopy(kept_config)
+    pairs = dropped_config["erlmcp-infra:drPairs"]
+    next(p for p in pairs if p["primary"] == primary)["retiredGenerations"] = []
+    dropped = build_plan(run_stack_file(dropped_config), dropped_config, PROD_STACK_FILE)
+    warnings = diff_plans(kept, dropped)["warnings"]
+    removed_databases = [w for w in warnings if "(aws:rds/instance:Instance)" in w]
+    assert len(removed_databases) == 2  # generation 1's old writer and its promoted standby
+    assert all(w.startswith("STATEFUL RESOURCE REMOVED") for w in removed_databases)
 
 
 def test_diff_flags_a_removed_database(plan):

@@ -536,3 +536,9 @@ def test_promotion_keeps_the_instance_and_stops_following_the_source(record) -> 
     }
     assert (after.inputs["engine"], after.inputs["multiAz"]) == ("postgres", True)
     assert after.protect is True
+
+
+def test_only_a_promoted_replica_may_have_no_source():
+    with pytest.raises(ValueError, match="needs the ARN of the instance it follows"):
+        replica_args(source_instance_arn=None)
+    assert replica_args(source_instance_arn=None, promoted=True).promoted

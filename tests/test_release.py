@@ -414,6 +414,23 @@ def test_autoscaled_statefulset_starts_at_replicas_then_leaves_them_to_the_hpa(s
     statefulset = stack.one(STATEFULSET, f"{NAME}-statefulset")
     assert statefulset.plain_inputs["spec"]["replicas"] == 3
     assert statefulset.ignore_changes == ["spec.replicas"]
+    assert "annotations" not in statefulset.plain_inputs["metadata"]
+
+
+def test_a_release_without_hpa_forces_its_count_back_from_the_hpa_controller(standby):
+    statefulset = standby.one(STATEFULSET, "us-west-2-standby-of-us-east-1-erlmcp-statefulset")
+    assert statefulset.plain_inputs["spec"]["replicas"] == 0
+    assert statefulset.ignore_changes == []
+    assert statefulset.plain_inputs["metadata"]["annotations"] == {"pulumi.com/patchForce": "true"}
+
+
+def test_a_release_coming_up_from_zero_applies_its_count_despite_the_hpa(record):
+    # Kubernetes' HPA does not scale up from 0 replicas, and an ignored count would stay 0.
+    stack = build(record, starts_from_zero=True)
+    statefulset = stack.one(STATEFULSET, f"{NAME}-statefulset")
+    assert statefulset.plain_inputs["spec"]["replicas"] == 3
+    assert statefulset.ignore_changes == []
+    assert statefulset.plain_inputs["metadata"]["annotations"] == {"pulumi.com/patchForce": "true"}
 
 
 def test_probes_check_health_and_readiness_on_the_http_port(stack):

@@ -321,8 +321,8 @@ def test_list_policies_prints_the_table(capsys):
     out = capsys.readouterr().out
     assert out.startswith("| Policy | Checks | Level | Control | Config keys (default) |")
     assert (
-        "| `dns-no-traffic-to-empty-regions` | stack | mandatory | erlmcp | `min_pods` (`1`) |"
-        in out
+        "| `dns-no-traffic-to-empty-regions` | stack | mandatory | erlmcp | `min_pods` (`1`)<br>"
+        "`failed_over` (`[]`) |" in out
     )
 
 

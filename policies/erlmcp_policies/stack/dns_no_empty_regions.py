@@ -2,7 +2,9 @@
 
 Follows each latency record to the pods that would answer it (workloads.py: alias -> load
 balancer Service -> selected StatefulSets/Deployments; else the record's region). A count that
-depends on a value not known yet is not judged.
+depends on a value not known yet is not judged, nor is the record of a failed-over primary
+(`failed_over`): its release is stopped on purpose and its failover record serves its users from
+the standby.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from erlmcp_policies.stack.dr_standby import configured_pairs, pair_list
 from erlmcp_policies.stack.graph import StackIndex
 from erlmcp_policies.stack.workloads import latency_records, target_of
 
@@ -21,9 +24,13 @@ NAME = "dns-no-traffic-to-empty-regions"
 
 
 def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    minimum = int(args.get_config().get("min_pods", 1))
+    config = args.get_config()
+    minimum = int(config.get("min_pods", 1))
+    failed_over = {p.primary for p in configured_pairs(config, "failed_over")}
     index = StackIndex(args.resources)
     for record in latency_records(index):
+        if record.region in failed_over:
+            continue
         target = target_of(index, record)
         if isinstance(target.pods, int) and target.pods < minimum:
             report_violation(
@@ -47,7 +54,11 @@ POLICY = StackValidationPolicy(
                 "minimum": 1,
                 "description": "Fewest pods a latency record's target must run",
                 "default": 1,
-            }
+            },
+            "failed_over": pair_list(
+                "DR pairs in failover: the primary's release is stopped on purpose (its database "
+                "is stale) and its failover record sends its users to the standby"
+            ),
         }
     ),
 )

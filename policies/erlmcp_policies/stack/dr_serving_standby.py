@@ -6,7 +6,8 @@ region: an RDS read replica, or a secondary cluster of the same Global Database.
 file knowingly leaves without a standby (`no_standby`, from its `noStandby`, each with a reason)
 are not reported here; the plan shows them. Neither region of a failed-over pair (`failed_over`) is
 reported until failback re-pairs them: the standby serves from the promoted copy, and the failed
-primary's database has, by then, no live copy by definition.
+primary's database has, by then, no live copy by definition. Copies a failback left behind
+carry the `dr-retired` tag: they serve nobody and are not judged.
 """
 
 from __future__ import annotations
@@ -25,27 +26,41 @@ from erlmcp_policies.stack.dr_standby import (
     RDS_CLUSTER,
     RDS_INSTANCE,
     configured_pairs,
+    global_membership,
     pair_list,
 )
 from erlmcp_policies.stack.graph import UNKNOWN, StackIndex, prop
 
 NAME = "dr-serving-region-has-standby"
+# Tag of a database copy left behind by a failback: stale, unreplicated, serving nobody.
+RETIRED_TAG = "dr-retired"
+
+
+def _retired(resource: PolicyResource) -> bool:
+    return bool(prop(resource.props, "tags", RETIRED_TAG))
 
 
 def _own_databases(index: StackIndex) -> list[tuple[PolicyResource, Any]]:
-    """(database, the value its copies name) for every database that is not itself a copy."""
+    """(database, the value its copies name) for every database that is not itself a copy and
+    not retired."""
     found = []
     for db in index.of_type(RDS_INSTANCE):
         source = prop(db.props, "replicateSourceDb")
-        if source is UNKNOWN:
+        if source is UNKNOWN or _retired(db):
             continue
         if not source:
             found.append((db, prop(db.props, "arn")))
     for cluster in index.of_type(RDS_CLUSTER):
-        # A secondary of a Global Database carries no credentials: they come from the writer.
-        if prop(cluster.props, "masterUsername") in (None, UNKNOWN):
+        if _retired(cluster):
             continue
-        found.append((cluster, prop(cluster.props, "globalClusterIdentifier")))
+        # A writer carries the master credentials, or (a later generation's writer, promoted
+        # from a secondary) heads a Global Database built from it; a secondary does neither.
+        membership = global_membership(index, cluster)
+        if prop(cluster.props, "masterUsername") in (None, UNKNOWN) and (
+            not membership or prop(cluster.props, "globalClusterIdentifier")
+        ):
+            continue
+        found.append((cluster, membership))
     return found
 
 
@@ -64,7 +79,7 @@ def _copies_elsewhere(index: StackIndex, db: PolicyResource, key: Any) -> Any:
     for cluster in index.of_type(RDS_CLUSTER):
         if cluster is db:
             continue
-        global_id = prop(cluster.props, "globalClusterIdentifier")
+        global_id = global_membership(index, cluster)
         if global_id is UNKNOWN:
             return UNKNOWN
         if global_id == key and index.region_of(cluster) != home:

@@ -6,7 +6,10 @@ A DR pair (primary region -> standby region) is known from two places:
 - the `dr_pairs` config (the offline runner passes the stack file's `drPairs`), so that a pair
   whose copies are *all* missing is still checked.
 A pair listed under `failed_over` is not judged: its standby database has been promoted and
-serves the primary's traffic, which is the point of the failover, not a lost copy.
+serves the primary's traffic, which is the point of the failover, not a lost copy; nor is the
+reverse pair its failback copy names, unless the config lists it. An Aurora cluster belongs to
+the Global Database its `globalClusterIdentifier` names, or to the one built from it
+(`sourceDbClusterIdentifier`, failback).
 For every pair the standby region must hold all three copies:
 - database: an aws:rds/instance in the standby region whose `replicateSourceDb` is the ARN of a
   database instance in the primary region, or an aws:rds/cluster there in the same Aurora Global
@@ -27,6 +30,7 @@ from typing import Any
 
 from pulumi_policy import (
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     StackValidationArgs,
     StackValidationPolicy,
@@ -38,6 +42,7 @@ NAME = "dr-standby-holds-replicas"
 
 RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
+GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster"
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 GLOBAL_GROUP = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -84,17 +89,36 @@ def has_database_replica(index: StackIndex, pair: Pair) -> Any:
     return False
 
 
+def global_membership(index: StackIndex, cluster: PolicyResource) -> Any:
+    """The Aurora Global Database a cluster belongs to (None: none): the one its
+    `globalClusterIdentifier` names or, for a promoted cluster that a new Global Database was
+    built from (failback), the GlobalCluster whose `sourceDbClusterIdentifier` is its ARN."""
+    named = prop(cluster.props, "globalClusterIdentifier")
+    if named:
+        return named
+    arn = prop(cluster.props, "arn")
+    if UNKNOWN in (named, arn):
+        return UNKNOWN
+    for global_cluster in index.of_type(GLOBAL_CLUSTER):
+        source = prop(global_cluster.props, "sourceDbClusterIdentifier")
+        if source is UNKNOWN:
+            return UNKNOWN
+        if source and source == arn:
+            return prop(global_cluster.props, "globalClusterIdentifier")
+    return None
+
+
 def has_aurora_secondary(index: StackIndex, pair: Pair) -> Any:
     """A cluster in the standby region in the same Aurora Global Database as one in the primary."""
     primaries = set()
     for cluster in index.in_region(RDS_CLUSTER, pair.primary):
-        global_id = prop(cluster.props, "globalClusterIdentifier")
+        global_id = global_membership(index, cluster)
         if global_id is UNKNOWN:
             return UNKNOWN
         if global_id:
             primaries.add(global_id)
     for cluster in index.in_region(RDS_CLUSTER, pair.standby):
-        global_id = prop(cluster.props, "globalClusterIdentifier")
+        global_id = global_membership(index, cluster)
         if global_id is UNKNOWN:
             return UNKNOWN
         if global_id in primaries:
@@ -273,8 +297,12 @@ def validate(args: StackValidationArgs, report_violation: ReportViolation) -> No
     required = [c for c in config.get("require", COPIES) if c in CHECKS]
     index = StackIndex(args.resources)
     failed_over = configured_pairs(config, "failed_over")
-    for pair in sorted(inferred_pairs(index) | configured_pairs(config), key=str):
-        if pair in failed_over:
+    configured = configured_pairs(config)
+    # A failed-over pair's failback copy (in the primary, following the promoted standby) names
+    # the reverse pair; it is the way home, not a DR pair of its own.
+    going_home = {Pair(p.standby, p.primary) for p in failed_over} - configured
+    for pair in sorted(inferred_pairs(index) | configured, key=str):
+        if pair in failed_over or pair in going_home:
             continue
         for copy_kind in required:
             check, message = CHECKS[copy_kind]

@@ -1,0 +1,114 @@
+"""Which copies of a primary's database exist at each stage of the DR sequence, and their names."""
+
+from __future__ import annotations
+
+import pytest
+
+from regions.config import DrPairConfig
+from regions.lineage import lineage
+
+
+def pair(database: str = "rds", **extra) -> DrPairConfig:
+    return DrPairConfig(
+        primary="ap-southeast-1",
+        standby="ap-northeast-1",
+        rto_minutes=15,
+        rpo_minutes=5,
+        database=database,
+        **extra,
+    )
+
+
+def summary(stage: str, **extra) -> list[tuple[str, str, bool, str | None]]:
+    plan = lineage("ap-southeast-1", "prod", pair(**extra), stage)
+    return [
+        (c.name, c.identifier, c.promoted, c.source.name if c.source else None) for c in plan.copies
+    ]
+
+
+def test_a_region_without_a_pair_has_its_writer_alone():
+    plan = lineage("eu-west-1", "prod", None, "normal")
+    assert [c.name for c in plan.copies] == ["eu-west-1-postgres"]
+    assert plan.primary_uses.original and plan.standby_uses is None
+
+
+def test_generation_1_keeps_the_names_it_always_had():
+    assert summary("normal") == [
+        ("ap-southeast-1-postgres", "erlmcp-prod-ap-southeast-1", False, None),
+        (
+            "ap-northeast-1-standby-of-ap-southeast-1-postgres",
+            "erlmcp-prod-ap-southeast-1-replica",
+            False,
+            "ap-southeast-1-postgres",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stage", "standby_promoted", "next_writer", "primary_uses"),
+    [
+        ("failover", True, None, "ap-southeast-1-postgres"),
+        ("resync", True, False, "ap-southeast-1-postgres"),
+        ("drain", True, False, "ap-southeast-1-postgres"),
+        ("cutover", True, True, "ap-southeast-1-postgres-g2"),
+    ],
+)
+def test_each_stage_promotes_and_adds_what_the_sequence_says(
+    stage, standby_promoted, next_writer, primary_uses
+):
+    plan = lineage("ap-southeast-1", "prod", pair(), stage)
+    by_name = {c.name: c for c in plan.copies}
+    standby = by_name["ap-northeast-1-standby-of-ap-southeast-1-postgres"]
+    assert standby.promoted is standby_promoted and standby.source is None
+    writer = by_name.get("ap-southeast-1-postgres-g2")
+    if next_writer is None:
+        assert writer is None
+    else:
+        assert writer.region == "ap-southeast-1" and writer.identifier.endswith("-g2")
+        assert writer.promoted is next_writer and writer.source is standby
+    assert plan.primary_uses.name == primary_uses
+    assert plan.standby_uses is standby
+
+
+def test_generation_2_follows_its_writer_and_keeps_generation_1_retired():
+    assert summary("normal", generation=2, retiredGenerations=[1]) == [
+        ("ap-southeast-1-postgres", "erlmcp-prod-ap-southeast-1", False, None),
+        (
+            "ap-northeast-1-standby-of-ap-southeast-1-postgres",
+            "erlmcp-prod-ap-southeast-1-replica",
+            True,
+            None,
+        ),
+        ("ap-southeast-1-postgres-g2", "erlmcp-prod-ap-southeast-1-g2", True, None),
+        (
+            "ap-northeast-1-standby-of-ap-southeast-1-postgres-g2",
+            "erlmcp-prod-ap-southeast-1-g2-replica",
+            False,
+            "ap-southeast-1-postgres-g2",
+        ),
+    ]
+    plan = lineage("ap-southeast-1", "prod", pair(generation=2, retiredGenerations=[1]), "normal")
+    assert [c.retired for c in plan.copies] == [True, True, False, False]
+
+
+def test_a_generation_not_listed_as_retired_is_not_built():
+    names = [c.name for c in lineage("ap-southeast-1", "prod", pair(generation=2), "normal").copies]
+    assert names == [
+        "ap-southeast-1-postgres-g2",
+        "ap-northeast-1-standby-of-ap-southeast-1-postgres-g2",
+    ]
+
+
+def test_aurora_copies_head_the_global_databases_failback_builds():
+    plan = lineage("ap-southeast-1", "prod", pair("aurora-global"), "resync")
+    heads = {c.name: c.heads_global_database for c in plan.copies}
+    assert heads == {
+        "ap-southeast-1-aurora": None,
+        "ap-northeast-1-standby-of-ap-southeast-1-aurora": "erlmcp-prod-ap-southeast-1-g2-resync",
+        "ap-southeast-1-aurora-g2": None,
+    }
+    later = lineage("ap-southeast-1", "prod", pair("aurora-global", generation=2), "normal")
+    writer, standby = later.copies
+    assert writer.heads_global_database == "erlmcp-prod-ap-southeast-1-g2-global"
+    assert standby.identifier == "erlmcp-prod-ap-southeast-1-g2-secondary"
+    assert standby.source is writer
