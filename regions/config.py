@@ -440,9 +440,9 @@ class StackConfig(_Model):
     def failed_over(self, pair: DrPairConfig) -> bool:
         return self.failover.get(pair.primary) == pair.standby
 
-    def dr_stage(self, pair: DrPairConfig) -> DrStage:
-        """Where the pair is in the failover and failback sequence."""
-        if not self.failed_over(pair):
+    def dr_stage(self, pair: DrPairConfig | None) -> DrStage:
+        """Where the pair is in the failover and failback sequence (no pair: "normal")."""
+        if pair is None or not self.failed_over(pair):
             return "normal"
         return self.failback.get(pair.primary, "failover")
 

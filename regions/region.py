@@ -317,9 +317,10 @@ class ErlmcpRegion(pulumi.ComponentResource):
         assert database is not None and owner.db_password is not None
         if copy.original:
             return self._original_writer(copy, database, owner.db_password)
+        source = built[copy.source] if copy.source is not None else None
         if copy.mechanism == "aurora-global":
-            return self._aurora_copy(copy, database, built)
-        return self._postgres_copy(copy, database, built)
+            return self._aurora_copy(copy, database, source)
+        return self._postgres_copy(copy, database, source)
 
     def _original_writer(
         self, copy: DatabaseCopy, database: DatabaseConfig, password: pulumi.Output[str]
@@ -362,14 +363,10 @@ class ErlmcpRegion(pulumi.ComponentResource):
         )
 
     def _postgres_copy(
-        self,
-        copy: DatabaseCopy,
-        database: DatabaseConfig,
-        built: Mapping[DatabaseCopy, Database],
+        self, copy: DatabaseCopy, database: DatabaseConfig, source: Database | None
     ) -> PostgresReplica:
-        """A cross-region read replica, promoted or not. A later generation's writer also keeps
-        the writer's Multi-AZ and storage ceiling while it is still a replica."""
-        source = built[copy.source] if copy.source is not None else None
+        """A cross-region read replica of `source` (None once promoted). A later generation's
+        writer also keeps the writer's Multi-AZ and storage ceiling while it is still a replica."""
         writer_settings: dict[str, Any] = (
             {
                 "multi_az": database.multi_az,
@@ -396,15 +393,11 @@ class ErlmcpRegion(pulumi.ComponentResource):
         )
 
     def _aurora_copy(
-        self,
-        copy: DatabaseCopy,
-        database: DatabaseConfig,
-        built: Mapping[DatabaseCopy, Database],
+        self, copy: DatabaseCopy, database: DatabaseConfig, source: Database | None
     ) -> AuroraGlobalSecondary:
-        """An Aurora secondary, promoted or not; a later generation's writer gets the writer's
-        instance count and windows."""
-        source = built[copy.source] if copy.source is not None else None
-        global_id = getattr(source, "global_cluster_id", None) if source is not None else None
+        """An Aurora secondary in `source`'s Global Database (None once promoted); a later
+        generation's writer gets the writer's instance count and windows."""
+        global_id = getattr(source, "global_cluster_id", None)
         writer_settings: dict[str, Any] = (
             {
                 "instances": AURORA_WRITER_INSTANCES,
@@ -496,8 +489,8 @@ class ErlmcpRegion(pulumi.ComponentResource):
         stale, and pods answering `/health` would draw traffic back to it (split brain)."""
         assert self.database is not None and self.db_password is not None
         assert self.redis is not None and self.redis_auth_token is not None
-        pair = self.stack.pair_of_primary(self.region)
-        fenced = pair is not None and self.stack.dr_stage(pair) in FENCED_PRIMARY_STAGES
+        stage = self.stack.dr_stage(self.stack.pair_of_primary(self.region))
+        fenced = stage in FENCED_PRIMARY_STAGES
         self.database_endpoints["primary"] = self.database.address
         self.release = self._release(
             f"{self.region}-erlmcp",
@@ -505,7 +498,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
             replicas=0 if fenced else self.config.pods,
             hpa=None if fenced else self.config.hpa,
             # The cutover brings the fenced release back from 0; step 4 hands it to the HPA.
-            starts_from_zero=pair is not None and self.stack.dr_stage(pair) == "cutover",
+            starts_from_zero=stage == "cutover",
             data=DataEndpoints(
                 db_host=self.database.address,
                 db_password=self.db_password,
@@ -593,8 +586,7 @@ def build_databases(primary: ErlmcpRegion, regions: Mapping[str, ErlmcpRegion]) 
     region it lives in; then tell the primary and its standby which copy their releases use."""
     stack = primary.stack
     pair = stack.pair_of_primary(primary.region)
-    stage = stack.dr_stage(pair) if pair is not None else "normal"
-    plan = lineage(primary.region, stack.environment, pair, stage)
+    plan = lineage(primary.region, stack.environment, pair, stack.dr_stage(pair))
     built: dict[DatabaseCopy, Database] = {}
     for copy in plan.copies:
         built[copy] = regions[copy.region].database_copy(copy, primary, built)

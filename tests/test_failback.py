@@ -18,7 +18,7 @@ import pytest
 from offline.policy_runner import analyze_recorded
 from offline.recorder import RecordedResource, RecordedStack
 from tests.conftest import DR_STAGES, dr_stage_config
-from tests.test_failover import STATEFUL_TYPES, changed_inputs
+from tests.test_failover import STATEFUL_TYPES, changed_inputs, changes
 
 
 @dataclass(frozen=True)
@@ -111,12 +111,9 @@ def added(before: RecordedStack, after: RecordedStack) -> list[RecordedResource]
 
 
 def changed(before: RecordedStack, after: RecordedStack) -> dict[str, set[str]]:
-    old, new = before.by_urn(), after.by_urn()
-    return {
-        new[u].name: keys
-        for u in old.keys() & new.keys()
-        if (keys := changed_inputs(old[u], new[u]))
-    }
+    """`changes` by resource name."""
+    names = after.by_urn()
+    return {names[urn].name: keys for urn, keys in changes(before, after).items()}
 
 
 @pytest.mark.parametrize("step", STEPS, ids=[f"{a}-to-{b}" for a, b in STEPS])

@@ -97,7 +97,7 @@ def global_membership(index: StackIndex, cluster: PolicyResource) -> Any:
     if named:
         return named
     arn = prop(cluster.props, "arn")
-    if UNKNOWN in (named, arn):
+    if arn is UNKNOWN:
         return UNKNOWN
     for global_cluster in index.of_type(GLOBAL_CLUSTER):
         source = prop(global_cluster.props, "sourceDbClusterIdentifier")
