@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import Any
@@ -35,6 +36,7 @@ from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import policy as pulumi_policy_impl
 from pulumi_policy.policy import EnforcementLevel, Policy
 
+from offline.gc_control import collector_paused
 from offline.recorder import SECRET_SIG, SIG_KEY, UNKNOWN, RecordedResource, RecordedStack
 
 ENFORCEMENT_LEVEL_NAMES = {
@@ -471,19 +473,59 @@ class PackAnalyzer:
         return {policy: level for policy, (level, _) in reconciled.items()}
 
     def analyze(self, request: analyzer_pb2.AnalyzeRequest) -> list[Diagnostic]:
-        response = self.servicer.Analyze(request, None)
+        with collector_paused(), _each_message_decoded_once():
+            response = self.servicer.Analyze(request, None)
         # The engine reports every resource diagnostic against the analyzed resource.
         return [replace(Diagnostic.from_proto(d), urn=request.urn) for d in response.diagnostics]
 
     def analyze_stack(self, request: analyzer_pb2.AnalyzeStackRequest) -> list[Diagnostic]:
-        response = self.servicer.AnalyzeStack(request, None)
+        with collector_paused(), _each_message_decoded_once():
+            response = self.servicer.AnalyzeStack(request, None)
         return [Diagnostic.from_proto(d) for d in response.diagnostics]
 
     def analyze_all(self, requests: Iterable[analyzer_pb2.AnalyzeRequest]) -> list[Diagnostic]:
         found: list[Diagnostic] = []
-        for request in requests:
-            found.extend(self.analyze(request))
+        with collector_paused():
+            for request in requests:
+                found.extend(self.analyze(request))
         return found
+
+
+class _DecodeOnce:
+    """`json_format` as pulumi-policy's servicer sees it during one call: `MessageToDict` converts
+    each protobuf message once and hands the same dict to every later policy.
+
+    The servicer converts a resource's properties again for every policy (pulumi-policy 1.21.0,
+    `_PolicyAnalyzerServicer.Analyze` and `AnalyzeStack`: `deserialize_properties(
+    json_format.MessageToDict(...))` inside the per-policy loop), which was half of the pack's time.
+    Sharing the converted dict is invisible to the policies: `deserialize_properties` only reads
+    it and builds a new dict and list for every container, so each policy still gets its own copy.
+    The messages are kept referenced while cached, so an `id` is never reused within a call.
+    """
+
+    def __init__(self) -> None:
+        self._decoded: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+    def MessageToDict(self, message: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if args or kwargs:
+            return json_format.MessageToDict(message, *args, **kwargs)
+        cached = self._decoded.get(id(message))
+        if cached is None:
+            cached = (message, json_format.MessageToDict(message))
+            self._decoded[id(message)] = cached
+        return cached[1]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(json_format, name)
+
+
+@contextmanager
+def _each_message_decoded_once() -> Iterator[None]:
+    pulumi_policy_impl.json_format = _DecodeOnce()  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        pulumi_policy_impl.json_format = json_format
 
 
 def _initial_config_document(initial_config: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,26 +15,11 @@ from typing import Any
 import pulumi
 from pulumi.runtime import rpc
 
+# The provider's own table, the one aws:lb/getHostedZoneId answers from (see the module).
+from regions.aws_regions import NLB_HOSTED_ZONE_IDS
+
 ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
-
-# Canonical hosted-zone ids of Network Load Balancers, per region (AWS "Elastic Load Balancing
-# endpoints and quotas"); used only to answer aws:lb/getHostedZoneId offline.
-NLB_HOSTED_ZONE_IDS = {
-    "us-east-1": "Z26RNL4JYFTOTI",
-    "us-east-2": "ZLMOA37VPKANP",
-    "us-west-1": "Z24FKFUX50B4VW",
-    "us-west-2": "Z18D5FSROUN65G",
-    "eu-west-1": "Z2IFOLAFXWLO4F",
-    "eu-west-2": "ZD4D7Y8KGAS4G",
-    "eu-central-1": "Z3F0SRJ5LGBH90",
-    "ap-southeast-1": "ZKVM4W9LS7TM",
-    "ap-southeast-2": "ZCT6FZBF4DROD",
-    "ap-northeast-1": "Z31USIVHYNEOWT",
-    "ap-south-1": "ZVDDRBQ08TROA",
-    "sa-east-1": "ZTK26PT1VY4CU",
-    "ca-central-1": "Z2EPGBW3API2WT",
-}
 
 
 def _hex(*parts: str, length: int = 17) -> str:

@@ -60,7 +60,9 @@ def build_plan(
             "retainOnDelete": r.retain_on_delete,
             "aliases": r.aliases,
         }
-        for r in recorded.resources
+        # URN order, not registration order: the SDK registers in whatever order its tasks
+        # finish, and a plan must read the same on every run of the same program.
+        for r in sorted(recorded.resources, key=lambda r: r.urn)
     ]
     return {
         "schemaVersion": SCHEMA_VERSION,
@@ -80,7 +82,7 @@ def build_plan(
                     "urn": d.urn,
                     "message": d.detail,
                 }
-                for d in report.diagnostics
+                for d in sorted(report.diagnostics, key=lambda d: (d.policy, d.urn, d.detail))
             ],
         },
         "dr": {

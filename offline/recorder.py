@@ -22,6 +22,7 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
+from offline.gc_control import collector_paused
 from offline.mocks import RealisticMocks
 
 SECRET_SIG = rpc._special_secret_sig
@@ -174,9 +175,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 provider=request.provider or None,
                 inputs=inputs,
                 outputs=state,
-                dependencies=list(request.dependencies),
+                # The SDK collects these in sets: sorted, so that two runs record the same.
+                dependencies=sorted(request.dependencies),
                 property_dependencies={
-                    key: list(deps.urns) for key, deps in request.propertyDependencies.items()
+                    key: sorted(deps.urns)
+                    for key, deps in sorted(request.propertyDependencies.items())
                 },
                 protect=bool(request.protect),
                 retain_on_delete=bool(request.retainOnDelete),
@@ -256,7 +259,8 @@ def run_program(
     settings.ROOT.set(_NO_ROOT_YET)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     settings.ROOT.set(None)
-    _sync_await(run_in_stack(program))
+    with collector_paused():
+        _sync_await(run_in_stack(program))
     return RecordedStack(
         project=project,
         stack=stack,

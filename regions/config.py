@@ -16,7 +16,6 @@ from typing import Annotated, Any, Literal
 
 import pulumi
 from pulumi.runtime import config as pulumi_config
-from pulumi_aws import Region as AwsRegion
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -28,6 +27,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from regions.aws_regions import why_not_deployable
+
 PROJECT = "erlmcp-infra"
 
 # Runbook §2.3 limits, §1.4 minimum versions.
@@ -37,8 +38,6 @@ MAX_POD_MEMORY_BYTES = 8 * 1024**3
 MIN_KUBERNETES = (1, 28)
 MIN_POSTGRES_MAJOR = 15
 MIN_REDIS_MAJOR = 7
-
-AWS_REGIONS = frozenset(region.value for region in AwsRegion)
 
 # The failback stages, in order (README "Failback by config").
 FailbackStage = Literal["resync", "drain", "cutover"]
@@ -108,8 +107,9 @@ def _memory(quantity: str) -> str:
 
 
 def _aws_region(name: str) -> str:
-    if name not in AWS_REGIONS:
-        raise ValueError(f"{name!r} is not an AWS region code (for example 'us-east-1')")
+    reason = why_not_deployable(name)
+    if reason:
+        raise ValueError(reason)
     return name
 
 

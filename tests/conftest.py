@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import gc
 from collections.abc import Callable
 from typing import Any
 
@@ -16,9 +17,17 @@ from offline.recorder import (
 )
 from offline.stacks import (
     project_values,
-    run_stack_file,
     stack_file_config,
 )
+from tests.recordings import recorded_stack
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Move what every test keeps alive (modules, the SDK, collected tests) out of the cyclic
+    collector's reach: full collections then walk only what tests create. Recording and policy
+    analysis pause the collector themselves (offline/gc_control.py)."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture
@@ -83,12 +92,12 @@ def dr_stage_config(primary: str, stage: str) -> dict[str, Any]:
 def _dr_stage_stack(primary: str, stage: str) -> RecordedStack:
     if stage == "normal":
         return _prod_stack()
-    return run_stack_file(dr_stage_config(primary, stage))
+    return recorded_stack(dr_stage_config(primary, stage))
 
 
 @functools.cache
 def _prod_stack() -> RecordedStack:
-    return run_stack_file(stack_file_config())
+    return recorded_stack(stack_file_config())
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from components.dns import (
     network_load_balancer_zone_id,
 )
 from offline import mocks
-from offline.mocks import NLB_HOSTED_ZONE_IDS
+from regions.aws_regions import NLB_HOSTED_ZONE_IDS
 from tests.conftest import assert_parented_under, inputs_of
 
 DOMAIN = "erlmcp.io"

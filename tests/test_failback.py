@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from offline.policy_runner import analyze_recorded
 from offline.recorder import RecordedResource, RecordedStack
 from tests.conftest import DR_STAGES, dr_stage_config
+from tests.recordings import pack_report
 from tests.test_failover import STATEFUL_TYPES, changed_inputs, changes
 
 
@@ -254,5 +254,5 @@ def test_generation_2_is_where_it_started_plus_the_retired_copies(journey):
 @pytest.mark.parametrize("stage", DR_STAGES[1:])
 def test_the_policy_pack_passes_every_stage(journey, stage):
     case, stacks = journey
-    report = analyze_recorded(stacks[stage], stack_config=dr_stage_config(case.primary, stage))
+    report = pack_report(stacks[stage], stack_config=dr_stage_config(case.primary, stage))
     assert report.mandatory == [], report.format()

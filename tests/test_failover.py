@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from offline.policy_runner import analyze_recorded
 from offline.recorder import RecordedResource, RecordedStack
 from tests.conftest import dr_stage_config
+from tests.recordings import pack_report
 
 STATEFUL_TYPES = {
     "aws:rds/instance:Instance",
@@ -170,7 +170,7 @@ def test_the_failed_regions_stateful_resources_stay_protected(case):
 
 def test_the_policy_pack_does_not_block_a_failover(case):
     _, config, failed_over = case
-    report = analyze_recorded(failed_over, stack_config=config)
+    report = pack_report(failed_over, stack_config=config)
     assert report.mandatory == [], report.format()
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from offline.mocks import RealisticMocks
 from offline.recorder import RecordedResource, RecordedStack, RecordingMonitor, is_secret, reveal
-from tests.conftest import run_stack_file, stack_file_config
+from offline.stacks import run_stack_file, stack_file_config
+from tests.recordings import recorded_stack
 
 REGION_TYPE = "erlmcp:regions:Region"
 RDS = "aws:rds/instance:Instance"
@@ -461,7 +462,7 @@ def with_seventh_region(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_adding_a_seventh_region_changes_no_existing_urn(prod_stack):
-    bigger = run_stack_file(with_seventh_region(stack_file_config()))
+    bigger = recorded_stack(with_seventh_region(stack_file_config()))
     assert prod_stack.urns() <= bigger.urns()
     added = bigger.urns() - prod_stack.urns()
     assert added and all("sa-east-1" in urn for urn in added)
@@ -472,7 +473,7 @@ def test_reordering_regions_changes_no_urn(prod_stack):
     regions = config["erlmcp-infra:regions"]
     config["erlmcp-infra:regions"] = dict(reversed(list(regions.items())))
     config["erlmcp-infra:drPairs"] = list(reversed(config["erlmcp-infra:drPairs"]))
-    assert run_stack_file(config).urns() == prod_stack.urns()
+    assert recorded_stack(config).urns() == prod_stack.urns()
 
 
 def test_bad_config_stops_before_any_resource():

@@ -24,9 +24,10 @@ from offline.analyzer import (
     resource_request,
     secret,
 )
-from offline.policy_runner import PolicyReport, analyze_recorded, pack_analyzer
+from offline.policy_runner import PolicyReport, pack_analyzer
 from offline.recorder import UNKNOWN, RecordedResource, RecordedStack
 from offline.stacks import stack_file_config
+from tests.recordings import pack_report
 
 __all__ = ["UNKNOWN", "fake_resource", "messages", "only", "secret"]
 
@@ -160,7 +161,7 @@ def prod_stack_config() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def prod_report(prod_stack: RecordedStack, prod_stack_config: dict[str, Any]) -> PolicyReport:
     """The whole pack over the prod stack (recorded once per session), as the runner runs it."""
-    return analyze_recorded(prod_stack, stack_config=prod_stack_config)
+    return pack_report(prod_stack, stack_config=prod_stack_config)
 
 
 @pytest.fixture

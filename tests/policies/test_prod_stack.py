@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 
 from offline.policy_runner import (
-    FirstPreviewMocks,
-    analyze_recorded,
     pack_analyzer,
     policy_table,
 )
-from offline.recorder import UNKNOWN, RecordingMonitor
-from offline.stacks import REPO_ROOT, run_stack_file
+from offline.recorder import UNKNOWN
+from offline.stacks import REPO_ROOT
+from tests.recordings import pack_report, recorded_stack
 
 
 def test_prod_stack_passes_the_whole_pack(prod_report):
@@ -46,8 +45,7 @@ def test_every_policy_names_its_control():
 @pytest.fixture(scope="module")
 def first_preview(prod_stack_config):
     """The prod stack as a first `pulumi preview` sees it: everything AWS assigns is unknown."""
-    monitor = RecordingMonitor(FirstPreviewMocks())
-    return run_stack_file(prod_stack_config, monitor=monitor, preview=True)
+    return recorded_stack(prod_stack_config, preview=True)
 
 
 def test_first_preview_has_unknowns(first_preview):
@@ -59,7 +57,7 @@ def test_first_preview_has_unknowns(first_preview):
 
 def test_first_preview_has_no_mandatory_violation(first_preview, prod_stack_config):
     """No policy mistakes a value the engine does not know yet for a violation."""
-    report = analyze_recorded(first_preview, stack_config=prod_stack_config, preview=True)
+    report = pack_report(first_preview, stack_config=prod_stack_config, preview=True)
     assert report.mandatory == [], report.format()
     assert report.passed
 
