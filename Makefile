@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install plan preview test policy lint clean
+.PHONY: install plan preview test policy bench lint clean
 STACK ?= prod
 
 $(STAMP): pyproject.toml
@@ -32,6 +32,10 @@ test: $(STAMP)
 ## policy: run the policy pack over STACK offline (no CLI, no cloud); fails on a mandatory violation
 policy: $(STAMP)
 	$(BIN)/python -m offline.policy_runner --stack $(STACK)
+
+## bench: render and policy-check time against the SDK's own floor, at 6, 12 and 24 regions
+bench: $(STAMP)
+	$(BIN)/python -m offline.bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

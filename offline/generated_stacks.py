@@ -50,7 +50,9 @@ def grown_stack_config(regions: int, base: dict[str, Any] | None = None) -> dict
                  "database": "aurora-global"}
             )  # fmt: skip
         else:
-            pairs.append({"primary": primary, "standby": standby, "rtoMinutes": 15, "rpoMinutes": 5})
+            pairs.append(
+                {"primary": primary, "standby": standby, "rtoMinutes": 15, "rpoMinutes": 5}
+            )
     if wanted % 2:
         alone = names[-1]
         own[alone] = {**copy.deepcopy(primary_shape), "vpcCidr": _free_cidr(wanted - 1)}

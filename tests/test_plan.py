@@ -223,3 +223,35 @@ def test_cli_names_the_bad_key_of_a_stack_file(tmp_path, capsys):
 def test_cli_rejects_an_unreadable_old_plan(tmp_path, capsys):
     assert main(["--against", str(tmp_path / "missing.json"), "--out", str(tmp_path)]) == 2
     assert "cannot read --against plan" in capsys.readouterr().err
+
+
+# --- the speedups change nothing the plan says --------------------------------------------------
+
+
+def _plan_bytes(config: dict[str, Any]) -> tuple[str, str]:
+    """A fresh recording, broken in two places, planned: the JSON and the page."""
+    recorded = run_stack_file(config)
+    key = recorded.named("us-east-1-key-key")
+    key.inputs["enableKeyRotation"] = key.outputs["enableKeyRotation"] = False
+    versioning = recorded.named("eu-west-1-backups-versioning")
+    recorded.resources.remove(versioning)
+    plan = build_plan(recorded, config, PROD_STACK_FILE)
+    assert plan["policy"]["mandatory"] >= 2  # the comparison covers violation messages too
+    return json.dumps(plan, indent=2), render(plan)
+
+
+def test_the_speedups_change_no_byte_of_the_plan(monkeypatch, prod_config):
+    """Pausing the collector and decoding each message once per analyzer call are invisible:
+    the same plan, byte for byte, as with the collector running and pulumi-policy decoding a
+    resource again for every policy."""
+    import contextlib
+
+    from offline import analyzer, recorder
+
+    fast = _plan_bytes(prod_config)
+    monkeypatch.setattr(recorder, "collector_paused", contextlib.nullcontext)
+    monkeypatch.setattr(analyzer, "collector_paused", contextlib.nullcontext)
+    monkeypatch.setattr(analyzer, "_each_message_decoded_once", contextlib.nullcontext)
+    slow = _plan_bytes(prod_config)
+    assert fast[0] == slow[0]
+    assert fast[1] == slow[1]
