@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import importlib
 import json
 import os
@@ -132,6 +133,8 @@ class _FloorComponent(pulumi.ComponentResource):
 
 
 def _timed(action: Callable[[], Any]) -> tuple[float, Any]:
+    # Every measured run starts from the same heap: no cycles left over from the previous one.
+    gc.collect()
     start = time.perf_counter()
     result = action()
     return time.perf_counter() - start, result
@@ -171,6 +174,11 @@ def measure_stack(regions: int, repeat: int) -> dict[str, Any]:
         "floorSeconds": floor_s,
         "floorMsPerResource": 1000 * floor_s / count,
         "ratio": render / floor_s,
+        # Each run's render against the floor measured right after it: the noise in the ratio.
+        "ratioRange": [
+            min(r / f for r, f in zip(renders, floors, strict=True)),
+            max(r / f for r, f in zip(renders, floors, strict=True)),
+        ],
         "packSeconds": statistics.median(packs),
         "packPassed": report.passed,
         "peakRssMiB": _peak_rss_mib(resource.getrusage(resource.RUSAGE_SELF)),
@@ -180,20 +188,21 @@ def measure_stack(regions: int, repeat: int) -> dict[str, Any]:
 def measure_plan(repeat: int) -> dict[str, Any]:
     """`python -m offline.plan` on prod, as `make plan` runs it, with its peak RSS."""
     times, peaks = [], []
-    with tempfile.TemporaryDirectory() as out:
+    with tempfile.TemporaryDirectory() as out, tempfile.TemporaryFile() as errors:
         for _ in range(repeat):
             start = time.perf_counter()
             process = subprocess.Popen(
                 [sys.executable, "-m", "offline.plan", "--stack", "prod", "--out", out],
                 cwd=REPO_ROOT,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
+                stderr=errors,
             )
+            # wait4, not wait: the child's own peak RSS, not the largest of all children's.
             _, status, usage = os.wait4(process.pid, 0)
             times.append(time.perf_counter() - start)
-            if os.waitstatus_to_exitcode(status) not in (0, 1):
-                raise RuntimeError(f"make plan failed: {process.stderr.read().decode()}")  # type: ignore[union-attr]
-            process.stderr.close()  # type: ignore[union-attr]
+            if os.waitstatus_to_exitcode(status) not in (0, 1):  # 1: a mandatory violation
+                errors.seek(0)
+                raise RuntimeError(f"make plan failed:\n{errors.read().decode()}")
             peaks.append(_peak_rss_mib(usage))
     return {"seconds": statistics.median(times), "peakRssMiB": max(peaks)}
 
@@ -222,7 +231,7 @@ def format_report(stacks: list[dict[str, Any]], plan: dict[str, Any], repeat: in
         f"Offline render benchmark: medians of {repeat} runs side by side; "
         f"Python {platform.python_version()}, {versions}, {os.cpu_count()} CPUs",
         "",
-        "| stack | resources | render | ms/resource | floor | ms/resource | render/floor "
+        "| stack | resources | render | ms/resource | floor | ms/resource | render/floor (runs) "
         "| pack | peak RSS |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -231,7 +240,8 @@ def format_report(stacks: list[dict[str, Any]], plan: dict[str, Any], repeat: in
         lines.append(
             f"| {name} | {s['resources']} | {s['renderSeconds']:.2f} s "
             f"| {s['renderMsPerResource']:.2f} | {s['floorSeconds']:.2f} s "
-            f"| {s['floorMsPerResource']:.2f} | {s['ratio']:.2f} "
+            f"| {s['floorMsPerResource']:.2f} "
+            f"| {s['ratio']:.2f} ({s['ratioRange'][0]:.2f} to {s['ratioRange'][1]:.2f}) "
             f"| {s['packSeconds']:.2f} s | {s['peakRssMiB']:.0f} MiB |"
         )
     lines += [

@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, json.JSONDecodeError) as error:
         print(f"cannot read --against plan {args.against}: {error}", file=sys.stderr)
         return 2
-    print(f"Recording the program against {stack_file} (offline, ~10 s)...", file=sys.stderr)
+    print(f"Recording the program against {stack_file} (offline, ~4 s)...", file=sys.stderr)
     try:
         recorded, config = record_stack_file(stack_file, stack=None if args.config else args.stack)
         print(

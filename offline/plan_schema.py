@@ -2,11 +2,12 @@
 
 Top level:
 - `schemaVersion` (1), `project`, `stack`, `stackFile`.
-- `resources[]`: every registered resource, in registration order — `urn`, `type`, `name`,
+- `resources[]`: every registered resource, in URN order (the same on every run; registration
+  order depends on which of the SDK's tasks finish first) — `urn`, `type`, `name`,
   `parent` (urn or null for the stack root), `provider` (provider reference or null),
   `region` (where it is placed; null for global resources such as IAM and Route 53), `inputs`
   (as the engine sees them: camelCase names; every secret is the string "[secret]"),
-  `dependencies` (urns), `protect`, `retainOnDelete`, `aliases`.
+  `dependencies` (urns, sorted), `protect`, `retainOnDelete`, `aliases`.
 - `outputs`: the stack outputs, secrets redacted.
 - `policy`: `passed`, `mandatory`, `advisory` (counts) and `diagnostics[]` (`policy`, `level`,
   `urn`, `message`).
