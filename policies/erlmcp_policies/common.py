@@ -136,6 +136,31 @@ def entries(value: Any) -> Iterator[tuple[str, Any]]:
         yield key, prop(value, key)
 
 
+_REGION_IN_ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]*):")
+
+
+def region_from_arn(arn: Any) -> str | None:
+    """The region field of an ARN (`arn:aws:kms:eu-west-1:...` -> eu-west-1); None for a global
+    ARN, a non-ARN or an unknown value."""
+    if not isinstance(arn, str):
+        return None
+    match = _REGION_IN_ARN.match(arn)
+    return match.group(1) or None if match else None
+
+
+def region_of(resource: Any) -> str | None:
+    """The region a resource lives in: its v7 `region` input, else its provider's region.
+    Works on a `PolicyResource` and on `ResourceValidationArgs` alike."""
+    region = prop(resource.props, "region")
+    if isinstance(region, str) and not is_unknown(region) and region:
+        return region
+    if resource.provider is not None:
+        provider_region = prop(resource.provider.props, "region")
+        if isinstance(provider_region, str) and not is_unknown(provider_region):
+            return provider_region
+    return None
+
+
 def has_value(value: Any) -> bool:
     """Set to something: unknown counts (it will be set), None and "" do not."""
     if is_unknown(value):

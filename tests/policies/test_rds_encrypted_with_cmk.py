@@ -46,11 +46,54 @@ def test_aws_managed_key_is_a_violation(analyze_resource):
 
 
 def test_cross_region_replica_needs_its_own_key(analyze_resource):
-    replica = {"replicateSourceDb": SOURCE_ARN, "storageEncrypted": True}
+    replica = {"replicateSourceDb": SOURCE_ARN, "storageEncrypted": True, "region": "us-west-2"}
     assert messages(analyze_resource(INSTANCE, replica), POLICY) == [
         "kmsKeyId is not set: name a customer managed KMS key."
     ]
-    assert messages(analyze_resource(INSTANCE, {**replica, "kmsKeyId": KEY}), POLICY) == []
+    own_key = KEY.replace("us-east-1", "us-west-2")
+    assert messages(analyze_resource(INSTANCE, {**replica, "kmsKeyId": own_key}), POLICY) == []
+
+
+def test_cross_region_replica_with_its_sources_key_is_a_violation(analyze_resource):
+    replica = {"replicateSourceDb": SOURCE_ARN, "storageEncrypted": True, "region": "us-west-2"}
+    assert messages(analyze_resource(INSTANCE, {**replica, "kmsKeyId": KEY}), POLICY) == [
+        "kmsKeyId is a key of us-east-1, but the database is in us-west-2: "
+        "encrypt it with a key of us-west-2."
+    ]
+
+
+@pytest.mark.parametrize("type_", [INSTANCE, CLUSTER])
+def test_a_key_of_another_region_is_a_violation(analyze_resource, type_):
+    found = check(
+        analyze_resource, type_, storageEncrypted=True, kmsKeyId=KEY, region="eu-central-1"
+    )
+    assert found == [
+        "kmsKeyId is a key of us-east-1, but the database is in eu-central-1: "
+        "encrypt it with a key of eu-central-1."
+    ]
+
+
+def test_the_region_may_come_from_the_provider(analyze_resource):
+    provider = ("pulumi:providers:aws", "eu", {"region": "eu-west-1"})
+    found = analyze_resource(
+        INSTANCE, {"storageEncrypted": True, "kmsKeyId": KEY}, provider=provider
+    )
+    assert messages(found, POLICY) == [
+        "kmsKeyId is a key of us-east-1, but the database is in eu-west-1: "
+        "encrypt it with a key of eu-west-1."
+    ]
+
+
+def test_every_prod_database_uses_a_key_of_its_own_region(prod_stack):
+    databases = [
+        r
+        for r in prod_stack.resources
+        if r.type in (INSTANCE, CLUSTER) and r.plain_inputs.get("kmsKeyId")
+    ]
+    assert len(databases) >= 8  # primaries, replicas, Aurora writers and secondaries
+    for db in databases:
+        key_region = db.plain_inputs["kmsKeyId"].split(":")[3]
+        assert key_region == db.region, db.name
 
 
 def test_same_region_replica_inherits_encryption(analyze_resource):

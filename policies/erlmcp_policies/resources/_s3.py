@@ -78,18 +78,6 @@ def bucket_of(
     return None
 
 
-def region_of(resource: PolicyResource) -> str | None:
-    """The region a resource lives in: its v7 `region` input, else its provider's region."""
-    region = prop(resource.props, "region")
-    if isinstance(region, str) and not is_unknown(region) and region:
-        return region
-    if resource.provider is not None:
-        provider_region = prop(resource.provider.props, "region")
-        if isinstance(provider_region, str) and not is_unknown(provider_region):
-            return provider_region
-    return None
-
-
 def companion_policy(
     *,
     name: str,

@@ -18,7 +18,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from erlmcp_policies.common import is_unknown, items, prop
+from erlmcp_policies.common import is_unknown, items, prop, region_of
 from erlmcp_policies.resources._s3 import (
     BUCKET_TYPES,
     REPLICATION_TYPES,
@@ -26,7 +26,6 @@ from erlmcp_policies.resources._s3 import (
     bucket_label,
     bucket_of,
     buckets,
-    region_of,
 )
 
 NAME = "s3-backup-replicated-cross-region"

@@ -36,7 +36,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from erlmcp_policies.stack.graph import UNKNOWN, StackIndex, list_at, prop, region_from_arn
+from erlmcp_policies.common import region_from_arn
+from erlmcp_policies.stack.graph import UNKNOWN, StackIndex, list_at, prop
 
 NAME = "dr-standby-holds-replicas"
 

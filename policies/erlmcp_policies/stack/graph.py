@@ -21,7 +21,6 @@ from erlmcp_policies.common import UNKNOWN, items, prop
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 K8S_PROVIDER = "pulumi:providers:kubernetes"
 _REGION_IN_KUBECONFIG = re.compile(r'"--region"\s*,\s*"([a-z0-9-]+)"')
-_REGION_IN_ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]*):")
 
 
 def list_at(props: Any, *path: str | int) -> list[Any]:
@@ -29,13 +28,6 @@ def list_at(props: Any, *path: str | int) -> list[Any]:
     kept as UNKNOWN)."""
     found = prop(props, *path)
     return [] if found is UNKNOWN else list(items(found))
-
-
-def region_from_arn(arn: Any) -> str | None:
-    if not isinstance(arn, str):
-        return None
-    match = _REGION_IN_ARN.match(arn)
-    return match.group(1) or None if match else None
 
 
 class StackIndex:
