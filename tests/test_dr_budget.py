@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
-from offline.stacks import PROD_STACK_FILE
+from offline.stacks import PROD_STACK_FILE, stack_file_config
 from regions.config import parse_stack_config
 from regions.dr_budget import FIGURES, budget_table, main, pair_budget, stack_budget
 
@@ -73,12 +74,21 @@ def test_table_marks_misses(prod_values):
 
 
 def test_budget_command_prints_the_table(capsys, tmp_path):
-    assert main([str(PROD_STACK_FILE)]) in (0, 1)
+    assert main([str(PROD_STACK_FILE)]) == 0  # prod meets every target
     assert "us-east-1 → us-west-2" in capsys.readouterr().out
     bad = tmp_path / "Pulumi.bad.yaml"
     bad.write_text("config:\n  erlmcp-infra:domian: x\n")
     assert main([str(bad)]) == 2
     assert "erlmcp-infra:domian" in capsys.readouterr().err
+
+
+def test_budget_command_exits_1_when_a_pair_misses_its_target(capsys, tmp_path):
+    config = stack_file_config(PROD_STACK_FILE)
+    config["erlmcp-infra:drPairs"][0].update(database="rds", standbyPods=0)
+    missing = tmp_path / "Pulumi.slow.yaml"
+    missing.write_text(yaml.safe_dump({"config": config}))
+    assert main([str(missing)]) == 1
+    assert "**misses target**" in capsys.readouterr().out
 
 
 def test_readme_shows_the_current_prod_budget(prod_values):

@@ -12,7 +12,7 @@ import pytest
 
 from offline import plan as plan_cli
 from offline.plan import build_plan, main, write_plan
-from offline.plan_diff import diff_plans
+from offline.plan_diff import STATEFUL_IDENTITY, diff_plans
 from offline.plan_markdown import mermaid, node_id, regions_of, render
 from offline.plan_schema import PLAN_SCHEMA, SECRET
 from offline.recorder import reveal
@@ -163,6 +163,42 @@ def test_diff_flags_a_renamed_bucket(plan):
     assert diff["added"] == [bucket["urn"]] and diff["removed"] == [old_urn]
     [warning] = diff["warnings"]
     assert warning.startswith(f"STATEFUL RESOURCE RENAMED: {old_urn} -> {bucket['urn']}.")
+
+
+STATEFUL_TYPES = [
+    "aws:rds/instance:Instance",
+    "aws:rds/cluster:Cluster",
+    "aws:rds/globalCluster:GlobalCluster",
+    "aws:elasticache/replicationGroup:ReplicationGroup",
+    "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup",
+    "aws:s3/bucket:Bucket",
+    "aws:kms/key:Key",
+    "aws:route53/zone:Zone",
+]
+
+
+@pytest.mark.parametrize("type_", STATEFUL_TYPES)
+def test_diff_flags_every_stateful_type_removed_or_renamed(plan, type_):
+    [first, *_] = [r for r in plan["resources"] if r["type"] == type_]
+    removed = copy.deepcopy(plan)
+    removed["resources"] = [r for r in removed["resources"] if r["urn"] != first["urn"]]
+    assert diff_plans(plan, removed)["warnings"] == [
+        f"STATEFUL RESOURCE REMOVED: {first['urn']} ({type_}) would be deleted."
+    ]
+    renamed = copy.deepcopy(plan)
+    moved = next(r for r in renamed["resources"] if r["urn"] == first["urn"])
+    moved["urn"] = first["urn"].replace(f"::{first['name']}", "::renamed")
+    moved["name"] = "renamed"
+    [warning] = diff_plans(plan, renamed)["warnings"]
+    assert warning.startswith(f"STATEFUL RESOURCE RENAMED: {first['urn']} -> {moved['urn']}.")
+    # Same name, another physical identity: a new resource next to a removed one, not a rename.
+    other = copy.deepcopy(renamed)
+    twin = next(r for r in other["resources"] if r["urn"] == moved["urn"])
+    key = STATEFUL_IDENTITY[type_]
+    if key in twin["inputs"]:
+        twin["inputs"][key] = f"{twin['inputs'][key]}-other"
+        [warning] = diff_plans(plan, other)["warnings"]
+        assert warning.startswith("STATEFUL RESOURCE REMOVED")
 
 
 def test_diff_lists_changed_inputs(plan):

@@ -26,6 +26,21 @@ def test_seven_days_pass(analyze_resource, type_):
     assert retention(analyze_resource, 7, type_=type_) == []
 
 
+@pytest.mark.parametrize("type_", [INSTANCE, CLUSTER])
+def test_one_day_below_the_minimum_fails(analyze_resource, type_):
+    assert retention(analyze_resource, 6, type_=type_) == [
+        "backupRetentionPeriod is 6 day(s); this database must keep at least 7."
+    ]
+
+
+def test_a_configured_minimum_is_a_boundary_too(analyze_resource):
+    config = {POLICY: {"min_backup_retention_days": 30}}
+    assert retention(analyze_resource, 29, config) == [
+        "backupRetentionPeriod is 29 day(s); this database must keep at least 30."
+    ]
+    assert retention(analyze_resource, 30, config) == []
+
+
 def test_short_retention_is_a_mandatory_violation(analyze_resource):
     [found] = only(analyze_resource(INSTANCE, {"backupRetentionPeriod": 3}), POLICY)
     assert found.detail == "backupRetentionPeriod is 3 day(s); this database must keep at least 7."
