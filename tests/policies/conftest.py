@@ -128,8 +128,9 @@ def fake_resource(
         custom=not type_.startswith("erlmcp:"),
         parent=parent,
         provider=provider,
-        inputs=dict(properties),
-        outputs=dict(outputs if outputs is not None else properties),
+        # Deep copies: a test that changes only one side must not change the other by accident.
+        inputs=copy.deepcopy(dict(properties)),
+        outputs=copy.deepcopy(dict(outputs if outputs is not None else properties)),
         dependencies=list(dependencies),
         property_dependencies={},
         protect=protect,

@@ -101,17 +101,27 @@ def test_config_sets_how_many_buckets_must_replicate(analyze_stack):
     assert violations(analyze_stack, alone, {POLICY: {"min_replicated_buckets": 0}}) == []
 
 
+def unknown_destination(config: object) -> None:
+    """The destination ARN as a first preview has it: unknown, in inputs and outputs alike (a
+    stack policy reads the outputs)."""
+    for props in (config.inputs, config.outputs):
+        props["rules"][0]["destination"]["bucket"] = UNKNOWN
+
+
 def test_unknown_destination_resolves_through_dependencies(analyze_stack):
     source, near = bucket("src", "us-east-1"), bucket("near", "us-east-1")
     config = replication(source, near)
-    config.inputs["rules"][0]["destination"]["bucket"] = UNKNOWN
+    unknown_destination(config)
     found = violations(analyze_stack, [source, near, config], preview=True)
     assert len(found) == 2 and "in the same region (us-east-1)" in found[0]
+    # Only the rules' dependency names `near`: without it there is nothing to judge.
+    config.property_dependencies["rules"] = []
+    assert violations(analyze_stack, [source, near, config], preview=True) == []
 
 
 def test_unresolvable_destination_is_not_a_violation(analyze_stack):
     source, target = bucket("src", "us-east-1"), bucket("dst", "us-west-2")
     config = replication(source, target)
-    config.inputs["rules"][0]["destination"]["bucket"] = UNKNOWN
+    unknown_destination(config)
     config.property_dependencies["rules"] = []
     assert only(analyze_stack([source, target, config], preview=True), POLICY) == []
