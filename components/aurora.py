@@ -400,7 +400,7 @@ class AuroraGlobalPrimary(_AuroraCluster):
             engine_version=args.engine_version,
             database_name=args.database_name,
             master_username=args.username,
-            master_password=args.password,  # the SDK marks it secret
+            master_password=pulumi.Output.secret(args.password),  # not left to the SDK
             preferred_backup_window=args.backup_window,
             preferred_maintenance_window=args.maintenance_window,
         )

@@ -242,7 +242,8 @@ class RedisCache(pulumi.ComponentResource):
             subnet_group_name=subnet_group.name,
             security_group_ids=[security_group.id],
             kms_key_id=args.kms_key_arn,
-            auth_token=args.auth_token,  # the SDK marks this input secret itself
+            # Secret here too, not only because the SDK marks this input: the component promises it.
+            auth_token=pulumi.Output.secret(args.auth_token),
             auth_token_update_strategy=args.auth_token_update_strategy,
             snapshot_retention_limit=args.snapshot_retention_days,
             snapshot_window=args.snapshot_window,

@@ -8,7 +8,9 @@ import gc
 from collections.abc import Callable
 from typing import Any
 
+import pulumi
 import pytest
+from pulumi.runtime.sync_await import _sync_await
 
 from offline.recorder import (
     RecordedResource,
@@ -45,6 +47,36 @@ def assert_parented_under(stack: RecordedStack, component_type: str, name: str) 
     ]
     assert not stray, f"resources not parented under {name}: {stray}"
     return component
+
+
+@pytest.fixture
+def handed_to(monkeypatch: pytest.MonkeyPatch) -> Callable[[type, str], list[Any]]:
+    """`handed_to(cls, field)`: a list that fills, during the next recording, with what the
+    program passes `cls` for `field`, before the class's own code sees it.
+
+    pulumi-aws and pulumi-kubernetes mark some inputs secret themselves (a Secret's
+    `string_data`, an RDS `password`, an ElastiCache `auth_token`), so the recording looks the
+    same whether a component marked a value secret or not; this shows what the component did.
+    """
+
+    def spy(cls: type, field: str) -> list[Any]:
+        seen: list[Any] = []
+        original = cls._internal_init  # type: ignore[attr-defined]
+
+        def capture(self: Any, resource_name: str, *args: Any, **kwargs: Any) -> Any:
+            seen.append(kwargs.get(field))
+            return original(self, resource_name, *args, **kwargs)
+
+        monkeypatch.setattr(cls, "_internal_init", capture)
+        return seen
+
+    return spy
+
+
+def is_secret_output(value: Any) -> bool:
+    """Whether a value a program handed over (see `handed_to`) was a secret Output; call it
+    after the recording, when every Output has resolved."""
+    return isinstance(value, pulumi.Output) and _sync_await(value.is_secret())
 
 
 def inputs_of(resource: RecordedResource) -> dict[str, Any]:

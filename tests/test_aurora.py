@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 
 from components.aurora import (
@@ -18,7 +19,7 @@ from components.aurora import (
     aurora_family,
 )
 from offline.recorder import RecordedResource, RecordedStack, is_secret
-from tests.conftest import assert_parented_under
+from tests.conftest import assert_parented_under, is_secret_output
 
 PRIMARY_REGION = "us-east-1"
 STANDBY_REGION = "us-west-2"
@@ -208,6 +209,13 @@ def test_writer_cluster_uses_its_own_subnets_group_and_parameters(record):
     assert only(stack, SUBNET_GROUP).plain_inputs["subnetIds"] == [
         f"subnet-{PRIMARY_REGION}-{zone}" for zone in "abc"
     ]
+
+
+def test_the_component_itself_hands_the_master_password_over_as_a_secret(record, handed_to):
+    handed = handed_to(aws.rds.Cluster, "master_password")
+    build_primary(record)  # PASSWORD goes in as a plain string
+    [password] = [p for p in handed if p is not None]  # the writer cluster's
+    assert is_secret_output(password)
 
 
 def test_master_password_stays_secret_everywhere(record):

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 
 from components.postgres import (
@@ -17,7 +18,7 @@ from components.postgres import (
     postgres_family,
 )
 from offline.recorder import RecordedResource, RecordedStack, is_secret
-from tests.conftest import assert_parented_under
+from tests.conftest import assert_parented_under, is_secret_output
 
 PRIMARY_REGION = "us-east-1"
 STANDBY_REGION = "us-west-2"
@@ -235,6 +236,13 @@ def test_primary_password_stays_secret(record) -> None:
     assert db(stack).plain_inputs["password"] == PASSWORD
     for resource in stack.resources:
         assert PASSWORD not in json.dumps(without_secrets(resource.inputs)), resource.name
+
+
+def test_the_component_itself_hands_the_password_over_as_a_secret(record, handed_to) -> None:
+    handed = handed_to(aws.rds.Instance, "password")
+    build_primary(record)  # PASSWORD goes in as a plain string
+    [password] = handed
+    assert is_secret_output(password)
 
 
 def test_primary_password_given_as_secret_output_stays_secret(record) -> None:

@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 
 from components.redis import (
@@ -15,7 +16,7 @@ from components.redis import (
     RedisGlobalDatastoreArgs,
 )
 from offline.recorder import RecordedResource, RecordedStack, is_secret
-from tests.conftest import assert_parented_under
+from tests.conftest import assert_parented_under, is_secret_output
 
 RG = "aws:elasticache/replicationGroup:ReplicationGroup"
 GRG = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup"
@@ -140,6 +141,13 @@ def test_auth_token_is_recorded_only_as_a_secret(primary):
 def test_auth_token_given_as_plain_text_is_still_kept_secret(record):
     stack = build_primary(record, auth_token=TOKEN)
     assert is_secret(group_of(stack).inputs["authToken"])
+
+
+def test_the_component_itself_hands_the_token_over_as_a_secret(record, handed_to):
+    handed = handed_to(aws.elasticache.ReplicationGroup, "auth_token")
+    build_primary(record, auth_token=TOKEN)
+    [token] = handed
+    assert is_secret_output(token)
 
 
 def test_auth_token_update_strategy_defaults_to_rotate(primary):

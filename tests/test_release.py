@@ -18,7 +18,7 @@ from components.release import (
     PodResources,
 )
 from offline.recorder import RecordedResource, RecordedStack, is_secret
-from tests.conftest import assert_parented_under
+from tests.conftest import assert_parented_under, is_secret_output
 
 COMPONENT = "erlmcp:components:ErlmcpRelease"
 NAMESPACE = "kubernetes:core/v1:Namespace"
@@ -247,6 +247,16 @@ def test_secret_has_the_four_keys_and_its_data_is_secret(stack):
         "redis-auth-token": SECRETS["redis_auth_token"],
     }
     assert secret.plain_inputs["type"] == "Opaque"
+
+
+def test_the_component_itself_hands_every_secret_value_over_as_a_secret(record, handed_to):
+    # The plain strings of SECRETS go in; the component must wrap each one, not rely on
+    # pulumi-kubernetes marking `string_data` secret.
+    handed = handed_to(k8s.core.v1.Secret, "string_data")
+    build(record)
+    [string_data] = handed
+    assert sorted(string_data) == ["db-password", "erlang-cookie", "jwt-secret", "redis-auth-token"]
+    assert all(is_secret_output(value) for value in string_data.values())
 
 
 def _clear_strings(value: Any) -> Iterator[str]:
