@@ -6,6 +6,9 @@ primary's) resource while every other test stayed green."""
 from __future__ import annotations
 
 import copy
+import json
+import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -236,3 +239,113 @@ def test_every_database_and_copy_keeps_the_configured_retention(tuned_backups):
     assert kinds == {(RDS, "own"), (RDS, "copy"), (AURORA, "own"), (AURORA, "copy")}
     for database in databases:
         assert database.plain_inputs["backupRetentionPeriod"] == 21, database.name
+
+
+# --- references stay in their region ------------------------------------------------------------
+
+_ARN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]*):")
+_IDENTIFYING_OUTPUTS = (
+    "arn",
+    "address",
+    "endpoint",
+    "readerEndpoint",
+    "primaryEndpointAddress",
+    "readerEndpointAddress",
+    "bucket",
+)
+# The references that cross regions on purpose: a copy names what it copies.
+_CROSS_REGION_BY_DESIGN = {
+    "replicateSourceDb",  # an RDS cross-region read replica's source
+    "globalClusterIdentifier",  # an Aurora secondary's Global Database
+    "globalReplicationGroupId",  # a Global Datastore secondary's datastore
+    "bucket",  # (under rules[].destination) the bucket S3 replicates to
+    "replicaKmsKeyId",  # the key of that bucket's region
+}
+
+
+def _strings(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, index))
+    elif isinstance(value, str):
+        yield path, value
+
+
+def _is_a_kubernetes_name(resource: RecordedResource, path: tuple[Any, ...]) -> bool:
+    """Names and labels (a standby's release is called after its primary's region, like that
+    region's database identifier) are not references to AWS resources."""
+    return resource.type.startswith("kubernetes:") and (
+        bool({"labels", "matchLabels", "selector"} & set(path)) or path[-1] in ("name", "namespace")
+    )
+
+
+def _by_design(resource: RecordedResource, path: tuple[Any, ...]) -> bool:
+    if _is_a_kubernetes_name(resource, path):
+        return True
+    if path[-1] not in _CROSS_REGION_BY_DESIGN:
+        return False
+    if path[-1] in ("bucket", "replicaKmsKeyId"):
+        return resource.type.startswith("aws:s3/bucketReplicationConfig") and "destination" in path
+    return True
+
+
+def foreign_references(stack: RecordedStack) -> list[str]:
+    """Every input of a regional resource that names an AWS resource of another region: an
+    ARN with another region in it, or the id, address or name of another region's resource."""
+    owners: dict[str, set[str]] = {}
+    for r in stack.resources:
+        if r.region and r.type.startswith("aws:"):
+            for value in [r.id, *(r.outputs.get(k) for k in _IDENTIFYING_OUTPUTS)]:
+                if isinstance(value, str) and len(value) > 6:
+                    owners.setdefault(value, set()).add(r.region)
+    found = []
+    for r in stack.resources:
+        if not r.region or r.is_provider:
+            continue
+        for path, text in _strings(reveal(r.inputs)):
+            regions = {m.group(1) for m in _ARN.finditer(text) if m.group(1)} | owners.get(
+                text, set()
+            )
+            if regions - {r.region} and not _by_design(r, path):
+                where = ".".join(map(str, path))
+                found.append(f"{r.name} ({r.region}).{where} -> {sorted(regions - {r.region})}")
+    return found
+
+
+def test_no_regional_resource_names_another_regions_resource(prod_stack):
+    assert foreign_references(prod_stack) == []
+
+
+def test_the_cross_region_check_sees_a_foreign_reference(prod_stack):
+    broken = copy.deepcopy(prod_stack)
+    standby_cache_group = next(
+        r for r in broken.of_type(CACHE) if r.name.startswith("us-west-2-standby-of-us-east-1")
+    )
+    east_key = next(r for r in broken.of_type("aws:kms/key:Key") if r.region == "us-east-1")
+    standby_cache_group.inputs["kmsKeyId"] = east_key.outputs["arn"]
+    expected = f"{standby_cache_group.name} (us-west-2).kmsKeyId -> ['us-east-1']"
+    assert expected in foreign_references(broken)
+
+
+# --- each release's IAM role ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("region", REGION_NAMES)
+def test_each_service_account_assumes_a_role_trusting_exactly_it_in_its_own_cluster(
+    prod_stack, region
+):
+    [cluster] = in_region(prod_stack, EKS, region)
+    issuer = cluster.outputs["identities"][0]["oidcs"][0]["issuer"].removeprefix("https://")
+    roles = {r.outputs["arn"]: r for r in prod_stack.of_type("aws:iam/role:Role")}
+    accounts = in_region(prod_stack, "kubernetes:core/v1:ServiceAccount", region)
+    assert accounts
+    for account in accounts:
+        metadata = account.plain_inputs["metadata"]
+        role = roles[metadata["annotations"]["eks.amazonaws.com/role-arn"]]
+        [statement] = json.loads(role.plain_inputs["assumeRolePolicy"])["Statement"]
+        assert statement["Principal"]["Federated"].endswith(f":oidc-provider/{issuer}")
+        subject = f"system:serviceaccount:{metadata['namespace']}:{metadata['name']}"
+        assert statement["Condition"]["StringEquals"][f"{issuer}:sub"] == subject, account.name
