@@ -105,6 +105,23 @@ def test_a_serving_release_uses_its_own_regions_cache_and_database(prod_stack, r
     assert secret["db-password"] == database.plain_inputs[password]
 
 
+def generated(stack: RecordedStack, name: str) -> str:
+    """The value pulumi-random generated for `name`, revealed."""
+    return reveal(stack.one("random:index/randomPassword:RandomPassword", name).outputs["result"])
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1", "ap-southeast-1", "ap-northeast-1"])
+def test_a_serving_regions_data_is_locked_with_its_own_generated_secrets(prod_stack, region):
+    [database] = primaries(prod_stack, region)
+    password = "password" if database.type == RDS else "masterPassword"
+    assert database.plain_inputs[password] == generated(prod_stack, f"{region}-db-password")
+    token = own_cache(prod_stack, region).plain_inputs["authToken"]
+    assert token == generated(prod_stack, f"{region}-redis-auth-token")
+    secret = release_secret(prod_stack, region, NAMESPACE)
+    assert secret["erlang-cookie"] == generated(prod_stack, "erlang-cookie")
+    assert secret["jwt-secret"] == generated(prod_stack, "jwt-secret")
+
+
 @pytest.mark.parametrize(("primary", "standby"), PAIRS)
 def test_a_standby_release_uses_its_cache_secondary_with_the_primarys_token(
     prod_stack, primary, standby
