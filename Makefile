@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: install plan preview test policy bench lint clean
-STACK ?= prod
+# Empty: prod, or the stack named by CONFIG's file name (Pulumi.<stack>.yaml).
+STACK ?=
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +19,11 @@ install: $(STAMP)
 ## plan: render STACK (or CONFIG=path) offline, check it, write build/plan.json and build/plan.md;
 ##       AGAINST=old/plan.json adds what changed
 plan: $(STAMP)
-	$(BIN)/python -m offline.plan --stack $(STACK) $(if $(CONFIG),--config $(CONFIG)) $(if $(AGAINST),--against $(AGAINST))
+	$(BIN)/python -m offline.plan $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG)) $(if $(AGAINST),--against $(AGAINST))
 
 ## preview: what `pulumi up` would change in STACK (needs the Pulumi CLI and AWS credentials)
 preview: $(STAMP)
-	pulumi preview --stack $(STACK) --diff
+	pulumi preview --stack $(or $(STACK),prod) --diff
 
 ## test: create the virtualenv if needed, lint, and run the whole suite
 test: $(STAMP)
@@ -31,7 +32,7 @@ test: $(STAMP)
 
 ## policy: run the policy pack over STACK offline (no CLI, no cloud); fails on a mandatory violation
 policy: $(STAMP)
-	$(BIN)/python -m offline.policy_runner --stack $(STACK)
+	$(BIN)/python -m offline.policy_runner $(if $(STACK),--stack $(STACK))
 
 ## bench: render and policy-check time against the SDK's own floor, at 6, 12 and 24 regions
 bench: $(STAMP)

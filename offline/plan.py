@@ -133,12 +133,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m offline.plan", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--stack", default="prod", help="stack name (reads Pulumi.<stack>.yaml)")
-    parser.add_argument("--config", type=Path, help="a stack file to plan instead")
+    parser.add_argument(
+        "--stack",
+        default=None,
+        help="stack name (default: prod, or the name in --config's file name, Pulumi.<stack>.yaml)",
+    )
+    parser.add_argument("--config", type=Path, help="the stack file (default: Pulumi.<stack>.yaml)")
     parser.add_argument("--against", type=Path, help="an earlier plan.json to diff against")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "build")
     args = parser.parse_args(argv)
-    stack_file = args.config or REPO_ROOT / f"Pulumi.{args.stack}.yaml"
+    stack_file = args.config or REPO_ROOT / f"Pulumi.{args.stack or 'prod'}.yaml"
     try:
         old = json.loads(args.against.read_text()) if args.against else None
     except (OSError, json.JSONDecodeError) as error:
@@ -146,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"Recording the program against {stack_file} (offline, ~4 s)...", file=sys.stderr)
     try:
-        recorded, config = record_stack_file(stack_file, stack=None if args.config else args.stack)
+        recorded, config = record_stack_file(stack_file, stack=args.stack)
         print(
             f"Checking {len(recorded.resources)} resources against the policy pack...",
             file=sys.stderr,

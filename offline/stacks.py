@@ -16,9 +16,34 @@ MAIN_PROGRAM = REPO_ROOT / "__main__.py"
 PROJECT = "erlmcp-infra"
 
 
+class _StackFileLoader(yaml.SafeLoader):
+    """YAML as Pulumi reads a stack file: a key written twice in one mapping is an error (the
+    CLI rejects it; PyYAML would silently keep the last one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Mark] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"the key {key!r} is written twice (first{_line(seen[key])})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+
+def _line(mark: yaml.Mark) -> str:
+    return f" at line {mark.line + 1}"
+
+
 def stack_file_config(path: Path = PROD_STACK_FILE) -> dict[str, Any]:
-    """The `config:` mapping of a stack file, as Pulumi reads it."""
-    document = yaml.safe_load(Path(path).read_text()) or {}
+    """The `config:` mapping of a stack file, as Pulumi reads it. YAML errors name the file and
+    line (the stream carries the file's name)."""
+    with Path(path).open(encoding="utf-8") as stream:
+        document = yaml.load(stream, Loader=_StackFileLoader) or {}
     if not isinstance(document, dict):
         raise ValueError(f"{path}: a stack file is a YAML mapping")
     return document.get("config") or {}

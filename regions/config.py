@@ -10,7 +10,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Mapping
+import typing
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -129,10 +130,40 @@ def _vpc_cidr(value: str) -> str:
     return value
 
 
+# The most addresses the EKS API allowlist may open, all ranges together: one /8. VPN and CI
+# egress ranges are /32 to /24; anything near this size is the internet with extra steps.
+MAX_API_ACCESS_ADDRESSES = 2**24
+
+
 def _public_access_cidr(value: str) -> str:
     if ipaddress.ip_network(_cidr(value)).prefixlen == 0:
         raise ValueError("0.0.0.0/0 would open the Kubernetes API to the whole internet")
     return value
+
+
+def _api_access_bounded(cidrs: list[str]) -> list[str]:
+    networks = list(ipaddress.collapse_addresses(ipaddress.ip_network(c) for c in cidrs))
+    opened = sum(n.num_addresses for n in networks)
+    if opened > MAX_API_ACCESS_ADDRESSES:
+        raise ValueError(
+            f"together these ranges open the Kubernetes API to {opened:,} addresses "
+            f"({', '.join(map(str, networks))}); at most {MAX_API_ACCESS_ADDRESSES:,} (one /8) "
+            "are allowed: list your VPN and CI egress ranges"
+        )
+    return cidrs
+
+
+def _image_repository(image: str) -> str:
+    """`release.image` is a repository; the tag comes from `release.version`."""
+    repository = image.split("@", 1)[0]
+    if ":" in repository.rsplit("/", 1)[-1]:  # a registry port ("host:5000/x") is not a tag
+        repository = repository.rsplit(":", 1)[0]
+    if repository != image:
+        raise ValueError(
+            f"{image!r} already names a tag or digest; give the repository only "
+            f"({repository}) and the tag as release.version"
+        )
+    return image
 
 
 KubernetesVersion = Annotated[str, AfterValidator(_at_least(MIN_KUBERNETES, "Kubernetes"))]
@@ -343,7 +374,7 @@ class DnsConfig(_Model):
 
 
 class ReleaseConfig(_Model):
-    image: str = Field(pattern=r"^[a-z0-9.\-/:]+$")
+    image: Annotated[str, AfterValidator(_image_repository)] = Field(pattern=r"^[a-z0-9.\-/:@]+$")
     version: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     namespace: str = Field(default="erlmcp-prod", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
     log_level: Literal["debug", "info", "notice", "warning", "error"] = "info"
@@ -406,7 +437,9 @@ class StackConfig(_Model):
     domain: str = Field(pattern=r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
     home_region: AwsRegionName
     """The region whose certificate owns the apex's ACM validation record; keep it stable."""
-    api_access_cidrs: list[PublicAccessCidr] = Field(min_length=1)
+    api_access_cidrs: Annotated[list[PublicAccessCidr], AfterValidator(_api_access_bounded)] = (
+        Field(min_length=1)
+    )
     tags: dict[str, str] = Field(default_factory=dict)
     dns: DnsConfig = DnsConfig()
     release: ReleaseConfig
@@ -451,7 +484,8 @@ class StackConfig(_Model):
 
 
 def _check_cidrs_disjoint(regions: Mapping[str, RegionConfig]) -> None:
-    names = sorted(regions)
+    # File order: the region written later is the one whose range is new, so it gets the error.
+    names = list(regions)
     for i, first in enumerate(names):
         for second in names[i + 1 :]:
             a = ipaddress.ip_network(regions[first].vpc_cidr)
@@ -459,7 +493,8 @@ def _check_cidrs_disjoint(regions: Mapping[str, RegionConfig]) -> None:
             if a.overlaps(b):
                 raise _KeyedError(
                     ("regions", second, "vpcCidr"),
-                    f"{b} overlaps {first}'s {a}; peered or replicated VPCs need distinct ranges",
+                    f"{b} overlaps regions.{first}.vpcCidr ({a}); peered or replicated VPCs "
+                    "need distinct ranges",
                 )
 
 
@@ -582,33 +617,124 @@ def _apply_region_defaults(raw: dict[str, Any]) -> dict[str, Any]:
 
 def _format_path(project: str, path: tuple[str | int, ...]) -> str:
     text = ""
-    for part in path:
+    # pydantic marks an error in a mapping's key with a "[key]" step after the key itself.
+    for part in (p for p in path if p != "[key]"):
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return f"{project}:{text}" if text else project
 
 
+# What each pattern in the model means, so an error says that instead of printing the regex.
+PATTERN_MEANING = {
+    r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$": "a UTC time window like 02:00-02:30",
+    r"^db\.[a-z0-9]+\.[a-z0-9]+$": "an RDS instance class like db.r6g.large",
+    r"^cache\.[a-z0-9]+\.[a-z0-9]+$": "an ElastiCache node type like cache.r6g.large",
+    r"^/": "a path starting with /",
+    r"^Z[A-Z0-9]+$": "a Route 53 hosted zone id like Z0123456789ABC",
+    r"^[a-z0-9.\-/:@]+$": "an image repository like ghcr.io/owner/name (lowercase)",
+    r"^[A-Za-z0-9][A-Za-z0-9._-]*$": "a version tag like 3.0.0",
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$": "a Kubernetes name (lowercase letters, digits, '-')",
+    r"^[a-z][a-z0-9_]*$": "a PostgreSQL name (lowercase letters, digits, '_')",
+    r"^[a-z0-9][a-z0-9-]*$": "a name of lowercase letters, digits and '-'",
+    r"^[a-z][a-z0-9-]*$": "a name of lowercase letters, digits and '-', starting with a letter",
+    r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$": "a DNS domain name like erlmcp.io",
+}
+
+# Config namespaces a stack file may use: the project's own, and the packages the program uses.
+KNOWN_NAMESPACES = ("aws", "kubernetes", "random", "pulumi")
+
+
+def _message(item: Any) -> str:
+    if item["type"] == "extra_forbidden":
+        return "unknown key (typo?); it would be silently ignored"
+    if item["type"] == "string_pattern_mismatch":
+        pattern = item.get("ctx", {}).get("pattern", "")
+        meaning = PATTERN_MEANING.get(pattern, f"the form {pattern}")
+        return f"{item['input']!r} is not {meaning}"
+    return item["msg"].removeprefix("Value error, ")
+
+
 def parse_stack_config(raw: Mapping[str, Any], project: str = PROJECT) -> StackConfig:
     """Validate the project's config values (keys without the namespace) into a StackConfig."""
+    raw = dict(raw)
+    problems = _unknown_default_keys(raw, project)
     try:
-        return StackConfig.model_validate(_apply_region_defaults(dict(raw)))
+        config = StackConfig.model_validate(_apply_region_defaults(raw))
     except ValidationError as error:
-        problems = []
         for item in error.errors():
             cause = item.get("ctx", {}).get("error")
             if isinstance(cause, _KeyedError):
                 path = (*item["loc"], *cause.path)
                 problems.append(f"{_format_path(project, path)}: {cause.reason}")
                 continue
-            message = item["msg"].removeprefix("Value error, ")
-            if item["type"] == "extra_forbidden":
-                message = "unknown key (typo?); it would be silently ignored"
-            problems.append(f"{_format_path(project, tuple(item['loc']))}: {message}")
-        raise ConfigError("\n".join(problems)) from None
+            problems.append(f"{_format_path(project, tuple(item['loc']))}: {_message(item)}")
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return config
+
+
+def _unknown_default_keys(raw: dict[str, Any], project: str) -> list[str]:
+    """Unknown keys under `regionDefaults`, named once where they are written (not once per
+    region they would be merged into), and taken out before the merge."""
+    defaults = raw.get("regionDefaults")
+    if not isinstance(defaults, Mapping):
+        return []
+    problems: list[str] = []
+    raw["regionDefaults"] = _known_keys(
+        RegionConfig, defaults, ("regionDefaults",), problems, project
+    )
+    return problems
+
+
+def _known_keys(
+    model: type[BaseModel],
+    values: Mapping[str, Any],
+    path: tuple[str, ...],
+    problems: list[str],
+    project: str,
+) -> dict[str, Any]:
+    fields = {field.alias or name: field for name, field in model.model_fields.items()}
+    kept: dict[str, Any] = {}
+    for key, value in values.items():
+        field = fields.get(key) or model.model_fields.get(key)
+        if field is None:
+            problems.append(
+                f"{_format_path(project, (*path, key))}: unknown key (typo?); "
+                "it would be silently ignored"
+            )
+            continue
+        nested = _model_of(field.annotation)
+        if nested is not None and isinstance(value, Mapping):
+            value = _known_keys(nested, value, (*path, key), problems, project)
+        kept[key] = value
+    return kept
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model a field holds (`X`, `X | None`), if any."""
+    candidates = [annotation, *typing.get_args(annotation)]
+    return next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+
+
+def _all_config() -> dict[str, Any]:
+    """Every config value the engine handed the program, by full key (`namespace:key`)."""
+    return {**pulumi_config.get_config_env(), **pulumi_config.CONFIG.get()}
+
+
+def unknown_namespaces(keys: Iterable[str], project: str = PROJECT) -> list[str]:
+    """Keys in a namespace nobody reads (`erlmcp-infr:tags`): Pulumi would keep them quietly and
+    the program would run without them."""
+    known = (project, *KNOWN_NAMESPACES)
+    return [
+        f"{key}: unknown config namespace {key.split(':', 1)[0]!r} (typo of {project!r}?); "
+        f"only {', '.join(known)} are read"
+        for key in sorted(keys)
+        if key.split(":", 1)[0] not in known
+    ]
 
 
 def read_project_config(project: str = PROJECT) -> dict[str, Any]:
     """All of this project's config values, as the engine handed them to the program."""
-    values = {**pulumi_config.get_config_env(), **pulumi_config.CONFIG.get()}
+    values = _all_config()
     prefix = f"{project}:"
     return {
         key.removeprefix(prefix): _decode(value)
@@ -626,7 +752,11 @@ def _decode(value: Any) -> Any:
 
 def load_stack_config(project: str = PROJECT) -> StackConfig:
     """Parse this stack's config or stop the program, naming each bad key, before any resource."""
+    problems = unknown_namespaces(_all_config(), project)
     try:
-        return parse_stack_config(read_project_config(project), project)
+        config = parse_stack_config(read_project_config(project), project)
     except ConfigError as error:
-        raise pulumi.RunError(f"invalid stack configuration:\n{error}") from None
+        problems.append(str(error))
+    if problems:
+        raise pulumi.RunError("invalid stack configuration:\n" + "\n".join(problems))
+    return config

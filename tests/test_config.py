@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pulumi
 import pytest
+import yaml
 
-from offline.recorder import flatten_config
+from offline.mocks import RealisticMocks
+from offline.recorder import RecordingMonitor, flatten_config
+from offline.stacks import run_stack_file, stack_file_config
 from regions.config import (
+    PATTERN_MEANING,
     ConfigError,
+    StackConfig,
     load_stack_config,
     parse_cpu,
     parse_memory,
     parse_stack_config,
+    unknown_namespaces,
 )
 
 
@@ -351,3 +358,132 @@ def test_retired_generations_are_earlier_and_listed_once(prod_values):
     rejects(prod_values, "erlmcp-infra:drPairs[0].retiredGenerations[1]", "listed twice")
     pair["generation"] = 0
     rejects(prod_values, "erlmcp-infra:drPairs[0].generation")
+
+
+# --- holes and misleading messages (issue: config's last holes) ---------------------------------
+
+
+def test_an_image_that_already_carries_a_tag_or_digest_is_rejected(prod_values):
+    prod_values["release"]["image"] = "ghcr.io/seanchatmangpt/erlmcp:3.0.0"
+    rejects(
+        prod_values,
+        "erlmcp-infra:release.image: 'ghcr.io/seanchatmangpt/erlmcp:3.0.0' already names a tag",
+        "(ghcr.io/seanchatmangpt/erlmcp) and the tag as release.version",
+    )
+    prod_values["release"]["image"] = "ghcr.io/seanchatmangpt/erlmcp@sha256:0123abcd"
+    rejects(prod_values, "erlmcp-infra:release.image", "already names a tag or digest")
+
+
+def test_a_registry_port_is_not_a_tag(prod_values):
+    prod_values["release"]["image"] = "registry.internal:5000/erlmcp"
+    assert parse_stack_config(prod_values).release.image == "registry.internal:5000/erlmcp"
+
+
+@pytest.mark.parametrize(
+    "cidrs",
+    [
+        ["0.0.0.0/1", "128.0.0.0/1"],  # together: the whole internet
+        ["1.0.0.0/8", "2.0.0.0/24"],  # one /8 and a little more
+        ["4.0.0.0/7"],
+    ],
+)
+def test_api_ranges_that_together_open_too_much_are_rejected(prod_values, cidrs):
+    prod_values["apiAccessCidrs"] = cidrs
+    rejects(prod_values, "erlmcp-infra:apiAccessCidrs: together these ranges open", "one /8")
+
+
+def test_api_ranges_up_to_a_slash_8_together_are_accepted(prod_values):
+    prod_values["apiAccessCidrs"] = ["1.0.0.0/9", "1.128.0.0/9"]
+    assert parse_stack_config(prod_values).api_access_cidrs == ["1.0.0.0/9", "1.128.0.0/9"]
+
+
+def test_a_region_defaults_typo_is_named_once_where_it_is_written(prod_values):
+    prod_values["regionDefaults"]["kubernetesVersin"] = "1.33"
+    prod_values["regionDefaults"]["nodes"]["instanceTyps"] = ["m6i.large"]
+    message = rejects(prod_values)
+    assert sorted(message.splitlines()) == [
+        "erlmcp-infra:regionDefaults.kubernetesVersin: unknown key (typo?); "
+        "it would be silently ignored",
+        "erlmcp-infra:regionDefaults.nodes.instanceTyps: unknown key (typo?); "
+        "it would be silently ignored",
+    ]
+
+
+def test_an_overlapping_range_is_blamed_on_the_region_written_later(prod_values):
+    # eu-central-1 comes after us-east-1 in the file: its range is the one that collides.
+    prod_values["regions"]["eu-central-1"]["vpcCidr"] = "10.10.0.0/16"
+    message = rejects(prod_values)
+    assert message == (
+        "erlmcp-infra:regions.eu-central-1.vpcCidr: 10.10.0.0/16 overlaps "
+        "regions.us-east-1.vpcCidr (10.10.0.0/16); peered or replicated VPCs need distinct ranges"
+    )
+
+
+def test_an_invalid_region_code_is_named_without_a_placeholder(prod_values):
+    prod_values["regions"]["us-east-9"] = prod_values["regions"].pop("us-west-2")
+    message = rejects(prod_values, "erlmcp-infra:regions.us-east-9: 'us-east-9' is not an AWS")
+    assert "[key]" not in message
+
+
+def test_a_bad_domain_is_explained_not_printed_as_a_regex(prod_values):
+    prod_values["domain"] = "Not A Domain"
+    message = rejects(
+        prod_values, "erlmcp-infra:domain: 'Not A Domain' is not a DNS domain name like erlmcp.io"
+    )
+    assert "^" not in message
+
+
+def _patterns(schema: Any) -> Iterator[str]:
+    if isinstance(schema, dict):
+        if isinstance(schema.get("pattern"), str):
+            yield schema["pattern"]
+        for value in schema.values():
+            yield from _patterns(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            yield from _patterns(value)
+
+
+def test_every_pattern_in_the_model_has_a_readable_meaning():
+    used = set(_patterns(StackConfig.model_json_schema()))
+    assert used, "the model has patterns"
+    assert used <= set(PATTERN_MEANING), sorted(used - set(PATTERN_MEANING))
+
+
+def test_a_config_key_in_an_unknown_namespace_stops_the_program(prod_config):
+    prod_config["erlmcp-infr:tags"] = {"owner": "someone"}
+    monitor = RecordingMonitor(RealisticMocks())
+    with pytest.raises(pulumi.RunError) as caught:
+        run_stack_file(prod_config, monitor=monitor)
+    assert (
+        "erlmcp-infr:tags: unknown config namespace 'erlmcp-infr' (typo of 'erlmcp-infra'?)"
+        in str(caught.value)
+    )
+    assert monitor.recorded == []
+
+
+def test_provider_namespaces_are_known():
+    keys = ["aws:region", "kubernetes:context", "random:x", "pulumi:tags", "erlmcp-infra:domain"]
+    assert unknown_namespaces(keys) == []
+
+
+def test_a_key_written_twice_in_the_stack_file_is_an_error(tmp_path):
+    stack_file = tmp_path / "Pulumi.dup.yaml"
+    stack_file.write_text(
+        "config:\n  erlmcp-infra:domain: a.io\n  aws:region: us-east-1\n"
+        "  erlmcp-infra:domain: b.io\n"
+    )
+    with pytest.raises(yaml.YAMLError) as caught:
+        stack_file_config(stack_file)
+    message = str(caught.value)
+    assert "the key 'erlmcp-infra:domain' is written twice (first at line 2)" in message
+    assert f'in "{stack_file}", line 4' in message
+
+
+def test_a_yaml_error_names_the_file_and_line(tmp_path):
+    stack_file = tmp_path / "Pulumi.broken.yaml"
+    stack_file.write_text("config:\n  erlmcp-infra:domain: [a\n")
+    with pytest.raises(yaml.YAMLError) as caught:
+        stack_file_config(stack_file)
+    assert f'in "{stack_file}", line 2' in str(caught.value)
+    assert "<unicode string>" not in str(caught.value)

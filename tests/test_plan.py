@@ -9,6 +9,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 
 from offline import plan as plan_cli
 from offline.plan import build_plan, main, write_plan
@@ -291,3 +292,34 @@ def test_the_speedups_change_no_byte_of_the_plan(monkeypatch, prod_config):
     slow = _plan_bytes(prod_config)
     assert fast[0] == slow[0]
     assert fast[1] == slow[1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "stack", "stack_file"),
+    [
+        ([], "prod", "Pulumi.prod.yaml"),
+        (["--stack", "prod"], "prod", "Pulumi.prod.yaml"),
+        (["--config", "Pulumi.prod.yaml", "--stack", "staging"], "staging", "Pulumi.prod.yaml"),
+    ],
+)
+def test_the_cli_plans_the_stack_it_is_told(monkeypatch, tmp_path, argv, stack, stack_file):
+    """`--stack` names the stack even when `--config` names the file (the engine's URNs carry
+    the stack name); without `--stack` the file name decides."""
+    seen = {}
+
+    def record(path, *, stack=None, **kwargs):
+        seen.update(path=path.name, stack=stack)
+        raise plan_cli.StackFileError("stop here")
+
+    monkeypatch.setattr(plan_cli, "record_stack_file", record)
+    assert main([*argv, "--out", str(tmp_path)]) == 2
+    assert seen["path"] == stack_file
+    assert (seen["stack"] or "prod") == stack
+
+
+def test_without_stack_the_file_name_names_it(tmp_path, prod_config):
+    staging = tmp_path / "Pulumi.staging.yaml"
+    staging.write_text(yaml.safe_dump({"config": prod_config}))
+    recorded, _ = plan_cli.record_stack_file(staging)
+    assert recorded.stack == "staging"
+    assert recorded.resources[0].urn.startswith("urn:pulumi:staging::")
