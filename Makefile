@@ -17,9 +17,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## plan: render STACK (or CONFIG=path) offline, check it, write build/plan.json and build/plan.md;
-##       AGAINST=old/plan.json adds what changed
+##       AGAINST=old/plan.json adds what changed; ALLOW_REPLACE=urn,... accepts those replacements
 plan: $(STAMP)
-	$(BIN)/python -m offline.plan $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG)) $(if $(AGAINST),--against $(AGAINST))
+	$(BIN)/python -m offline.plan $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG)) $(if $(AGAINST),--against $(AGAINST)) $(if $(ALLOW_REPLACE),--allow-replace '$(ALLOW_REPLACE)')
 
 ## preview: what `pulumi up` would change in STACK (needs the Pulumi CLI and AWS credentials)
 preview: $(STAMP)

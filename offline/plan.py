@@ -2,10 +2,11 @@
 `build/plan.json` (schema: offline/plan_schema.py) and `build/plan.md` for a pull request.
 
     python -m offline.plan [--stack prod] [--config Pulumi.x.yaml] [--against old/plan.json]
-                           [--out build]
+                           [--allow-replace urn,...] [--out build]
 
-Exit 0 when the pack passes, 1 on a mandatory policy violation (the files are still written),
-2 on a bad stack file (naming the key) or an unreadable `--against` plan.
+Exit 0 when the pack passes, 1 on a mandatory policy violation or on a replacement of a stateful
+resource that `--allow-replace` does not name (the files are still written), 2 on a bad stack
+file (naming the key) or an unreadable `--against` plan.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from offline.plan_diff import diff_plans
+from offline.plan_diff import blocks_the_plan, diff_plans
 from offline.plan_markdown import render
 from offline.plan_schema import SCHEMA_VERSION, SECRET
 from offline.policy_runner import StackFileError, analyze_recorded, record_stack_file
@@ -38,15 +39,9 @@ def redact(value: Any) -> Any:
     return value
 
 
-def build_plan(
-    recorded: RecordedStack, stack_config: dict[str, Any], stack_file: Path
-) -> dict[str, Any]:
-    report = analyze_recorded(recorded, stack_config=stack_config)
-    try:
-        stack = parse_stack_config(project_values(stack_config))
-    except ConfigError as error:  # the program accepted it, so this cannot happen quietly
-        raise StackFileError(f"{stack_file}: {error}") from None
-    resources = [
+def plan_resources(recorded: RecordedStack) -> list[dict[str, Any]]:
+    """Every resource as plan.json lists it (secrets redacted)."""
+    return [
         {
             "urn": r.urn,
             "type": r.type,
@@ -64,6 +59,17 @@ def build_plan(
         # finish, and a plan must read the same on every run of the same program.
         for r in sorted(recorded.resources, key=lambda r: r.urn)
     ]
+
+
+def build_plan(
+    recorded: RecordedStack, stack_config: dict[str, Any], stack_file: Path
+) -> dict[str, Any]:
+    report = analyze_recorded(recorded, stack_config=stack_config)
+    try:
+        stack = parse_stack_config(project_values(stack_config))
+    except ConfigError as error:  # the program accepted it, so this cannot happen quietly
+        raise StackFileError(f"{stack_file}: {error}") from None
+    resources = plan_resources(recorded)
     return {
         "schemaVersion": SCHEMA_VERSION,
         "project": recorded.project,
@@ -122,8 +128,13 @@ def summary(plan: dict[str, Any], paths: tuple[Path, Path]) -> str:
         diff = plan["diff"]
         lines.append(
             f"Against the old plan: {len(diff['added'])} added, {len(diff['removed'])} removed, "
-            f"{len(diff['changed'])} changed"
+            f"{len(diff['changed'])} changed ({len(diff['replaced'])} replaced)"
         )
+        lines += [
+            f"  replaced: {r['urn']} (because of {', '.join(r['because'])})"
+            + (" [allowed]" if r["allowed"] else "")
+            for r in diff["replaced"]
+        ]
         lines += [f"  !! {w}" for w in diff["warnings"]]
     lines.append(f"Wrote {paths[0]} and {paths[1]}")
     return "\n".join(lines)
@@ -140,6 +151,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--config", type=Path, help="the stack file (default: Pulumi.<stack>.yaml)")
     parser.add_argument("--against", type=Path, help="an earlier plan.json to diff against")
+    parser.add_argument(
+        "--allow-replace",
+        default="",
+        help="comma-separated URNs of stateful resources whose replacement is intended",
+    )
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "build")
     args = parser.parse_args(argv)
     stack_file = args.config or REPO_ROOT / f"Pulumi.{args.stack or 'prod'}.yaml"
@@ -160,9 +176,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if old is not None:
-        plan["diff"] = diff_plans(old, plan)
+        allowed = [urn for urn in args.allow_replace.split(",") if urn.strip()]
+        plan["diff"] = diff_plans(old, plan, allow_replace=allowed)
     paths = write_plan(plan, args.out)
     print(summary(plan, paths))
+    if "diff" in plan and blocks_the_plan(plan["diff"]):
+        print(
+            "error: the plan replaces a stateful resource (see above); ALLOW_REPLACE=<urn,...> "
+            "if that is the intent",
+            file=sys.stderr,
+        )
+        return 1
     return 0 if plan["policy"]["passed"] else 1
 
 

@@ -1,8 +1,13 @@
-"""What changes between two plans, and loud warnings for stateful resources at risk."""
+"""What changes between two plans, and loud warnings for stateful resources at risk: removed,
+renamed (a new URN for the same thing) or replaced (an input whose change AWS, Kubernetes or the
+provider can only apply by delete-and-create: offline/replacements.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+from offline.replacements import replacing_changes
 
 # Resource type -> the input that names the real thing in AWS. A stateful resource whose URN
 # changes while its identity stays is a rename: Pulumi would delete one and create another.
@@ -17,6 +22,8 @@ STATEFUL_IDENTITY = {
     "aws:s3/bucket:Bucket": "bucket",
     "aws:kms/key:Key": "description",
     "aws:route53/zone:Zone": "name",
+    "aws:rds/clusterInstance:ClusterInstance": "identifier",
+    "aws:eks/cluster:Cluster": "name",
 }
 
 
@@ -27,25 +34,61 @@ def _identity(resource: dict[str, Any]) -> Any:
     return identity if identity is not None else ("region", resource["region"])
 
 
-def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+def diff_plans(
+    old: dict[str, Any], new: dict[str, Any], allow_replace: Iterable[str] = ()
+) -> dict[str, Any]:
+    """Added, removed and changed resources; every replacement with the inputs that force it;
+    warnings for stateful resources removed, renamed or replaced (`allow_replace`: URNs whose
+    replacement was decided on purpose; they are listed, not warned about)."""
+    allowed = set(allow_replace)
     before = {r["urn"]: r for r in old["resources"]}
     after = {r["urn"]: r for r in new["resources"]}
     added = sorted(after.keys() - before.keys())
     removed = sorted(before.keys() - after.keys())
-    changed = []
+    changed, replaced = [], []
     for urn in sorted(before.keys() & after.keys()):
         keys = before[urn]["inputs"].keys() | after[urn]["inputs"].keys()
         inputs = sorted(
             k for k in keys if before[urn]["inputs"].get(k) != after[urn]["inputs"].get(k)
         )
-        if inputs:
-            changed.append({"urn": urn, "inputs": inputs})
+        if not inputs:
+            continue
+        type_ = after[urn]["type"]
+        forcing = replacing_changes(type_, before[urn]["inputs"], after[urn]["inputs"])
+        entry: dict[str, Any] = {"urn": urn, "inputs": inputs}
+        if forcing:
+            entry["replacedBy"] = forcing
+            replaced.append(
+                {
+                    "urn": urn,
+                    "type": type_,
+                    "because": forcing,
+                    "stateful": type_ in STATEFUL_IDENTITY,
+                    "allowed": urn in allowed,
+                }
+            )
+        elif forcing is None:
+            entry["replacedBy"] = None  # no replacement rules known for this type
+        changed.append(entry)
+    warnings = [
+        f"STATEFUL RESOURCE REPLACED: {r['urn']} ({r['type']}): changing "
+        f"{', '.join(r['because'])} makes the provider delete it and create a new one (its data "
+        "is lost). Revert the change, or allow it by name with ALLOW_REPLACE=<urn>."
+        for r in replaced
+        if r["stateful"] and not r["allowed"]
+    ]
     return {
         "added": added,
         "removed": removed,
         "changed": changed,
-        "warnings": _stateful_warnings(before, after, added, removed),
+        "replaced": replaced,
+        "warnings": warnings + _stateful_warnings(before, after, added, removed),
     }
+
+
+def blocks_the_plan(diff: dict[str, Any]) -> bool:
+    """A stateful replacement nobody allowed: `make plan` fails on it."""
+    return any(r["stateful"] and not r["allowed"] for r in diff.get("replaced", []))
 
 
 def _stateful_warnings(

@@ -215,10 +215,15 @@ def _diff_section(diff: dict[str, Any]) -> list[str]:
         "## Changes against the previous plan",
         "",
         f"{len(diff['added'])} added, {len(diff['removed'])} removed, "
-        f"{len(diff['changed'])} changed.",
+        f"{len(diff['changed'])} changed, {len(diff.get('replaced', []))} of them replaced.",
         "",
     ]
     out += [f"- added `{u}`" for u in diff["added"]]
     out += [f"- removed `{u}`" for u in diff["removed"]]
-    out += [f"- changed `{c['urn']}`: {', '.join(c['inputs'])}" for c in diff["changed"]]
+    out += [
+        f"- {'**REPLACED**' if c.get('replacedBy') else 'changed'} `{c['urn']}`: "
+        f"{', '.join(c['inputs'])}"
+        + (f" (replaced because of {', '.join(c['replacedBy'])})" if c.get("replacedBy") else "")
+        for c in diff["changed"]
+    ]
     return out

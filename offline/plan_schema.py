@@ -16,8 +16,10 @@ Top level:
   -> `current` generation of its database copies and the `retired` ones still kept) and
   `noStandby` (serving regions knowingly without a standby, with reason).
 - `counts`: `byRegion` (region or "global" -> resources) and `byType`.
-- `diff` (only with `--against`): `added`, `removed` (urns), `changed` ({urn, inputs[]}) and
-  `warnings` (stateful resources removed or renamed).
+- `diff` (only with `--against`): `added`, `removed` (urns), `changed` ({urn, inputs[],
+  `replacedBy`: the inputs that force a replacement, [] for an in-place update, null when the
+  type has no known rules}), `replaced` ({urn, type, because[], stateful, allowed}) and
+  `warnings` (stateful resources replaced, removed or renamed).
 """
 
 from __future__ import annotations
@@ -135,11 +137,24 @@ PLAN_SCHEMA: dict[str, Any] = {
         },
         "diff": {
             "type": "object",
-            "required": ["added", "removed", "changed", "warnings"],
+            "required": ["added", "removed", "changed", "replaced", "warnings"],
             "properties": {
                 "added": {"type": "array", "items": _URN},
                 "removed": {"type": "array", "items": _URN},
                 "changed": {"type": "array", "items": {"type": "object"}},
+                "replaced": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["urn", "type", "because", "stateful", "allowed"],
+                        "properties": {
+                            "urn": _URN,
+                            "because": {"type": "array", "items": {"type": "string"}},
+                            "stateful": {"type": "boolean"},
+                            "allowed": {"type": "boolean"},
+                        },
+                    },
+                },
                 "warnings": {"type": "array", "items": {"type": "string"}},
             },
         },
