@@ -12,13 +12,15 @@ import pytest
 import yaml
 
 from offline import plan as plan_cli
-from offline.plan import build_plan, main, write_plan
+from offline import policy_runner
+from offline.plan import build_plan, main, plan_resources, write_plan
 from offline.plan_diff import STATEFUL_IDENTITY, diff_plans
 from offline.plan_markdown import mermaid, node_id, regions_of, render
 from offline.plan_schema import PLAN_SCHEMA, SECRET
 from offline.recorder import reveal
 from offline.stacks import PROD_STACK_FILE, run_stack_file, stack_file_config
 from tests.conftest import dr_stage_config
+from tests.recordings import recorded_stack
 
 REGIONS = [
     "ap-northeast-1",
@@ -131,11 +133,11 @@ def test_failback_stages_and_retired_copies_are_loud(dr_stage_stack):
 def test_letting_a_retired_generation_go_is_flagged_as_stateful_removals(dr_stage_stack):
     primary = "ap-southeast-1"
     kept_config = dr_stage_config(primary, "generation-2")
-    kept = build_plan(dr_stage_stack(primary, "generation-2"), kept_config, PROD_STACK_FILE)
+    kept = {"resources": plan_resources(dr_stage_stack(primary, "generation-2"))}
     dropped_config = copy.deepcopy(kept_config)
     pairs = dropped_config["erlmcp-infra:drPairs"]
     next(p for p in pairs if p["primary"] == primary)["retiredGenerations"] = []
-    dropped = build_plan(run_stack_file(dropped_config), dropped_config, PROD_STACK_FILE)
+    dropped = {"resources": plan_resources(recorded_stack(dropped_config))}
     warnings = diff_plans(kept, dropped)["warnings"]
     removed_databases = [w for w in warnings if "(aws:rds/instance:Instance)" in w]
     assert len(removed_databases) == 2  # generation 1's old writer and its promoted standby
@@ -317,9 +319,12 @@ def test_the_cli_plans_the_stack_it_is_told(monkeypatch, tmp_path, argv, stack, 
     assert (seen["stack"] or "prod") == stack
 
 
-def test_without_stack_the_file_name_names_it(tmp_path, prod_config):
+def test_without_stack_the_file_name_names_it(monkeypatch, tmp_path, prod_config):
     staging = tmp_path / "Pulumi.staging.yaml"
     staging.write_text(yaml.safe_dump({"config": prod_config}))
-    recorded, _ = plan_cli.record_stack_file(staging)
-    assert recorded.stack == "staging"
-    assert recorded.resources[0].urn.startswith("urn:pulumi:staging::")
+    seen = {}
+    monkeypatch.setattr(
+        policy_runner, "run_stack_file", lambda config, *, stack, **kwargs: seen.update(stack=stack)
+    )
+    policy_runner.record_stack_file(staging)
+    assert seen == {"stack": "staging"}

@@ -107,9 +107,10 @@ def prod_plan(prod_stack) -> dict[str, Any]:
 
 
 def plan_of(change) -> dict[str, Any]:
+    """The resources of the plan of prod with `change` made to its config (all a diff reads)."""
     config = copy.deepcopy(stack_file_config())
     change(config)
-    return build_plan(recorded_stack(config), config, PROD_STACK_FILE)
+    return {"resources": plan_resources(recorded_stack(config))}
 
 
 def replaced_types(diff: dict[str, Any], stateful: bool = True) -> set[str]:
