@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install plan preview test policy bench lint clean
+.PHONY: install plan preview test policy bench scan lint clean
 # Empty: prod, or the stack named by CONFIG's file name (Pulumi.<stack>.yaml).
 STACK ?=
 
@@ -34,6 +34,22 @@ test: $(STAMP)
 policy: $(STAMP)
 	$(BIN)/python -m offline.policy_runner $(if $(STACK),--stack $(STACK))
 
+# checkov lives in its own virtualenv: its pins would otherwise fight the program's.
+CHECKOV_VERSION := 3.3.30
+SCAN_VENV := .venv-scan
+SCAN_STAMP := $(SCAN_VENV)/.installed-$(CHECKOV_VERSION)
+
+$(SCAN_STAMP):
+	$(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/pip install --quiet --upgrade pip
+	$(SCAN_VENV)/bin/pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+	touch $(SCAN_STAMP)
+
+## scan: checkov over the rendered stack (Kubernetes manifests and a Terraform-plan-shaped JSON);
+##       fails on any finding not in scan/suppressions.yaml
+scan: $(STAMP) $(SCAN_STAMP)
+	$(BIN)/python -m offline.scan $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG)) --checkov $(SCAN_VENV)/bin/checkov
+
 ## bench: render and policy-check time against the SDK's own floor, at 6, 12 and 24 regions
 bench: $(STAMP)
 	$(BIN)/python -m offline.bench
@@ -43,4 +59,4 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) build .pytest_cache
+	rm -rf $(VENV) $(SCAN_VENV) build .pytest_cache

@@ -285,7 +285,9 @@ def test_objects_are_encrypted_with_the_given_key_and_a_bucket_key(
     }
 
 
-def test_lifecycle_has_exactly_one_rule_per_input(bucket_stack: RecordedStack) -> None:
+def test_lifecycle_has_one_rule_per_input_and_one_that_aborts_uploads_anywhere(
+    bucket_stack: RecordedStack,
+) -> None:
     rules = only(bucket_stack, LIFECYCLE).plain_inputs["rules"]
     abort = {"daysAfterInitiation": 7}
     assert rules == [
@@ -312,6 +314,14 @@ def test_lifecycle_has_exactly_one_rule_per_input(bucket_stack: RecordedStack) -
             "filter": {"prefix": "test/config/"},
             "expiration": {"days": 90},
             "noncurrentVersionExpiration": {"noncurrentDays": 30},
+            "abortIncompleteMultipartUpload": abort,
+        },
+        {
+            # Every object (an explicit empty prefix): uploads abandoned outside the schedule's
+            # prefixes are aborted too [checkov CKV_AWS_300].
+            "id": "abort-incomplete-uploads",
+            "status": "Enabled",
+            "filter": {"prefix": ""},
             "abortIncompleteMultipartUpload": abort,
         },
     ]

@@ -132,7 +132,7 @@ def test_lifecycle_rules_are_accepted_and_read_back_equal(endpoint: str, stack: 
     rules = to_api(lifecycle.plain_inputs["rules"])
     s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
     assert s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"] == rules
-    assert [r["ID"] for r in rules] == ["test-postgres", "test-ets"]
+    assert [r["ID"] for r in rules] == ["test-postgres", "test-ets", "abort-incomplete-uploads"]
 
 
 def test_bucket_policy_is_accepted_and_read_back_equal(endpoint: str, stack: RecordedStack):
