@@ -94,6 +94,7 @@ from components.postgres import (
     postgres_parameters,
     private_database_network,
 )
+from components.rds_monitoring import enhanced_monitoring
 
 ENGINE = "aurora-postgresql"
 LOG_EXPORTS = ("postgresql",)
@@ -138,6 +139,8 @@ class AuroraPlacement:
     tags: Mapping[str, str] = field(default_factory=dict)
     availability_zones: pulumi.Input[Sequence[str]] | None = None
     """Zones of `subnet_ids`; instance slot i goes to zone i mod len. None: RDS chooses."""
+    monitoring_role_arn: pulumi.Input[str] | None = None
+    """The Enhanced Monitoring role of the cluster's instances; None: monitoring off."""
 
     def __post_init__(self) -> None:
         check_client_groups(self.client_security_group_ids)
@@ -319,6 +322,7 @@ class _AuroraCluster(pulumi.ComponentResource):
                 promotion_tier=slot,
                 apply_immediately=False,
                 **performance_insights(True, placement.kms_key_arn),
+                **enhanced_monitoring(placement.monitoring_role_arn),
                 tags={**placement.tags, "Name": f"{name}-instance-{slot}"},
                 opts=pulumi.ResourceOptions(parent=self),
             )

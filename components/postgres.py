@@ -51,6 +51,7 @@ from components.client_access import (
     check_client_groups,
     client_security_group,
 )
+from components.rds_monitoring import enhanced_monitoring
 
 POSTGRES_PORT = 5432
 MIN_MAJOR_VERSION = 15
@@ -246,6 +247,7 @@ class _PostgresOutputs(pulumi.ComponentResource):
             apply_immediately=False,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
             **performance_insights(args.performance_insights, args.kms_key_arn),
+            **enhanced_monitoring(args.monitoring_role_arn),
             tags=_named(args.tags, args.identifier),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
             **role,
@@ -291,6 +293,8 @@ class PostgresPrimaryArgs:
     maintenance_window: str
     multi_az: bool = True
     performance_insights: bool = True
+    monitoring_role_arn: pulumi.Input[str] | None = None
+    """The Enhanced Monitoring role (components/rds_monitoring.py); None: monitoring off."""
     tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = True
 
@@ -358,6 +362,8 @@ class PostgresReplicaArgs:
     """Storage autoscaling ceiling; the replica does not follow the primary's autoscaling, and a
     full replica stops replaying WAL."""
     performance_insights: bool = True
+    monitoring_role_arn: pulumi.Input[str] | None = None
+    """The Enhanced Monitoring role (components/rds_monitoring.py); None: monitoring off."""
     tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = True
     promoted: bool = False

@@ -94,6 +94,8 @@ class ErlmcpRegionArgs:
     """The certificate that created the apex domain's ACM validation record, or None when this
     region's certificate is that owner (ACM issues the same record in every region, so exactly
     one certificate may own it)."""
+    rds_monitoring_role_arn: pulumi.Input[str] | None = None
+    """The account's RDS Enhanced Monitoring role, for every database instance here."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
         self.stack = args.stack
         self.config: RegionConfig = args.stack.regions[args.region]
         self.secrets = args.secrets
+        self.rds_monitoring_role_arn = args.rds_monitoring_role_arn
         self.tags = region_tags(args.stack, args.region)
         self.database_endpoints: dict[str, pulumi.Output[str]] = {}
         self.db_password: pulumi.Output[str] | None = None
@@ -353,6 +356,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
             copy.name,
             PostgresPrimaryArgs(
                 **self._data_placement(copy),
+                monitoring_role_arn=self.rds_monitoring_role_arn,
                 identifier=copy.identifier,
                 allocated_storage_gb=database.allocated_storage_gb,
                 max_allocated_storage_gb=database.max_allocated_storage_gb,
@@ -379,6 +383,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
             copy.name,
             PostgresReplicaArgs(
                 **self._data_placement(copy),
+                monitoring_role_arn=self.rds_monitoring_role_arn,
                 identifier=copy.identifier,
                 source_instance_arn=source.instance_arn
                 if isinstance(source, PostgresPrimary | PostgresReplica)
@@ -428,7 +433,9 @@ class ErlmcpRegion(pulumi.ComponentResource):
 
     def _aurora_placement(self, copy: DatabaseCopy) -> AuroraPlacement:
         return AuroraPlacement(
-            **self._data_placement(copy), availability_zones=self.network.availability_zones
+            **self._data_placement(copy),
+            availability_zones=self.network.availability_zones,
+            monitoring_role_arn=self.rds_monitoring_role_arn,
         )
 
     def _release(

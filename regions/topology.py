@@ -18,6 +18,7 @@ from components.dns import (
     StandbyTarget,
     network_load_balancer_zone_id,
 )
+from components.rds_monitoring import RdsMonitoringRole, RdsMonitoringRoleArgs
 from regions.config import StackConfig
 from regions.region import (
     ErlmcpRegion,
@@ -42,6 +43,7 @@ def build_topology(stack: StackConfig) -> Topology:
         "dns-zone",
         HostedZoneArgs(domain=stack.domain, existing_zone_id=stack.dns.zone_id, tags=global_tags),
     )
+    monitoring = RdsMonitoringRole("rds-monitoring", RdsMonitoringRoleArgs(tags=global_tags))
     secrets = SharedSecrets(
         erlang_cookie=random.RandomPassword("erlang-cookie", length=48, special=False).result,
         jwt_secret=random.RandomPassword("jwt-secret", length=64, special=False).result,
@@ -56,6 +58,7 @@ def build_topology(stack: StackConfig) -> Topology:
                 zone_id=zone.zone_id,
                 secrets=secrets,
                 apex_validation_owner=apex_owner,
+                rds_monitoring_role_arn=monitoring.role_arn,
             ),
         )
 

@@ -48,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "min_kubernetes_version": "1.28",
     "min_backup_retention_days": 7,
     "min_replica_backup_retention_days": 1,
+    "max_monitoring_interval_seconds": 60,
     "min_snapshot_retention_days": 1,
     "max_pod_cpu": "4",
     "max_pod_memory": "8Gi",
@@ -217,6 +218,11 @@ def schema(*keys: str, **extra: dict[str, Any]) -> PolicyConfigSchema:
             "minimum": 0,
             "maximum": 35,
             "description": "Fewest days of automated backups a read replica keeps.",
+        },
+        "max_monitoring_interval_seconds": {
+            "type": "integer",
+            "enum": [1, 5, 10, 15, 30, 60],
+            "description": "Longest Enhanced Monitoring interval a database host may use.",
         },
         "min_snapshot_retention_days": {
             "type": "integer",
