@@ -2,8 +2,8 @@
 
 A region is built in steps so that DR pairs can point either way (even at each other), and a
 failback copy in the primary can follow the promoted standby: `ErlmcpRegion(...)` builds the
-region's own infrastructure and cache; `build_databases` builds every copy of a primary's
-database (regions/lineage.py decides which), each in the region it lives in;
+region's own infrastructure and cache; `build_databases` (regions/databases.py) builds every
+copy of a primary's database (regions/lineage.py decides which), each in the region it lives in;
 `hold_standby_copies` adds the cache secondary and the release a standby keeps for its primary;
 `start_release` starts the region's own release on the copy it uses; `replicate_backups_to`
 ships its backups to the partner. Every logical name starts with the region code, so a region's
@@ -13,20 +13,12 @@ resources keep their URNs whatever other regions are added, removed or reordered
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_random as random
 
-from components.aurora import (
-    AuroraGlobalPrimary,
-    AuroraGlobalPrimaryArgs,
-    AuroraGlobalSecondary,
-    AuroraGlobalSecondaryArgs,
-    AuroraPlacement,
-)
 from components.backups import (
     BackupBucket,
     BackupBucketArgs,
@@ -38,12 +30,6 @@ from components.eks import EksCluster, EksClusterArgs
 from components.irsa import ServiceAccountRole, ServiceAccountRoleArgs
 from components.kms import RegionKey, RegionKeyArgs
 from components.network import Network, NetworkArgs
-from components.postgres import (
-    PostgresPrimary,
-    PostgresPrimaryArgs,
-    PostgresReplica,
-    PostgresReplicaArgs,
-)
 from components.redis import (
     RedisCache,
     RedisCacheArgs,
@@ -53,26 +39,22 @@ from components.redis import (
 from components.release import ErlmcpRelease, ErlmcpReleaseArgs, HpaSettings, PodResources
 from regions.backups import lifecycle_rules
 from regions.config import (
-    DatabaseConfig,
     DrPairConfig,
     DrStage,
     HpaConfig,
     RegionConfig,
     StackConfig,
 )
-from regions.lineage import DatabaseCopy, lineage
+from regions.databases import Database
+from regions.lineage import DatabaseCopy
 
 SERVICE_ACCOUNT = "erlmcp"
 REDIS_PORT = 6379
-DATABASE_MAINTENANCE_WINDOW = "sun:04:00-sun:05:00"
 RETIRED_TAG = "dr-retired"  # the policy dr-serving-region-has-standby reads it
-AURORA_WRITER_INSTANCES = 2
 # Stages in which the standby release serves the primary's traffic, and in which the primary's
 # own release must stay at 0 pods (its database is stale until the cutover).
 SERVING_STANDBY_STAGES: tuple[DrStage, ...] = ("failover", "resync")
 FENCED_PRIMARY_STAGES: tuple[DrStage, ...] = ("failover", "resync", "drain")
-
-Database = PostgresPrimary | PostgresReplica | AuroraGlobalPrimary | AuroraGlobalSecondary
 
 
 @dataclass(frozen=True)
@@ -218,7 +200,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
     def _child(self) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self)
 
-    def _data_placement(self, copy: DatabaseCopy | None = None) -> dict[str, Any]:
+    def data_placement(self, copy: DatabaseCopy | None = None) -> dict[str, Any]:
         """Where this region's databases and caches live, their key, and who may reach them. A
         copy a failback left behind is tagged as retired, so that people and policies see it
         serves nobody."""
@@ -299,7 +281,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
         self.redis = RedisCache(
             f"{self.region}-redis",
             RedisCacheArgs(
-                **self._data_placement(),
+                **self.data_placement(),
                 replication_group_id=f"erlmcp-{self.stack.environment}-{self.region}",
                 node_type=cache.node_type,
                 engine_version=cache.engine_version,
@@ -310,132 +292,6 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 maintenance_window="sun:05:00-sun:06:00",
             ),
             opts=self._child(),
-        )
-
-    def database_copy(
-        self, copy: DatabaseCopy, owner: ErlmcpRegion, built: Mapping[DatabaseCopy, Database]
-    ) -> Database:
-        """Build one copy of `owner`'s database here; `built` holds the copies built before."""
-        database = owner.config.database
-        assert database is not None and owner.db_password is not None
-        if copy.original:
-            return self._original_writer(copy, database, owner.db_password)
-        source = built[copy.source] if copy.source is not None else None
-        if copy.mechanism == "aurora-global":
-            return self._aurora_copy(copy, database, source)
-        return self._postgres_copy(copy, database, source)
-
-    def _original_writer(
-        self, copy: DatabaseCopy, database: DatabaseConfig, password: pulumi.Output[str]
-    ) -> PostgresPrimary | AuroraGlobalPrimary:
-        """RDS PostgreSQL, or the writer of an Aurora Global Database when this region's DR pair
-        asks for one."""
-        backups = self.stack.backups.database
-        common = {
-            "engine_version": database.engine_version,
-            "instance_class": database.instance_class,
-            "database_name": self.stack.release.database_name,
-            "username": self.stack.release.database_user,
-            "password": password,
-            "backup_retention_days": backups.retention_days,
-            "backup_window": backups.window,
-            "maintenance_window": DATABASE_MAINTENANCE_WINDOW,
-        }
-        if copy.mechanism == "aurora-global":
-            return AuroraGlobalPrimary(
-                copy.name,
-                AuroraGlobalPrimaryArgs(
-                    placement=self._aurora_placement(copy),
-                    global_cluster_identifier=copy.global_database,
-                    cluster_identifier=copy.identifier,
-                    **common,
-                ),
-                opts=self._child(),
-            )
-        return PostgresPrimary(
-            copy.name,
-            PostgresPrimaryArgs(
-                **self._data_placement(copy),
-                monitoring_role_arn=self.rds_monitoring_role_arn,
-                identifier=copy.identifier,
-                allocated_storage_gb=database.allocated_storage_gb,
-                max_allocated_storage_gb=database.max_allocated_storage_gb,
-                multi_az=database.multi_az,
-                **common,
-            ),
-            opts=self._child(),
-        )
-
-    def _postgres_copy(
-        self, copy: DatabaseCopy, database: DatabaseConfig, source: Database | None
-    ) -> PostgresReplica:
-        """A cross-region read replica of `source` (None once promoted). A later generation's
-        writer also keeps the writer's Multi-AZ and storage ceiling while it is still a replica."""
-        writer_settings: dict[str, Any] = (
-            {
-                "multi_az": database.multi_az,
-                "max_allocated_storage_gb": database.max_allocated_storage_gb,
-            }
-            if copy.role == "writer"
-            else {}
-        )
-        return PostgresReplica(
-            copy.name,
-            PostgresReplicaArgs(
-                **self._data_placement(copy),
-                monitoring_role_arn=self.rds_monitoring_role_arn,
-                identifier=copy.identifier,
-                source_instance_arn=source.instance_arn
-                if isinstance(source, PostgresPrimary | PostgresReplica)
-                else None,
-                engine_version=database.engine_version,
-                instance_class=database.instance_class,
-                backup_retention_days=self.stack.backups.database.retention_days,
-                promoted=copy.promoted,
-                **writer_settings,
-            ),
-            opts=self._child(),
-        )
-
-    def _aurora_copy(
-        self, copy: DatabaseCopy, database: DatabaseConfig, source: Database | None
-    ) -> AuroraGlobalSecondary:
-        """An Aurora secondary in `source`'s Global Database (None once promoted); a later
-        generation's writer gets the writer's instance count and windows."""
-        global_id = getattr(source, "global_cluster_id", None)
-        writer_settings: dict[str, Any] = (
-            {
-                "instances": AURORA_WRITER_INSTANCES,
-                "backup_window": self.stack.backups.database.window,
-                "maintenance_window": DATABASE_MAINTENANCE_WINDOW,
-            }
-            if copy.role == "writer"
-            else {}
-        )
-        return AuroraGlobalSecondary(
-            copy.name,
-            AuroraGlobalSecondaryArgs(
-                placement=self._aurora_placement(copy),
-                global_cluster_identifier=global_id,
-                cluster_identifier=copy.identifier,
-                engine_version=database.engine_version,
-                instance_class=database.instance_class,
-                backup_retention_days=self.stack.backups.database.retention_days,
-                promoted=copy.promoted,
-                heads_global_cluster=copy.heads_global_database,
-                **writer_settings,
-            ),
-            # AWS adds a secondary only once the cluster it follows is available.
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[source] if source is not None else None
-            ),
-        )
-
-    def _aurora_placement(self, copy: DatabaseCopy) -> AuroraPlacement:
-        return AuroraPlacement(
-            **self._data_placement(copy),
-            availability_zones=self.network.availability_zones,
-            monitoring_role_arn=self.rds_monitoring_role_arn,
         )
 
     def _release(
@@ -528,7 +384,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
         cache = RedisCache(
             f"{prefix}-redis",
             RedisCacheArgs(
-                **self._data_placement(),
+                **self.data_placement(),
                 replication_group_id=f"erlmcp-{self.stack.environment}-{primary.region}-dr",
                 node_type=source.cache.node_type,
                 engine_version=source.cache.engine_version,
@@ -586,20 +442,6 @@ class ErlmcpRegion(pulumi.ComponentResource):
         if release is None:
             raise ValueError(f"{self.region} runs no erlmcp release")
         return release
-
-
-def build_databases(primary: ErlmcpRegion, regions: Mapping[str, ErlmcpRegion]) -> None:
-    """Every copy of `primary`'s database (regions/lineage.py decides which), each built by the
-    region it lives in; then tell the primary and its standby which copy their releases use."""
-    stack = primary.stack
-    pair = stack.pair_of_primary(primary.region)
-    plan = lineage(primary.region, stack.environment, pair, stack.dr_stage(pair))
-    built: dict[DatabaseCopy, Database] = {}
-    for copy in plan.copies:
-        built[copy] = regions[copy.region].database_copy(copy, primary, built)
-    primary.database = built[plan.primary_uses]
-    if pair is not None and plan.standby_uses is not None:
-        regions[pair.standby].standby_database = built[plan.standby_uses]
 
 
 def standby_replicas(stage: DrStage, pair: DrPairConfig, primary: RegionConfig) -> int:

@@ -20,11 +20,11 @@ from components.dns import (
 )
 from components.rds_monitoring import RdsMonitoringRole, RdsMonitoringRoleArgs
 from regions.config import StackConfig
+from regions.databases import build_databases
 from regions.region import (
     ErlmcpRegion,
     ErlmcpRegionArgs,
     SharedSecrets,
-    build_databases,
     region_tags,
 )
 

@@ -1,0 +1,186 @@
+"""Every copy of a primary's database, each built in the region it lives in.
+
+`build_databases` asks regions/lineage.py which copies exist at the pair's DR stage and
+generation, and builds each one in its region: the original writer (RDS PostgreSQL, or the
+writer of an Aurora Global Database), cross-region RDS read replicas, Aurora secondaries. Every
+copy keeps its component type through promotion, so no URN ever changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+
+from components.aurora import (
+    AuroraGlobalPrimary,
+    AuroraGlobalPrimaryArgs,
+    AuroraGlobalSecondary,
+    AuroraGlobalSecondaryArgs,
+    AuroraPlacement,
+)
+from components.postgres import (
+    PostgresPrimary,
+    PostgresPrimaryArgs,
+    PostgresReplica,
+    PostgresReplicaArgs,
+)
+from regions.config import DatabaseConfig
+from regions.lineage import DatabaseCopy, lineage
+
+if TYPE_CHECKING:
+    from regions.region import ErlmcpRegion
+
+DATABASE_MAINTENANCE_WINDOW = "sun:04:00-sun:05:00"
+AURORA_WRITER_INSTANCES = 2
+
+Database = PostgresPrimary | PostgresReplica | AuroraGlobalPrimary | AuroraGlobalSecondary
+
+
+def build_databases(primary: ErlmcpRegion, regions: Mapping[str, ErlmcpRegion]) -> None:
+    """Every copy of `primary`'s database (regions/lineage.py decides which), each built by the
+    region it lives in; then tell the primary and its standby which copy their releases use."""
+    stack = primary.stack
+    pair = stack.pair_of_primary(primary.region)
+    plan = lineage(primary.region, stack.environment, pair, stack.dr_stage(pair))
+    built: dict[DatabaseCopy, Database] = {}
+    for copy in plan.copies:
+        built[copy] = database_copy(regions[copy.region], copy, primary, built)
+    primary.database = built[plan.primary_uses]
+    if pair is not None and plan.standby_uses is not None:
+        regions[pair.standby].standby_database = built[plan.standby_uses]
+
+
+def database_copy(
+    region: ErlmcpRegion,
+    copy: DatabaseCopy,
+    owner: ErlmcpRegion,
+    built: Mapping[DatabaseCopy, Database],
+) -> Database:
+    """Build one copy of `owner`'s database in `region`; `built` holds the copies built before."""
+    database = owner.config.database
+    assert database is not None and owner.db_password is not None
+    if copy.original:
+        return _original_writer(region, copy, database, owner.db_password)
+    source = built[copy.source] if copy.source is not None else None
+    if copy.mechanism == "aurora-global":
+        return _aurora_copy(region, copy, database, source)
+    return _postgres_copy(region, copy, database, source)
+
+
+def _original_writer(
+    region: ErlmcpRegion, copy: DatabaseCopy, database: DatabaseConfig, password: pulumi.Output[str]
+) -> PostgresPrimary | AuroraGlobalPrimary:
+    """RDS PostgreSQL, or the writer of an Aurora Global Database when this region's DR pair
+    asks for one."""
+    backups = region.stack.backups.database
+    common = {
+        "engine_version": database.engine_version,
+        "instance_class": database.instance_class,
+        "database_name": region.stack.release.database_name,
+        "username": region.stack.release.database_user,
+        "password": password,
+        "backup_retention_days": backups.retention_days,
+        "backup_window": backups.window,
+        "maintenance_window": DATABASE_MAINTENANCE_WINDOW,
+    }
+    if copy.mechanism == "aurora-global":
+        return AuroraGlobalPrimary(
+            copy.name,
+            AuroraGlobalPrimaryArgs(
+                placement=_aurora_placement(region, copy),
+                global_cluster_identifier=copy.global_database,
+                cluster_identifier=copy.identifier,
+                **common,
+            ),
+            opts=pulumi.ResourceOptions(parent=region),
+        )
+    return PostgresPrimary(
+        copy.name,
+        PostgresPrimaryArgs(
+            **region.data_placement(copy),
+            monitoring_role_arn=region.rds_monitoring_role_arn,
+            identifier=copy.identifier,
+            allocated_storage_gb=database.allocated_storage_gb,
+            max_allocated_storage_gb=database.max_allocated_storage_gb,
+            multi_az=database.multi_az,
+            **common,
+        ),
+        opts=pulumi.ResourceOptions(parent=region),
+    )
+
+
+def _postgres_copy(
+    region: ErlmcpRegion, copy: DatabaseCopy, database: DatabaseConfig, source: Database | None
+) -> PostgresReplica:
+    """A cross-region read replica of `source` (None once promoted). A later generation's
+    writer also keeps the writer's Multi-AZ and storage ceiling while it is still a replica."""
+    writer_settings: dict[str, Any] = (
+        {
+            "multi_az": database.multi_az,
+            "max_allocated_storage_gb": database.max_allocated_storage_gb,
+        }
+        if copy.role == "writer"
+        else {}
+    )
+    return PostgresReplica(
+        copy.name,
+        PostgresReplicaArgs(
+            **region.data_placement(copy),
+            monitoring_role_arn=region.rds_monitoring_role_arn,
+            identifier=copy.identifier,
+            source_instance_arn=source.instance_arn
+            if isinstance(source, PostgresPrimary | PostgresReplica)
+            else None,
+            engine_version=database.engine_version,
+            instance_class=database.instance_class,
+            backup_retention_days=region.stack.backups.database.retention_days,
+            promoted=copy.promoted,
+            **writer_settings,
+        ),
+        opts=pulumi.ResourceOptions(parent=region),
+    )
+
+
+def _aurora_copy(
+    region: ErlmcpRegion, copy: DatabaseCopy, database: DatabaseConfig, source: Database | None
+) -> AuroraGlobalSecondary:
+    """An Aurora secondary in `source`'s Global Database (None once promoted); a later
+    generation's writer gets the writer's instance count and windows."""
+    global_id = getattr(source, "global_cluster_id", None)
+    writer_settings: dict[str, Any] = (
+        {
+            "instances": AURORA_WRITER_INSTANCES,
+            "backup_window": region.stack.backups.database.window,
+            "maintenance_window": DATABASE_MAINTENANCE_WINDOW,
+        }
+        if copy.role == "writer"
+        else {}
+    )
+    return AuroraGlobalSecondary(
+        copy.name,
+        AuroraGlobalSecondaryArgs(
+            placement=_aurora_placement(region, copy),
+            global_cluster_identifier=global_id,
+            cluster_identifier=copy.identifier,
+            engine_version=database.engine_version,
+            instance_class=database.instance_class,
+            backup_retention_days=region.stack.backups.database.retention_days,
+            promoted=copy.promoted,
+            heads_global_cluster=copy.heads_global_database,
+            **writer_settings,
+        ),
+        # AWS adds a secondary only once the cluster it follows is available.
+        opts=pulumi.ResourceOptions(
+            parent=region, depends_on=[source] if source is not None else None
+        ),
+    )
+
+
+def _aurora_placement(region: ErlmcpRegion, copy: DatabaseCopy) -> AuroraPlacement:
+    return AuroraPlacement(
+        **region.data_placement(copy),
+        availability_zones=region.network.availability_zones,
+        monitoring_role_arn=region.rds_monitoring_role_arn,
+    )
