@@ -32,6 +32,30 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     gc.freeze()
 
 
+# Resources whose loss loses data or a cluster (the plan diff's stateful list, README).
+STATEFUL_TYPES = frozenset(
+    {
+        "aws:rds/instance:Instance",
+        "aws:rds/cluster:Cluster",
+        "aws:rds/clusterInstance:ClusterInstance",
+        "aws:rds/globalCluster:GlobalCluster",
+        "aws:elasticache/replicationGroup:ReplicationGroup",
+        "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup",
+        "aws:s3/bucket:Bucket",
+        "aws:kms/key:Key",
+        "aws:route53/zone:Zone",
+        "aws:eks/cluster:Cluster",
+    }
+)
+# The stateful resources that are also `protect`ed. Aurora instances are not, on purpose: they
+# hold no data and protect would block scaling them down (components/aurora.py); EKS clusters
+# are not protected yet. The plan still warns about replacing or removing either.
+PROTECTED_TYPES = STATEFUL_TYPES - {
+    "aws:rds/clusterInstance:ClusterInstance",
+    "aws:eks/cluster:Cluster",
+}
+
+
 @pytest.fixture
 def record() -> Callable[..., RecordedStack]:
     """Build components under the mock runtime and return the recorded resources."""

@@ -17,19 +17,8 @@ from typing import Any
 import pytest
 
 from offline.recorder import RecordedResource, RecordedStack
-from tests.conftest import dr_stage_config
+from tests.conftest import PROTECTED_TYPES, STATEFUL_TYPES, dr_stage_config
 from tests.recordings import pack_report
-
-STATEFUL_TYPES = {
-    "aws:rds/instance:Instance",
-    "aws:rds/cluster:Cluster",
-    "aws:rds/globalCluster:GlobalCluster",
-    "aws:elasticache/replicationGroup:ReplicationGroup",
-    "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup",
-    "aws:s3/bucket:Bucket",
-    "aws:kms/key:Key",
-    "aws:route53/zone:Zone",
-}
 
 
 @dataclass(frozen=True)
@@ -162,7 +151,7 @@ def test_the_failed_regions_stateful_resources_stay_protected(case):
     kept = [
         r
         for r in failed_over.resources
-        if r.region == failover.primary and r.type in STATEFUL_TYPES
+        if r.region == failover.primary and r.type in PROTECTED_TYPES
     ]
     assert kept
     assert all(r.protect for r in kept)

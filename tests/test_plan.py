@@ -19,7 +19,7 @@ from offline.plan_markdown import mermaid, node_id, regions_of, render
 from offline.plan_schema import PLAN_SCHEMA, SECRET
 from offline.recorder import reveal
 from offline.stacks import PROD_STACK_FILE, run_stack_file, stack_file_config
-from tests.conftest import dr_stage_config
+from tests.conftest import STATEFUL_TYPES, dr_stage_config
 from tests.recordings import recorded_stack
 
 REGIONS = [
@@ -168,19 +168,7 @@ def test_diff_flags_a_renamed_bucket(plan):
     assert warning.startswith(f"STATEFUL RESOURCE RENAMED: {old_urn} -> {bucket['urn']}.")
 
 
-STATEFUL_TYPES = [
-    "aws:rds/instance:Instance",
-    "aws:rds/cluster:Cluster",
-    "aws:rds/globalCluster:GlobalCluster",
-    "aws:elasticache/replicationGroup:ReplicationGroup",
-    "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup",
-    "aws:s3/bucket:Bucket",
-    "aws:kms/key:Key",
-    "aws:route53/zone:Zone",
-]
-
-
-@pytest.mark.parametrize("type_", STATEFUL_TYPES)
+@pytest.mark.parametrize("type_", sorted(STATEFUL_TYPES))
 def test_diff_flags_every_stateful_type_removed_or_renamed(plan, type_):
     [first, *_] = [r for r in plan["resources"] if r["type"] == type_]
     removed = copy.deepcopy(plan)
