@@ -6,13 +6,13 @@ For each stack size (prod's six regions, then stacks grown from it by offline/ge
 a fresh interpreter measures, side by side and `--repeat` times each (medians printed):
 
 - render: the real program (`__main__.py`) recorded under the offline mocks (offline/recorder.py);
-- floor: the SDK alone registering the same resources under the same mocks and recorder: the
-  same types, names and inputs, built as the pulumi-aws / pulumi-kubernetes classes build them
-  (their own input and output property sets, so as many Outputs), every component constructing
-  its children inside its constructor, the same parents and providers, and one dependency each
-  where the program's resource has one (its first dependency registered before it). What the
-  floor leaves out is the program itself: config model, Outputs passed between resources,
-  applies, invokes;
+- floor: the SDK alone registering the same resources under the same mocks and recorder: each
+  through its pulumi-aws / pulumi-kubernetes class with the inputs the program gave it (so the
+  provider SDK's own argument handling and output properties count), every component
+  constructing its children inside its constructor, the same parents and providers, and one
+  dependency each where the program's resource has one (its first dependency registered before
+  it). What the floor leaves out is the program itself: config model, Outputs passed between
+  resources, applies, invokes;
 - pack: the whole policy pack over the recording (offline/policy_runner.py);
 - peak RSS of that interpreter.
 
@@ -26,6 +26,7 @@ import argparse
 import functools
 import gc
 import importlib
+import inspect
 import json
 import os
 import platform
@@ -45,7 +46,7 @@ from pulumi import _types as pulumi_types
 
 from offline.generated_stacks import grown_stack_config
 from offline.policy_runner import analyze_recorded
-from offline.recorder import RecordedResource, RecordedStack, run_program
+from offline.recorder import RecordedResource, RecordedStack, is_secret, reveal, run_program
 from offline.stacks import PROJECT, REPO_ROOT, run_stack_file, stack_file_config
 
 PROD_REGIONS = 6
@@ -55,9 +56,9 @@ PROD_REGIONS = 6
 
 
 @functools.cache
-def _sdk_class(type_: str) -> tuple[type, type, dict[str, str]]:
-    """The SDK class of a resource type, the input class it builds its properties in, and its
-    properties' Python -> engine names. `aws:eks/cluster:Cluster` -> pulumi_aws.eks.Cluster."""
+def _sdk_class(type_: str) -> tuple[type, dict[str, str]]:
+    """The SDK class of a resource type and its constructor's arguments by engine name
+    (`aws:eks/cluster:Cluster` -> pulumi_aws.eks.Cluster, {"roleArn": "role_arn", ...})."""
     package, module, name = type_.split(":")
     if package == "kubernetes":  # apps/v1, networking.k8s.io/v1 -> apps.v1, networking.v1
         group, version = module.split("/")
@@ -66,9 +67,14 @@ def _sdk_class(type_: str) -> tuple[type, type, dict[str, str]]:
         folder = module.rsplit("/", 1)[0]
         parts = [] if folder == "index" else folder.split("/")
     cls = getattr(importlib.import_module(".".join([f"pulumi_{package}", *parts])), name)
-    defining = sys.modules[cls.__module__]
-    args_cls = getattr(defining, f"{name}Args", None) or getattr(defining, f"{name}InitArgs")
-    return cls, args_cls, pulumi_types._py_to_pulumi_names_from_py_properties(cls)
+    arguments = set(inspect.signature(cls._internal_init).parameters)
+    names = pulumi_types._py_to_pulumi_names_from_py_properties(cls)
+    return cls, {engine: python for python, engine in names.items() if python in arguments}
+
+
+def _as_argument(value: Any) -> Any:
+    """A recorded input as the program handed it over: a secret stays a secret."""
+    return pulumi.Output.secret(reveal(value)) if is_secret(value) else value
 
 
 class _Floor:
@@ -100,25 +106,18 @@ class _Floor:
             _FloorComponent(self, r, parent)
 
     def _custom(self, r: RecordedResource, parent: pulumi.Resource | None) -> pulumi.Resource:
-        cls, args_cls, names = _sdk_class(r.type)
-        props = args_cls.__new__(args_cls)
-        for python_name, engine_name in names.items():
-            props.__dict__[python_name] = r.inputs.get(engine_name)
+        """The resource through its pulumi-aws / pulumi-kubernetes class, with the inputs the
+        program gave it: the provider SDK's own work on arguments is part of the floor."""
+        cls, arguments = _sdk_class(r.type)
+        kwargs = {arguments[k]: _as_argument(v) for k, v in r.inputs.items() if k in arguments}
         dependency = next((self.made[d] for d in r.dependencies if d in self.made), None)
         provider = self.made.get(r.provider.rsplit("::", 1)[0]) if r.provider else None
-        resource = cls.__new__(cls)
-        pulumi.CustomResource.__init__(
-            resource,
-            r.type,
-            r.name,
-            props,
-            pulumi.ResourceOptions(
-                parent=parent,
-                provider=provider,
-                depends_on=[dependency] if dependency is not None else None,
-            ),
+        options = pulumi.ResourceOptions(
+            parent=parent,
+            provider=provider,
+            depends_on=[dependency] if dependency is not None else None,
         )
-        return resource
+        return cls(r.name, options, **kwargs)
 
 
 class _FloorComponent(pulumi.ComponentResource):
