@@ -18,6 +18,7 @@ from components.dns import (
     StandbyTarget,
     network_load_balancer_zone_id,
 )
+from components.dns_query_log import QUERY_LOG_REGION, ZoneQueryLog, ZoneQueryLogArgs
 from components.rds_monitoring import RdsMonitoringRole, RdsMonitoringRoleArgs
 from regions.config import StackConfig
 from regions.databases import build_databases
@@ -27,6 +28,9 @@ from regions.region import (
     SharedSecrets,
     region_tags,
 )
+
+# Runbook §6.2: logs are kept 30 days.
+LOG_RETENTION_DAYS = 30
 
 
 @dataclass
@@ -86,6 +90,19 @@ def build_topology(stack: StackConfig) -> Topology:
             zone_id=zone.zone_id,
             endpoints=[endpoint(stack, region, regions) for region in regions.values()],
             health_check=health_check(stack),
+            tags=global_tags,
+        ),
+    )
+    # Query logs live in us-east-1 whatever the stack's regions; that region's key encrypts
+    # them when the stack has it.
+    query_region = regions.get(QUERY_LOG_REGION)
+    ZoneQueryLog(
+        "dns-query-log",
+        ZoneQueryLogArgs(
+            zone_id=zone.zone_id,
+            domain=stack.domain,
+            kms_key_arn=query_region.key.key_arn if query_region else None,
+            retention_days=LOG_RETENTION_DAYS,
             tags=global_tags,
         ),
     )

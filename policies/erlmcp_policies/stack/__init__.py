@@ -8,6 +8,7 @@ from erlmcp_policies.stack import (
     backup_buckets,
     dns_health_checks,
     dns_no_empty_regions,
+    dns_query_logging,
     dr_serving_standby,
     dr_standby,
     dr_targets,
@@ -20,6 +21,7 @@ STACK_POLICIES: list[StackValidationPolicy] = [
     dr_serving_standby.POLICY,
     dns_health_checks.POLICY,
     dns_no_empty_regions.POLICY,
+    dns_query_logging.POLICY,
     vpc_cidrs.POLICY,
     backup_buckets.POLICY,
 ]
