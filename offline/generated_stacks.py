@@ -44,15 +44,12 @@ def grown_stack_config(regions: int, base: dict[str, Any] | None = None) -> dict
         primary, standby = names[index], names[index + 1]
         own[primary] = {**copy.deepcopy(primary_shape), "vpcCidr": _free_cidr(index)}
         own[standby] = {**copy.deepcopy(standby_shape), "vpcCidr": _free_cidr(index + 1)}
-        if (index // 2) % 2 == 0:
-            pairs.append(
-                {"primary": primary, "standby": standby, "rtoMinutes": 10, "rpoMinutes": 5,
-                 "database": "aurora-global"}
-            )  # fmt: skip
+        pair: dict[str, Any] = {"primary": primary, "standby": standby, "rpoMinutes": 5}
+        if (index // 2) % 2 == 0:  # every other pair an Aurora Global Database, like eu-west-1's
+            pair.update(rtoMinutes=10, database="aurora-global")
         else:
-            pairs.append(
-                {"primary": primary, "standby": standby, "rtoMinutes": 15, "rpoMinutes": 5}
-            )
+            pair.update(rtoMinutes=15)
+        pairs.append(pair)
     if wanted % 2:
         alone = names[-1]
         own[alone] = {**copy.deepcopy(primary_shape), "vpcCidr": _free_cidr(wanted - 1)}

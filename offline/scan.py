@@ -87,11 +87,9 @@ def write_inputs(recorded: Any, out: Path) -> tuple[Path, Path]:
 
 def run_checkov(checkov: Path, framework: str, target: Path) -> dict[str, Any]:
     flag = "-d" if target.is_dir() else "-f"
-    result = subprocess.run(
-        [str(checkov), flag, str(target), "--framework", framework, "-o", "json", "--quiet",
-         "--compact", "--skip-download"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    command = [str(checkov), flag, str(target), "--framework", framework]
+    command += ["-o", "json", "--quiet", "--compact", "--skip-download"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode not in (0, 1):
         raise RuntimeError(f"checkov failed on {target}:\n{result.stderr}")
     report = json.loads(result.stdout)
@@ -143,8 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  {finding.line()}")
     stale = [s for s in suppressions if s not in used]
     for s in stale:
-        print(f"error: suppression of {s.check} ({', '.join(s.resources)}) matches nothing; "
-              "remove it", file=sys.stderr)  # fmt: skip
+        where = ", ".join(s.resources)
+        print(
+            f"error: suppression of {s.check} ({where}) matches nothing; remove it", file=sys.stderr
+        )
     if stale:
         return 2
     return 1 if open_findings else 0

@@ -118,10 +118,8 @@ def terraform_values(value: Any, key: str | None = None) -> Any:
         }
         return block if key is None else [block]
     if isinstance(value, list):
-        items = [terraform_values(v, key) for v in value]
-        # A list of objects is already a list of blocks.
-        return [i[0] if isinstance(i, list) and len(i) == 1 and isinstance(v, dict) else i
-                for i, v in zip(items, value, strict=True)]  # fmt: skip
+        # A list of objects is a list of blocks: each object is one block, not a list of one.
+        return [terraform_values(v) if isinstance(v, dict) else v for v in value]
     return value
 
 
@@ -211,10 +209,12 @@ def kubernetes_manifests(stack: RecordedStack) -> Iterable[tuple[str, dict[str, 
         _, group_version, kind = r.type.split(":")
         group, version = group_version.split("/")
         api_version = version if group == "core" else f"{group}/{version}"
-        inputs = redact(r.inputs)
+        body = {k: v for k, v in redact(r.inputs).items() if k not in ("apiVersion", "kind")}
         yield (
             f"{r.region or 'global'}-{r.name}.yaml",
-            {"apiVersion": api_version, "kind": kind, **{
-                k: v for k, v in inputs.items() if k not in ("apiVersion", "kind")
-            }},
-        )  # fmt: skip
+            {
+                "apiVersion": api_version,
+                "kind": kind,
+                **body,
+            },
+        )
