@@ -281,6 +281,22 @@ def _route53_record(args, region, rid):
     return {"id": f"{zone}_{name}_{_plain(args.inputs.get('type', 'A'))}", "fqdn": name}
 
 
+def _key_signing_key(args, region, rid):
+    # Key tag and digest as Route 53 reports them for an ECDSAP256SHA256 key (algorithm 13,
+    # digest type 2: SHA-256).
+    key_tag = int(rid[:4], 16)
+    digest = hashlib.sha256(rid.encode()).hexdigest().upper()
+    zone, name = _plain(args.inputs.get("hostedZoneId")), _plain(args.inputs.get("name"))
+    return {
+        "id": f"{zone},{name}",
+        "keyTag": key_tag,
+        "digestAlgorithmType": 2,
+        "digestValue": digest,
+        "signingAlgorithmType": 13,
+        "dsRecord": f"{key_tag} 13 2 {digest}",
+    }
+
+
 def _acm_certificate(args, region, rid):
     domain = _plain(args.inputs.get("domainName", "example.com"))
     names = [domain, *(_plain(args.inputs.get("subjectAlternativeNames")) or [])]
@@ -369,6 +385,7 @@ OUTPUTS_BY_TYPE: dict[str, Callable[..., dict[str, Any]]] = {
     "aws:route53/zone:Zone": _route53_zone,
     "aws:route53/healthCheck:HealthCheck": _health_check,
     "aws:route53/record:Record": _route53_record,
+    "aws:route53/keySigningKey:KeySigningKey": _key_signing_key,
     "aws:acm/certificate:Certificate": _acm_certificate,
     "random:index/randomPassword:RandomPassword": _random_string,
     "random:index/randomString:RandomString": _random_string,

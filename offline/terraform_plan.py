@@ -60,6 +60,8 @@ TERRAFORM_TYPES = {
     "aws:rds/parameterGroup:ParameterGroup": "aws_db_parameter_group",
     "aws:rds/subnetGroup:SubnetGroup": "aws_db_subnet_group",
     "aws:route53/healthCheck:HealthCheck": "aws_route53_health_check",
+    "aws:route53/hostedZoneDnsSec:HostedZoneDnsSec": "aws_route53_hosted_zone_dnssec",
+    "aws:route53/keySigningKey:KeySigningKey": "aws_route53_key_signing_key",
     "aws:route53/queryLog:QueryLog": "aws_route53_query_log",
     "aws:route53/record:Record": "aws_route53_record",
     "aws:route53/zone:Zone": "aws_route53_zone",

@@ -19,6 +19,7 @@ from components.dns import (
     network_load_balancer_zone_id,
 )
 from components.dns_query_log import QUERY_LOG_REGION, ZoneQueryLog, ZoneQueryLogArgs
+from components.dnssec import ZoneSigning, ZoneSigningArgs
 from components.rds_monitoring import RdsMonitoringRole, RdsMonitoringRoleArgs
 from regions.config import StackConfig
 from regions.databases import build_databases
@@ -39,6 +40,7 @@ class Topology:
     zone: HostedZone
     regions: dict[str, ErlmcpRegion]
     dns: LatencyDns
+    signing: ZoneSigning
 
 
 def build_topology(stack: StackConfig) -> Topology:
@@ -48,6 +50,9 @@ def build_topology(stack: StackConfig) -> Topology:
         HostedZoneArgs(domain=stack.domain, existing_zone_id=stack.dns.zone_id, tags=global_tags),
     )
     monitoring = RdsMonitoringRole("rds-monitoring", RdsMonitoringRoleArgs(tags=global_tags))
+    signing = ZoneSigning(
+        "dns-signing", ZoneSigningArgs(zone_id=zone.zone_id, domain=stack.domain, tags=global_tags)
+    )
     secrets = SharedSecrets(
         erlang_cookie=random.RandomPassword("erlang-cookie", length=48, special=False).result,
         jwt_secret=random.RandomPassword("jwt-secret", length=64, special=False).result,
@@ -106,7 +111,7 @@ def build_topology(stack: StackConfig) -> Topology:
             tags=global_tags,
         ),
     )
-    return Topology(stack=stack, zone=zone, regions=regions, dns=dns)
+    return Topology(stack=stack, zone=zone, regions=regions, dns=dns, signing=signing)
 
 
 def health_check(stack: StackConfig, interval_seconds: int | None = None) -> HealthCheckSettings:
@@ -147,6 +152,8 @@ def export_outputs(topology: Topology) -> None:
     """Stack outputs an SRE reads after `pulumi up`: where each region answers and keeps data."""
     pulumi.export("zoneId", topology.zone.zone_id)
     pulumi.export("nameServers", topology.zone.name_servers)
+    # The DS record the registrar must publish for DNSSEC's chain of trust (README).
+    pulumi.export("dnssecDsRecord", topology.signing.ds_record)
     pulumi.export("apex", f"https://{topology.stack.domain}")
     pulumi.export(
         "regions",

@@ -6,6 +6,7 @@ from pulumi_policy import StackValidationPolicy
 
 from erlmcp_policies.stack import (
     backup_buckets,
+    dns_dnssec,
     dns_health_checks,
     dns_no_empty_regions,
     dns_query_logging,
@@ -22,6 +23,7 @@ STACK_POLICIES: list[StackValidationPolicy] = [
     dns_health_checks.POLICY,
     dns_no_empty_regions.POLICY,
     dns_query_logging.POLICY,
+    dns_dnssec.POLICY,
     vpc_cidrs.POLICY,
     backup_buckets.POLICY,
 ]

@@ -1,0 +1,130 @@
+"""DNSSEC signing of a public hosted zone: a key-signing key in KMS, and the zone signed with it.
+
+Route 53 signs with a key-signing key (KSK) backed by an asymmetric customer managed KMS key in
+us-east-1 (`ECC_NIST_P256`, `SIGN_VERIFY`) whose policy lets `dnssec-route53.amazonaws.com`
+read the public key, sign and create a grant for this account's hosted zones (AWS Route 53
+Developer Guide, "Working with customer managed keys for DNSSEC"). The chain of trust is complete
+once the parent zone (the registrar) holds the DS record this component exports as `ds_record`;
+until then resolvers treat the signed zone as unsigned, so signing first is safe.
+
+The KMS key is protected and deletion-protected by a 30-day window: if it were deleted while the
+parent holds the DS record, every validating resolver would reject the domain.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+KEY_REGION = "us-east-1"
+KEY_SPEC = "ECC_NIST_P256"
+KEY_USAGE = "SIGN_VERIFY"
+_KSK_NAME = re.compile(r"^[A-Za-z0-9_]{3,128}$")
+
+
+@dataclass(frozen=True)
+class ZoneSigningArgs:
+    zone_id: pulumi.Input[str]
+    domain: str
+    account_id: pulumi.Input[str] | None = None
+    """The owning account; when left out it is read once from the provider's caller identity."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    protect: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.domain:
+            raise ValueError("domain must be given")
+
+    @property
+    def ksk_name(self) -> str:
+        name = re.sub(r"[^A-Za-z0-9_]", "_", self.domain) + "_ksk"
+        if not _KSK_NAME.match(name):
+            raise ValueError(f"{self.domain!r} gives no valid key-signing key name ({name!r})")
+        return name
+
+
+def signing_key_policy(account_id: str) -> dict[str, Any]:
+    """The account administers the key; Route 53's DNSSEC service may only use it to sign for
+    this account's hosted zones."""
+    route53 = {"Service": "dnssec-route53.amazonaws.com"}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministers",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "Route53DnssecSigns",
+                "Effect": "Allow",
+                "Principal": route53,
+                "Action": ["kms:DescribeKey", "kms:GetPublicKey", "kms:Sign"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {"aws:SourceArn": "arn:aws:route53:::hostedzone/*"},
+                },
+            },
+            {
+                "Sid": "Route53DnssecGrants",
+                "Effect": "Allow",
+                "Principal": route53,
+                "Action": "kms:CreateGrant",
+                "Resource": "*",
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": True}},
+            },
+        ],
+    }
+
+
+class ZoneSigning(pulumi.ComponentResource):
+    ds_record: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: ZoneSigningArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("erlmcp:components:ZoneSigning", name, None, opts)
+        account_id = args.account_id
+        if account_id is None:
+            account_id = aws.get_caller_identity_output(
+                opts=pulumi.InvokeOutputOptions(parent=self)
+            ).account_id
+        key = aws.kms.Key(
+            f"{name}-key",
+            region=KEY_REGION,
+            description=f"DNSSEC key-signing key of {args.domain}",
+            customer_master_key_spec=KEY_SPEC,
+            key_usage=KEY_USAGE,
+            deletion_window_in_days=30,
+            policy=pulumi.Output.from_input(account_id).apply(
+                lambda account: json.dumps(signing_key_policy(account))
+            ),
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        ksk = aws.route53.KeySigningKey(
+            f"{name}-ksk",
+            hosted_zone_id=args.zone_id,
+            key_management_service_arn=key.arn,
+            name=args.ksk_name,
+            status="ACTIVE",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.route53.HostedZoneDnsSec(
+            f"{name}-signing",
+            hosted_zone_id=ksk.hosted_zone_id,
+            signing_status="SIGNING",
+            # Signing needs an active key-signing key.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ksk]),
+        )
+        self.ds_record = ksk.ds_record
+        self.register_outputs({"ds_record": self.ds_record})
