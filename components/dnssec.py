@@ -22,6 +22,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.kms import account_administers, owning_account
+
 KEY_REGION = "us-east-1"
 KEY_SPEC = "ECC_NIST_P256"
 KEY_USAGE = "SIGN_VERIFY"
@@ -56,13 +58,7 @@ def signing_key_policy(account_id: str) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "AccountAdministers",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
+            account_administers(account_id),
             {
                 "Sid": "Route53DnssecSigns",
                 "Effect": "Allow",
@@ -93,11 +89,7 @@ class ZoneSigning(pulumi.ComponentResource):
         self, name: str, args: ZoneSigningArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("erlmcp:components:ZoneSigning", name, None, opts)
-        account_id = args.account_id
-        if account_id is None:
-            account_id = aws.get_caller_identity_output(
-                opts=pulumi.InvokeOutputOptions(parent=self)
-            ).account_id
+        account_id = owning_account(args.account_id, self)
         key = aws.kms.Key(
             f"{name}-key",
             region=KEY_REGION,

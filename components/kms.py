@@ -39,11 +39,7 @@ class RegionKey(pulumi.ComponentResource):
     ) -> None:
         _validate(args)
         super().__init__("erlmcp:components:RegionKey", name, None, opts)
-        account_id = args.account_id
-        if account_id is None:
-            account_id = aws.get_caller_identity_output(
-                opts=pulumi.InvokeOutputOptions(parent=self)
-            ).account_id
+        account_id = owning_account(args.account_id, self)
         policy = pulumi.Output.from_input(account_id).apply(
             lambda account: json.dumps(key_policy(args.region, account))
         )
@@ -72,19 +68,34 @@ class RegionKey(pulumi.ComponentResource):
         )
 
 
+def account_administers(account_id: str) -> dict[str, Any]:
+    """The key policy statement that hands the key to the account: its IAM policies then decide
+    who else may use it (without it, nobody in the account could manage the key)."""
+    return {
+        "Sid": "EnableIamPoliciesOfTheAccount",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+
+
+def owning_account(
+    account_id: pulumi.Input[str] | None, parent: pulumi.Resource
+) -> pulumi.Input[str]:
+    """The account given, or the provider's caller identity, read once for `parent`."""
+    if account_id is not None:
+        return account_id
+    return aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent)).account_id
+
+
 def key_policy(region: str, account_id: str) -> dict[str, Any]:
     """The key policy: the account root (so IAM policies decide who else may use the key) and
     CloudWatch Logs of this region, for log groups of this account and region only."""
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "EnableIamPoliciesOfTheAccount",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
+            account_administers(account_id),
             {
                 "Sid": "AllowCloudWatchLogsOfThisRegion",
                 "Effect": "Allow",

@@ -42,7 +42,8 @@ def test_route53_may_only_sign_for_this_accounts_zones(stack):
     assert signs["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
     grants = statements["Route53DnssecGrants"]
     assert grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": True}}
-    assert statements["AccountAdministers"]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    admin = statements["EnableIamPoliciesOfTheAccount"]
+    assert admin["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
 
 
 def test_the_zone_is_signed_with_an_active_ksk_of_that_key(stack):
