@@ -74,6 +74,9 @@ class EksClusterArgs:
     credentials, so workloads must use IRSA; 2 lets containers reach the node's metadata."""
     log_retention_days: int = 90
     tags: dict[str, str] = field(default_factory=dict)
+    protect: bool = True
+    """`protect` the control plane: deleting it takes every workload with it and ~15 minutes to
+    build again, so it takes a deliberate `pulumi state unprotect` first."""
 
 
 class EksCluster(pulumi.ComponentResource):
@@ -218,7 +221,7 @@ class EksCluster(pulumi.ComponentResource):
                 bootstrap_cluster_creator_admin_permissions=True,
             ),
             tags=args.tags,
-            opts=self._child(depends_on=prerequisites),
+            opts=self._child(depends_on=prerequisites, protect=args.protect),
         )
 
     def _oidc_provider(self, cluster: aws.eks.Cluster) -> aws.iam.OpenIdConnectProvider:

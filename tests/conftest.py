@@ -48,12 +48,9 @@ STATEFUL_TYPES = frozenset(
     }
 )
 # The stateful resources that are also `protect`ed. Aurora instances are not, on purpose: they
-# hold no data and protect would block scaling them down (components/aurora.py); EKS clusters
-# are not protected yet. The plan still warns about replacing or removing either.
-PROTECTED_TYPES = STATEFUL_TYPES - {
-    "aws:rds/clusterInstance:ClusterInstance",
-    "aws:eks/cluster:Cluster",
-}
+# hold no data and protect would block scaling them down (components/aurora.py); the plan still
+# warns about replacing or removing one.
+PROTECTED_TYPES = STATEFUL_TYPES - {"aws:rds/clusterInstance:ClusterInstance"}
 
 
 @pytest.fixture

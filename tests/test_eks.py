@@ -126,6 +126,12 @@ def test_cluster_has_the_given_name_and_version(stack: RecordedStack) -> None:
     assert stack.outputs["cluster_name"] == CLUSTER_NAME
 
 
+def test_the_control_plane_is_protected_and_the_rest_is_not(stack: RecordedStack) -> None:
+    assert cluster_of(stack).protect
+    # Node groups, roles and the like are rebuilt freely; only the cluster takes a decision.
+    assert [r.name for r in stack.resources if r.protect and r.type != CLUSTER] == []
+
+
 def test_every_control_plane_log_type_is_enabled(stack: RecordedStack) -> None:
     assert sorted(cluster_of(stack).plain_inputs["enabledClusterLogTypes"]) == sorted(
         ["api", "audit", "authenticator", "controllerManager", "scheduler"]

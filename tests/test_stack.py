@@ -11,6 +11,7 @@ import pytest
 from offline.mocks import RealisticMocks
 from offline.recorder import RecordedResource, RecordedStack, RecordingMonitor, is_secret, reveal
 from offline.stacks import run_stack_file, stack_file_config
+from tests.conftest import PROTECTED_TYPES
 from tests.recordings import recorded_stack
 
 REGION_TYPE = "erlmcp:regions:Region"
@@ -368,19 +369,7 @@ def test_global_resources_carry_no_region(prod_stack):
             assert "region" not in resource.inputs, resource.urn
 
 
-STATEFUL = [
-    RDS,
-    AURORA,
-    "aws:rds/globalCluster:GlobalCluster",
-    CACHE,
-    GLOBAL_CACHE,
-    BUCKET,
-    "aws:kms/key:Key",
-    "aws:route53/zone:Zone",
-]
-
-
-@pytest.mark.parametrize("type_", STATEFUL)
+@pytest.mark.parametrize("type_", sorted(PROTECTED_TYPES))
 def test_stateful_resources_are_protected(prod_stack, type_):
     found = prod_stack.of_type(type_)
     assert found, type_
