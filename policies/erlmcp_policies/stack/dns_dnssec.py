@@ -8,8 +8,6 @@ the domain's real answers from forged ones (cache poisoning sends users to anoth
 
 from __future__ import annotations
 
-from typing import Any
-
 from pulumi_policy import (
     PolicyResource,
     ReportViolation,
@@ -17,39 +15,31 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from erlmcp_policies.stack.graph import StackIndex, prop
+from erlmcp_policies.stack.graph import StackIndex, names_zone, prop
 
 NAME = "dns-zone-dnssec"
 
-ZONE = "aws:route53/zone:Zone"
 SIGNING = "aws:route53/hostedZoneDnsSec:HostedZoneDnsSec"
 KSK = "aws:route53/keySigningKey:KeySigningKey"
 
 
-def _names(resource: PolicyResource, zone: PolicyResource, zone_id: Any) -> bool:
-    """`resource` points at `zone` by its id, or takes its hosted zone id from it."""
-    return (
-        prop(resource.props, "hostedZoneId") == zone_id
-        or zone in resource.property_dependencies.get("hostedZoneId", [])
-        or any(
-            zone in ksk.property_dependencies.get("hostedZoneId", [])
-            for ksk in resource.property_dependencies.get("hostedZoneId", [])
-        )
+def _signs(resource: PolicyResource, zone: PolicyResource) -> bool:
+    """`resource` names `zone`, directly or through the key-signing key it takes the zone from."""
+    return names_zone(resource, zone, "hostedZoneId") or any(
+        names_zone(ksk, zone, "hostedZoneId")
+        for ksk in resource.property_dependencies.get("hostedZoneId", [])
     )
 
 
 def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     index = StackIndex(args.resources)
-    for zone in index.of_type(ZONE):
-        if prop(zone.props, "vpcs"):
-            continue  # a private zone: DNSSEC signing is for public zones
-        zone_id = prop(zone.props, "zoneId")
+    for zone in index.public_zones():
         signed = any(
-            prop(s.props, "signingStatus") in ("SIGNING", None) and _names(s, zone, zone_id)
+            prop(s.props, "signingStatus") in ("SIGNING", None) and _signs(s, zone)
             for s in index.of_type(SIGNING)
         )
         active_key = any(
-            prop(k.props, "status") in ("ACTIVE", None) and _names(k, zone, zone_id)
+            prop(k.props, "status") in ("ACTIVE", None) and _signs(k, zone)
             for k in index.of_type(KSK)
         )
         if not (signed and active_key):

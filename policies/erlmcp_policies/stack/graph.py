@@ -19,6 +19,7 @@ from pulumi_policy import PolicyResource
 from erlmcp_policies.common import UNKNOWN, items, prop
 
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
+ROUTE53_ZONE = "aws:route53/zone:Zone"
 K8S_PROVIDER = "pulumi:providers:kubernetes"
 _REGION_IN_KUBECONFIG = re.compile(r'"--region"\s*,\s*"([a-z0-9-]+)"')
 
@@ -28,6 +29,14 @@ def list_at(props: Any, *path: str | int) -> list[Any]:
     kept as UNKNOWN)."""
     found = prop(props, *path)
     return [] if found is UNKNOWN else list(items(found))
+
+
+def names_zone(resource: PolicyResource, zone: PolicyResource, key: str) -> bool:
+    """`resource` points at the hosted `zone` through its input `key`: the zone's id, or (in a
+    first preview, before the id is known) a value it takes from the zone."""
+    return prop(resource.props, key) == prop(zone.props, "zoneId") or zone in (
+        resource.property_dependencies.get(key, [])
+    )
 
 
 class StackIndex:
@@ -70,6 +79,10 @@ class StackIndex:
             if match:
                 return match.group(1)
         return None
+
+    def public_zones(self) -> list[PolicyResource]:
+        """The stack's public Route 53 hosted zones (a zone attached to VPCs is private)."""
+        return [z for z in self.of_type(ROUTE53_ZONE) if not prop(z.props, "vpcs")]
 
     def in_region(self, type_: str, region: str) -> list[PolicyResource]:
         return [r for r in self.of_type(type_) if self.region_of(r) == region]
