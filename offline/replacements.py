@@ -53,10 +53,12 @@ def _table() -> dict[str, Any]:
     return json.loads(FORCE_NEW_TABLE.read_text())
 
 
+@functools.cache
 def aws_force_new() -> dict[str, tuple[str, ...]]:
     return {type_: tuple(paths) for type_, paths in _table()["resources"].items()}
 
 
+@functools.cache
 def computed_force_new(type_: str) -> frozenset[str]:
     """ForceNew inputs that AWS fills in when they are not set (Terraform `Computed`)."""
     return frozenset(_table().get("computed", {}).get(type_, ()))

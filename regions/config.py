@@ -639,13 +639,15 @@ PATTERN_MEANING = {
     r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$": "a DNS domain name like erlmcp.io",
 }
 
+UNKNOWN_KEY = "unknown key (typo?); it would be silently ignored"
+
 # Config namespaces a stack file may use: the project's own, and the packages the program uses.
 KNOWN_NAMESPACES = ("aws", "kubernetes", "random", "pulumi")
 
 
 def _message(item: Any) -> str:
     if item["type"] == "extra_forbidden":
-        return "unknown key (typo?); it would be silently ignored"
+        return UNKNOWN_KEY
     if item["type"] == "string_pattern_mismatch":
         pattern = item.get("ctx", {}).get("pattern", "")
         meaning = PATTERN_MEANING.get(pattern, f"the form {pattern}")
@@ -697,10 +699,7 @@ def _known_keys(
     for key, value in values.items():
         field = fields.get(key) or model.model_fields.get(key)
         if field is None:
-            problems.append(
-                f"{_format_path(project, (*path, key))}: unknown key (typo?); "
-                "it would be silently ignored"
-            )
+            problems.append(f"{_format_path(project, (*path, key))}: {UNKNOWN_KEY}")
             continue
         nested = _model_of(field.annotation)
         if nested is not None and isinstance(value, Mapping):
@@ -732,13 +731,15 @@ def unknown_namespaces(keys: Iterable[str], project: str = PROJECT) -> list[str]
     ]
 
 
-def read_project_config(project: str = PROJECT) -> dict[str, Any]:
-    """All of this project's config values, as the engine handed them to the program."""
-    values = _all_config()
+def read_project_config(
+    project: str = PROJECT, values: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """This project's config values (from `values`, by default everything the engine handed
+    the program), without the namespace."""
     prefix = f"{project}:"
     return {
         key.removeprefix(prefix): _decode(value)
-        for key, value in values.items()
+        for key, value in (_all_config() if values is None else values).items()
         if key.startswith(prefix)
     }
 
@@ -752,9 +753,10 @@ def _decode(value: Any) -> Any:
 
 def load_stack_config(project: str = PROJECT) -> StackConfig:
     """Parse this stack's config or stop the program, naming each bad key, before any resource."""
-    problems = unknown_namespaces(_all_config(), project)
+    values = _all_config()
+    problems = unknown_namespaces(values, project)
     try:
-        config = parse_stack_config(read_project_config(project), project)
+        config = parse_stack_config(read_project_config(project, values), project)
     except ConfigError as error:
         problems.append(str(error))
     if problems:
