@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import functools
 import gc
-import importlib
 import inspect
 import json
 import os
@@ -42,11 +41,11 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-from pulumi import _types as pulumi_types
 
 from offline.generated_stacks import grown_stack_config
 from offline.policy_runner import analyze_recorded
 from offline.recorder import RecordedResource, RecordedStack, is_secret, reveal, run_program
+from offline.sdk_types import engine_names, resource_class
 from offline.stacks import PROJECT, REPO_ROOT, run_stack_file, stack_file_config
 
 PROD_REGIONS = 6
@@ -59,16 +58,9 @@ PROD_REGIONS = 6
 def _sdk_class(type_: str) -> tuple[type, dict[str, str]]:
     """The SDK class of a resource type and its constructor's arguments by engine name
     (`aws:eks/cluster:Cluster` -> pulumi_aws.eks.Cluster, {"roleArn": "role_arn", ...})."""
-    package, module, name = type_.split(":")
-    if package == "kubernetes":  # apps/v1, networking.k8s.io/v1 -> apps.v1, networking.v1
-        group, version = module.split("/")
-        parts = [group.split(".")[0], version]
-    else:  # eks/cluster -> eks; index/... -> the package itself
-        folder = module.rsplit("/", 1)[0]
-        parts = [] if folder == "index" else folder.split("/")
-    cls = getattr(importlib.import_module(".".join([f"pulumi_{package}", *parts])), name)
-    arguments = set(inspect.signature(cls._internal_init).parameters)
-    names = pulumi_types._py_to_pulumi_names_from_py_properties(cls)
+    cls = resource_class(type_)
+    arguments = set(inspect.signature(cls._internal_init).parameters)  # type: ignore[attr-defined]
+    names = engine_names(cls)
     return cls, {engine: python for python, engine in names.items() if python in arguments}
 
 

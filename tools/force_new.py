@@ -26,11 +26,12 @@ the output's `notes`).
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import re
 import sys
 from pathlib import Path
+
+from offline.sdk_types import engine_names, resource_class
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILES = ROOT / "tools" / "force_new_files.tsv"
@@ -153,15 +154,11 @@ def _engine_path(path: tuple[str, ...], known: set[str] | None) -> str:
 
 def pulumi_properties(type_: str) -> set[str] | None:
     """The engine names of a pulumi-aws resource class's properties (None if not importable)."""
-    from pulumi import _types as pulumi_types
-
-    package, module, name = type_.split(":")
-    folder = module.rsplit("/", 1)[0]
     try:
-        cls = getattr(importlib.import_module(f"pulumi_{package}.{folder}"), name)
+        cls = resource_class(type_)
     except (ImportError, AttributeError):
         return None
-    return set(pulumi_types._py_to_pulumi_names_from_py_properties(cls).values())
+    return set(engine_names(cls).values())
 
 
 def build_table(source: Path, files: list[tuple[str, str, str]], version: str) -> dict[str, object]:
