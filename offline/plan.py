@@ -23,7 +23,7 @@ from offline.plan_markdown import render
 from offline.plan_schema import SCHEMA_VERSION, SECRET
 from offline.policy_runner import StackFileError, analyze_recorded, record_stack_file
 from offline.recorder import RecordedStack, is_secret
-from offline.stacks import REPO_ROOT, project_values
+from offline.stacks import REPO_ROOT, project_values, stack_file_of
 from regions.config import ConfigError, parse_stack_config
 from regions.dr_budget import stack_budget
 
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "build")
     args = parser.parse_args(argv)
-    stack_file = args.config or REPO_ROOT / f"Pulumi.{args.stack or 'prod'}.yaml"
+    stack_file = stack_file_of(args.stack, args.config)
     try:
         old = json.loads(args.against.read_text()) if args.against else None
     except (OSError, json.JSONDecodeError) as error:
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if old is not None:
-        allowed = [urn for urn in args.allow_replace.split(",") if urn.strip()]
+        allowed = [urn.strip() for urn in args.allow_replace.split(",") if urn.strip()]
         plan["diff"] = diff_plans(old, plan, allow_replace=allowed)
     paths = write_plan(plan, args.out)
     print(summary(plan, paths))

@@ -50,6 +50,7 @@ from offline.stacks import (
     project_values,
     run_stack_file,
     stack_file_config,
+    stack_file_of,
     stack_name_of,
 )
 from regions.config import ConfigError, parse_stack_config
@@ -338,8 +339,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
-    stack = args.stack or "prod"
-    path = args.config or REPO_ROOT / f"Pulumi.{stack}.yaml"
+    path = stack_file_of(args.stack, args.config)
     if args.list_policies:
         print(policy_table())
         return 0

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from offline.policy_runner import StackFileError, record_stack_file
-from offline.stacks import REPO_ROOT
+from offline.stacks import REPO_ROOT, stack_file_of
 from offline.terraform_plan import kubernetes_manifests, terraform_plan
 
 SUPPRESSIONS = REPO_ROOT / "scan" / "suppressions.yaml"
@@ -113,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--checkov", type=Path, default=DEFAULT_CHECKOV)
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "build" / "scan")
     args = parser.parse_args(argv)
-    path = args.config or REPO_ROOT / f"Pulumi.{args.stack or 'prod'}.yaml"
+    path = stack_file_of(args.stack, args.config)
     try:
         recorded, _ = record_stack_file(path, stack=args.stack)
         suppressions = load_suppressions()

@@ -49,6 +49,11 @@ def stack_file_config(path: Path = PROD_STACK_FILE) -> dict[str, Any]:
     return document.get("config") or {}
 
 
+def stack_file_of(stack: str | None, config: Path | None) -> Path:
+    """The stack file a command reads: `config` when given, else `Pulumi.<stack>.yaml` (prod)."""
+    return config or REPO_ROOT / f"Pulumi.{stack or 'prod'}.yaml"
+
+
 def stack_name_of(path: Path) -> str:
     """`Pulumi.<stack>.yaml` -> `<stack>`."""
     name = Path(path).name

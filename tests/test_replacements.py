@@ -225,6 +225,9 @@ def test_the_cli_exits_1_on_a_stateful_replacement_unless_allowed(
         r["urn"] for r in old["resources"] if r["inputs"].get("identifier") == "erlmcp-older-name"
     )
     assert main(["--against", str(old_path), "--out", str(out), "--allow-replace", urn]) == 0
+    # A list written with spaces after the commas names the same URNs.
+    listed = f"urn:pulumi:prod::erlmcp-infra::other, {urn}"
+    assert main(["--against", str(old_path), "--out", str(out), "--allow-replace", listed]) == 0
 
 
 def test_stating_a_value_aws_computed_is_not_a_replacement():
