@@ -126,11 +126,8 @@ def terraform_values(value: Any, key: str | None = None) -> Any:
 
 
 def _is_block_list(value: Any) -> bool:
+    """Terraform blocks: a non-empty list of objects."""
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
-
-
-def _is_block(value: Any) -> bool:
-    return isinstance(value, list) and any(isinstance(item, dict) for item in value)
 
 
 def _local_name(resource: RecordedResource) -> str:
@@ -152,7 +149,7 @@ def terraform_plan(stack: RecordedStack) -> dict[str, Any]:
         values = {
             key: value
             for key, value in terraform_values(redact(r.inputs)).items()
-            if key not in expressions or _is_block(value)
+            if key not in expressions or _is_block_list(value)
         }
         planned.append(
             {
