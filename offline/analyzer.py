@@ -496,8 +496,9 @@ class _DecodeOnce:
     each protobuf message once and hands the same dict to every later policy.
 
     The servicer converts a resource's properties again for every policy (pulumi-policy 1.21.0,
-    `_PolicyAnalyzerServicer.Analyze` and `AnalyzeStack`: `deserialize_properties(
-    json_format.MessageToDict(...))` inside the per-policy loop), which was half of the pack's time.
+    pulumi_policy/policy.py, `_PolicyAnalyzerServicer.Analyze` line 997 and `AnalyzeStack` line
+    1049: `deserialize_properties(json_format.MessageToDict(...))` inside the per-policy loop),
+    which was half of the pack's time.
     Sharing the converted dict is invisible to the policies: `deserialize_properties` only reads
     it and builds a new dict and list for every container, so each policy still gets its own copy.
     The messages are kept referenced while cached, so an `id` is never reused within a call.
