@@ -92,15 +92,19 @@ TERMINATION_GRACE_SECONDS = 60
 TMP_SIZE_LIMIT = "1Gi"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
-# Environment variable -> key in `erlmcp-secrets`.
+# Environment variable -> key in `erlmcp-secrets`. The JWT secret goes by the name erlmcp reads,
+# ERLMCP_JWT_SECRET (seanchatmangpt/erlmcp apps/erlmcp_cli/src/erlmcp_cli_auth.erl:763, at
+# 1356e12d); the runbook's JWT_SECRET (§13.1) is read by no code, and without the right name
+# every node invents its own secret (:766), so a token issued by one pod fails on the next.
 SECRET_ENV = {
     "ERLMCP_DB_PASSWORD": "db-password",
     "ERLANG_COOKIE": "erlang-cookie",
-    "JWT_SECRET": "jwt-secret",
+    "ERLMCP_JWT_SECRET": "jwt-secret",
     "ERLMCP_REDIS_PASSWORD": "redis-auth-token",
 }
 
 _LB_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-"
+_IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
@@ -143,6 +147,8 @@ class ErlmcpReleaseArgs:
     """Repository without a tag, e.g. "ghcr.io/seanchatmangpt/erlmcp"."""
     version: str
     """Image tag; pinned ("latest" and "" are refused)."""
+    image_digest: str
+    """`sha256:<64 hex>`, the registry's digest of `<image>:<version>`; the pods run exactly it."""
     replicas: int
     """Pods at creation (within the HPA's range if there is one); 0 for a standby."""
     hpa: HpaSettings | None
@@ -175,6 +181,11 @@ class ErlmcpReleaseArgs:
             raise ValueError(
                 f"version must pin an image tag, got {self.version!r}: 'latest' or an empty "
                 "tag makes rollouts unreproducible"
+            )
+        if not _IMAGE_DIGEST.match(self.image_digest):
+            raise ValueError(
+                f"image_digest must be 'sha256:' and 64 lowercase hex digits, got "
+                f"{self.image_digest!r}"
             )
         for key in ("namespace", "monitoring_namespace"):
             if not _DNS_LABEL.match(getattr(self, key)):
@@ -451,7 +462,9 @@ class ErlmcpRelease(pulumi.ComponentResource):
         res = args.resources
         return {
             "name": CONTAINER_NAME,
-            "image": f"{args.image}:{args.version}",
+            # The tag is for people; the kubelet pulls by digest, so a re-pushed tag changes
+            # nothing until the config names the new digest (and IfNotPresent is then exact).
+            "image": f"{args.image}:{args.version}@{args.image_digest}",
             "image_pull_policy": "IfNotPresent",
             "ports": self._container_ports(),
             "env": self._env(),

@@ -376,6 +376,11 @@ class DnsConfig(_Model):
 class ReleaseConfig(_Model):
     image: Annotated[str, AfterValidator(_image_repository)] = Field(pattern=r"^[a-z0-9.\-/:@]+$")
     version: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    # version -> the manifest digest the registry serves for `<image>:<version>`. A tag can be
+    # pushed again; a digest cannot, so every node runs the bytes that were reviewed.
+    image_digests: dict[str, Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]] = Field(
+        min_length=1
+    )
     namespace: str = Field(default="erlmcp-prod", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
     log_level: Literal["debug", "info", "notice", "warning", "error"] = "info"
     otel_endpoint: str = "http://otel-collector.observability:4317"
@@ -388,6 +393,17 @@ class ReleaseConfig(_Model):
         if version == "latest":
             raise ValueError("pin a release version; 'latest' makes rollouts unreproducible")
         return version
+
+    @model_validator(mode="after")
+    def _version_has_digest(self) -> ReleaseConfig:
+        if self.version not in self.image_digests:
+            raise _KeyedError(
+                ("imageDigests",),
+                f"no digest for version {self.version!r}: add `{self.version}: sha256:<digest>` "
+                f"(the digest of {self.image}:{self.version}, e.g. from `crane digest` or "
+                "`docker buildx imagetools inspect`)",
+            )
+        return self
 
 
 class ObjectRetention(_Model):
@@ -632,6 +648,7 @@ PATTERN_MEANING = {
     r"^Z[A-Z0-9]+$": "a Route 53 hosted zone id like Z0123456789ABC",
     r"^[a-z0-9.\-/:@]+$": "an image repository like ghcr.io/owner/name (lowercase)",
     r"^[A-Za-z0-9][A-Za-z0-9._-]*$": "a version tag like 3.0.0",
+    r"^sha256:[0-9a-f]{64}$": "an image digest: sha256: and 64 lowercase hex digits",
     r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$": "a Kubernetes name (lowercase letters, digits, '-')",
     r"^[a-z][a-z0-9_]*$": "a PostgreSQL name (lowercase letters, digits, '_')",
     r"^[a-z0-9][a-z0-9-]*$": "a name of lowercase letters, digits and '-'",

@@ -316,6 +316,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 environment=self.stack.environment,
                 image=release.image,
                 version=release.version,
+                image_digest=release.image_digests[release.version],
                 replicas=replicas,
                 hpa=HpaSettings(hpa.min_replicas, hpa.max_replicas, hpa.target_cpu_percent)
                 if hpa

@@ -374,6 +374,26 @@ def test_an_image_that_already_carries_a_tag_or_digest_is_rejected(prod_values):
     rejects(prod_values, "erlmcp-infra:release.image", "already names a tag or digest")
 
 
+def test_the_release_version_needs_its_image_digest(prod_values):
+    prod_values["release"]["version"] = "3.1.0"
+    rejects(
+        prod_values,
+        "erlmcp-infra:release.imageDigests: no digest for version '3.1.0'",
+        "add `3.1.0: sha256:<digest>`",
+        "ghcr.io/seanchatmangpt/erlmcp:3.1.0",
+    )
+
+
+@pytest.mark.parametrize("digest", ["sha256:abc", "sha512:" + "0" * 64, "SHA256:" + "A" * 64])
+def test_an_image_digest_must_be_a_sha256_digest(prod_values, digest):
+    prod_values["release"]["imageDigests"]["3.0.0"] = digest
+    rejects(
+        prod_values,
+        "erlmcp-infra:release.imageDigests.3.0.0",
+        "an image digest: sha256: and 64 lowercase hex digits",
+    )
+
+
 def test_a_registry_port_is_not_a_tag(prod_values):
     prod_values["release"]["image"] = "registry.internal:5000/erlmcp"
     assert parse_stack_config(prod_values).release.image == "registry.internal:5000/erlmcp"

@@ -50,10 +50,11 @@ BRIEF_ENV = (  # runbook §13.1
     "ERLMCP_DB_USER",
     "ERLMCP_DB_PASSWORD",
     "ERLANG_COOKIE",
-    "JWT_SECRET",
+    "ERLMCP_JWT_SECRET",  # the runbook says JWT_SECRET; erlmcp reads this name (release.py)
     "OTEL_EXPORTER_OTLP_ENDPOINT",
     "LOG_LEVEL",
 )
+DIGEST = "sha256:" + "0123456789abcdef" * 4
 SELECTOR = {"app.kubernetes.io/name": "erlmcp", "app.kubernetes.io/instance": "erlmcp-prod"}
 LB = "service.beta.kubernetes.io/aws-load-balancer-"
 
@@ -93,6 +94,7 @@ def release_args(provider: k8s.Provider, **overrides: Any) -> ErlmcpReleaseArgs:
         "environment": "prod",
         "image": "ghcr.io/seanchatmangpt/erlmcp",
         "version": "3.0.0",
+        "image_digest": DIGEST,
         "replicas": 3,
         "hpa": HpaSettings(min_replicas=3, max_replicas=20, target_cpu_percent=70),
         "resources": PodResources(
@@ -311,7 +313,7 @@ def test_secret_environment_comes_from_the_secret_by_key(stack):
     expected = {
         "ERLMCP_DB_PASSWORD": "db-password",
         "ERLANG_COOKIE": "erlang-cookie",
-        "JWT_SECRET": "jwt-secret",
+        "ERLMCP_JWT_SECRET": "jwt-secret",
         "ERLMCP_REDIS_PASSWORD": "redis-auth-token",
     }
     for name, key in expected.items():
@@ -408,7 +410,7 @@ def test_statefulset_runs_the_pinned_image_behind_the_headless_service(stack):
     assert spec["serviceName"] == "erlmcp-headless"
     assert spec["podManagementPolicy"] == "Parallel"
     assert spec["selector"] == {"matchLabels": SELECTOR}
-    assert container(stack)["image"] == "ghcr.io/seanchatmangpt/erlmcp:3.0.0"
+    assert container(stack)["image"] == f"ghcr.io/seanchatmangpt/erlmcp:3.0.0@{DIGEST}"
     ports = {p["name"]: int(p["containerPort"]) for p in container(stack)["ports"]}
     assert ports == {
         "http": 8080,
@@ -617,6 +619,12 @@ def test_outputs_name_the_objects_and_the_load_balancer(stack):
 
 
 # -- refused arguments -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("digest", ["", "sha256:abc", "0123456789abcdef" * 4, "latest"])
+def test_an_image_digest_is_required(digest):
+    with pytest.raises(ValueError, match="image_digest must be 'sha256:' and 64"):
+        release_args(None, image_digest=digest)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("version", ["latest", ""])

@@ -232,10 +232,12 @@ def test_pairs_use_the_database_mechanism_their_budget_needs(prod_stack):
     }
 
 
-def test_release_image_and_version_come_from_config(prod_stack):
+def test_release_image_and_version_come_from_config(prod_stack, prod_values):
+    digest = prod_values["release"]["imageDigests"]["3.0.0"]
+    assert digest.startswith("sha256:")
     for statefulset in prod_stack.of_type(STATEFULSET):
         container = statefulset.plain_inputs["spec"]["template"]["spec"]["containers"][0]
-        assert container["image"] == "ghcr.io/seanchatmangpt/erlmcp:3.0.0"
+        assert container["image"] == f"ghcr.io/seanchatmangpt/erlmcp:3.0.0@{digest}"
 
 
 REGION_NAMES = [

@@ -23,31 +23,33 @@ def test_prod_stack_passes(prod_report):
 @pytest.mark.parametrize(
     "image",
     [
-        "ghcr.io/seanchatmangpt/erlmcp:3.0.0",
-        "registry.local:5000/erlmcp:3.0.0",
         f"ghcr.io/seanchatmangpt/erlmcp@{DIGEST}",
-        f"ghcr.io/seanchatmangpt/erlmcp:latest@{DIGEST}",
+        f"ghcr.io/seanchatmangpt/erlmcp:3.0.0@{DIGEST}",
+        f"registry.local:5000/erlmcp:latest@{DIGEST}",
     ],
 )
-def test_explicit_tag_or_digest_passes(analyze_resource, image):
+def test_an_image_pinned_by_digest_passes(analyze_resource, image):
     assert messages(analyze_resource(TYPE, daemonset(image)), POLICY) == []
 
 
-def test_latest_tag_is_a_mandatory_violation(analyze_resource):
-    [found] = only(
-        analyze_resource(TYPE, daemonset("ghcr.io/seanchatmangpt/erlmcp:latest")), POLICY
-    )
+@pytest.mark.parametrize(
+    "image",
+    [
+        "ghcr.io/seanchatmangpt/erlmcp:3.0.0",
+        "ghcr.io/seanchatmangpt/erlmcp:latest",
+        "registry.local:5000/erlmcp",
+        "erlmcp",
+        "ghcr.io/seanchatmangpt/erlmcp@sha256:abc",
+        f"ghcr.io/seanchatmangpt/erlmcp@{DIGEST}-not-the-end",
+    ],
+)
+def test_an_image_without_a_digest_is_a_mandatory_violation(analyze_resource, image):
+    [found] = only(analyze_resource(TYPE, daemonset(image)), POLICY)
     assert found.detail == (
-        "container 'c0' image 'ghcr.io/seanchatmangpt/erlmcp:latest' uses the 'latest' tag."
+        f"container 'c0' image '{image}' is not pinned by digest (a tag can be pushed again); "
+        "name it <image>:<tag>@sha256:<digest>."
     )
     assert found.enforcement_level == "mandatory"
-
-
-@pytest.mark.parametrize("image", ["erlmcp", "registry.local:5000/erlmcp"])
-def test_untagged_image_is_a_violation(analyze_resource, image):
-    assert messages(analyze_resource(TYPE, daemonset(image)), POLICY) == [
-        f"container 'c0' image '{image}' has no tag (means 'latest')."
-    ]
 
 
 def test_missing_image_is_a_violation(analyze_resource):

@@ -1,20 +1,20 @@
-"""k8s-image-pinned: every container image names an explicit tag other than latest, or a digest."""
+"""k8s-image-pinned: every container image is pulled by digest.
+
+A tag (even an explicit one) can be pushed again, and a node that pulls after that runs other
+bytes than the ones reviewed; only a digest names one image. `<image>:<tag>@sha256:<digest>`
+keeps the tag for people: the kubelet pulls by the digest and ignores the tag.
+"""
 
 from __future__ import annotations
+
+import re
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from erlmcp_policies.common import is_unknown, prop, resource_policy
 from erlmcp_policies.resources._k8s import WORKLOADS, containers, pod_spec
 
-
-def image_tag(image: str) -> str | None:
-    """The tag of an image reference ('registry:5000/app:1.2' -> '1.2'); None if untagged."""
-    reference = image.split("@", 1)[0]
-    last_segment = reference.rsplit("/", 1)[-1]
-    if ":" not in last_segment:
-        return None
-    return last_segment.rsplit(":", 1)[1]
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -24,21 +24,18 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
             continue
         if not isinstance(image, str) or not image:
             report_violation(f"{container.label} names no image.")
-            continue
-        if "@sha256:" in image:
-            continue
-        tag = image_tag(image)
-        if tag is None:
-            report_violation(f"{container.label} image {image!r} has no tag (means 'latest').")
-        elif tag == "latest":
-            report_violation(f"{container.label} image {image!r} uses the 'latest' tag.")
+        elif not _DIGEST.search(image):
+            report_violation(
+                f"{container.label} image {image!r} is not pinned by digest (a tag can be pushed "
+                "again); name it <image>:<tag>@sha256:<digest>."
+            )
 
 
 POLICY = resource_policy(
     name="k8s-image-pinned",
     description=(
-        "Every rollout runs a known build: images carry an explicit tag other than latest, or a "
-        "digest [CKV_K8S_14, CKV_K8S_43]"
+        "Every rollout runs the reviewed build: container images are pulled by sha256 digest "
+        "[CKV_K8S_43, CKV_K8S_14]"
     ),
     types=WORKLOADS,
     validate=_validate,
