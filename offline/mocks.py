@@ -345,7 +345,20 @@ def _k8s_service(args, region, rid):
     return outputs
 
 
+def _backup_vault(args, region, rid):
+    name = _autoname(args, "name")
+    return {"id": name, "name": name, "arn": _arn("backup", region, f"backup-vault:{name}")}
+
+
+def _backup_plan(args, region, rid):
+    h = _hex(args.typ, args.name, length=32)
+    plan_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+    return {"id": plan_id, "arn": _arn("backup", region, f"backup-plan:{plan_id}"), "version": rid}
+
+
 OUTPUTS_BY_TYPE: dict[str, Callable[..., dict[str, Any]]] = {
+    "aws:backup/vault:Vault": _backup_vault,
+    "aws:backup/plan:Plan": _backup_plan,
     "aws:ec2/vpc:Vpc": _vpc,
     "aws:ec2/subnet:Subnet": _prefixed("subnet", "subnet"),
     "aws:ec2/internetGateway:InternetGateway": _prefixed("igw", "internet-gateway"),

@@ -24,6 +24,8 @@ STATEFUL_IDENTITY = {
     "aws:route53/zone:Zone": "name",
     "aws:rds/clusterInstance:ClusterInstance": "identifier",
     "aws:eks/cluster:Cluster": "name",
+    # A vault holds the locked recovery points; it cannot even be deleted while it has any.
+    "aws:backup/vault:Vault": "name",
 }
 
 

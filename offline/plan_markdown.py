@@ -133,7 +133,7 @@ def render(plan: dict[str, Any]) -> str:
             "pods",
             "PostgreSQL",
             "Redis",
-            "backup bucket",
+            "buckets",
             "resources",
         ],
         rows,

@@ -23,6 +23,12 @@ from offline.recorder import RecordedResource, RecordedStack
 TERRAFORM_TYPES = {
     "aws:acm/certificate:Certificate": "aws_acm_certificate",
     "aws:acm/certificateValidation:CertificateValidation": "aws_acm_certificate_validation",
+    "aws:backup/plan:Plan": "aws_backup_plan",
+    "aws:backup/selection:Selection": "aws_backup_selection",
+    "aws:backup/vault:Vault": "aws_backup_vault",
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": (
+        "aws_backup_vault_lock_configuration"
+    ),
     "aws:cloudwatch/logGroup:LogGroup": "aws_cloudwatch_log_group",
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": "aws_cloudwatch_log_resource_policy",
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "aws_default_security_group",
@@ -69,6 +75,7 @@ TERRAFORM_TYPES = {
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": (
         "aws_s3_bucket_lifecycle_configuration"
     ),
+    "aws:s3/bucketLogging:BucketLogging": "aws_s3_bucket_logging",
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "aws_s3_bucket_ownership_controls",
     "aws:s3/bucketPolicy:BucketPolicy": "aws_s3_bucket_policy",
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": ("aws_s3_bucket_public_access_block"),

@@ -9,6 +9,7 @@ copy keeps its component type through promotion, so no URN ever changes.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -38,9 +39,23 @@ AURORA_WRITER_INSTANCES = 2
 Database = PostgresPrimary | PostgresReplica | AuroraGlobalPrimary | AuroraGlobalSecondary
 
 
-def build_databases(primary: ErlmcpRegion, regions: Mapping[str, ErlmcpRegion]) -> None:
+@dataclass(frozen=True)
+class WritingCopy:
+    """A copy of a primary's data that takes writes (so it is what backups must capture)."""
+
+    region: str
+    arn: pulumi.Output[str]
+    partner: str | None
+    """The other region of its DR pair, where backups are copied; None without a pair."""
+
+
+def build_databases(
+    primary: ErlmcpRegion, regions: Mapping[str, ErlmcpRegion]
+) -> list[WritingCopy]:
     """Every copy of `primary`'s database (regions/lineage.py decides which), each built by the
-    region it lives in; then tell the primary and its standby which copy their releases use."""
+    region it lives in; then tell the primary and its standby which copy their releases use.
+    Returns the copies that take writes: the original writer and any promoted copy, not the
+    replicas and not the copies a failback retired."""
     stack = primary.stack
     pair = stack.pair_of_primary(primary.region)
     plan = lineage(primary.region, stack.environment, pair, stack.dr_stage(pair))
@@ -50,6 +65,21 @@ def build_databases(primary: ErlmcpRegion, regions: Mapping[str, ErlmcpRegion]) 
     primary.database = built[plan.primary_uses]
     if pair is not None and plan.standby_uses is not None:
         regions[pair.standby].standby_database = built[plan.standby_uses]
+    writing = []
+    for copy, database in built.items():
+        if copy.source is None and not copy.retired:
+            partner = None
+            if pair is not None:
+                partner = pair.standby if copy.region == pair.primary else pair.primary
+            writing.append(WritingCopy(copy.region, database_arn(database), partner))
+    return writing
+
+
+def database_arn(database: Database) -> pulumi.Output[str]:
+    """What AWS Backup selects: the instance for RDS, the cluster for Aurora."""
+    if isinstance(database, PostgresPrimary | PostgresReplica):
+        return database.instance_arn
+    return database.cluster_arn
 
 
 def database_copy(

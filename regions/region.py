@@ -19,6 +19,7 @@ from typing import Any
 import pulumi
 import pulumi_random as random
 
+from components.access_logs import AccessLogBucket, AccessLogBucketArgs, LoggedBucket
 from components.backups import (
     BackupBucket,
     BackupBucketArgs,
@@ -142,6 +143,18 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 region=args.region,
                 kms_key_arn=self.key.key_arn,
                 lifecycle_rules=lifecycle_rules(args.stack),
+                tags=self.tags,
+            ),
+            opts=self._child(),
+        )
+        self.access_logs = AccessLogBucket(
+            f"{name}-access-logs",
+            AccessLogBucketArgs(
+                region=args.region,
+                sources=[
+                    LoggedBucket(self.backups.bucket_name, self.backups.bucket_arn, "backups/")
+                ],
+                expire_days=args.stack.backups.access_logs.expire_days,
                 tags=self.tags,
             ),
             opts=self._child(),

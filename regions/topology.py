@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_random as random
 
+from components.aws_backup import BackupServiceRole, BackupServiceRoleArgs
 from components.certificate import RegionalCertificate
 from components.dns import (
     HealthCheckSettings,
@@ -22,6 +23,7 @@ from components.dns_query_log import QUERY_LOG_REGION, ZoneQueryLog, ZoneQueryLo
 from components.dnssec import ZoneSigning, ZoneSigningArgs
 from components.rds_monitoring import RdsMonitoringRole, RdsMonitoringRoleArgs
 from regions.config import StackConfig
+from regions.database_backups import build_vaults, plan_databases
 from regions.databases import build_databases
 from regions.region import (
     ErlmcpRegion,
@@ -50,6 +52,7 @@ def build_topology(stack: StackConfig) -> Topology:
         HostedZoneArgs(domain=stack.domain, existing_zone_id=stack.dns.zone_id, tags=global_tags),
     )
     monitoring = RdsMonitoringRole("rds-monitoring", RdsMonitoringRoleArgs(tags=global_tags))
+    backup_role = BackupServiceRole("aws-backup", BackupServiceRoleArgs(tags=global_tags))
     signing = ZoneSigning(
         "dns-signing", ZoneSigningArgs(zone_id=zone.zone_id, domain=stack.domain, tags=global_tags)
     )
@@ -79,8 +82,8 @@ def build_topology(stack: StackConfig) -> Topology:
         for name in sorted(stack.regions)
     }
     serving = [region for region in regions.values() if region.config.serving]
-    for region in serving:
-        build_databases(region, regions)
+    writing = [copy for region in serving for copy in build_databases(region, regions)]
+    plan_databases(regions, build_vaults(regions), writing, backup_role.role_arn)
     for pair in stack.dr_pairs:
         primary, standby = regions[pair.primary], regions[pair.standby]
         standby.hold_standby_copies(primary, pair)

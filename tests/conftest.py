@@ -45,6 +45,7 @@ STATEFUL_TYPES = frozenset(
         "aws:kms/key:Key",
         "aws:route53/zone:Zone",
         "aws:eks/cluster:Cluster",
+        "aws:backup/vault:Vault",
     }
 )
 # The stateful resources that are also `protect`ed. Aurora instances are not, on purpose: they

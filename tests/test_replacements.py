@@ -154,7 +154,10 @@ def test_a_new_domain_replaces_the_hosted_zone(prod_plan):
         ),
         pytest.param(lambda c: c["erlmcp-infra:regions"]["eu-west-1"].update(pods=4), id="pods"),
         pytest.param(
-            lambda c: c["erlmcp-infra:release"].update(version="3.0.1"), id="release version"
+            lambda c: c["erlmcp-infra:release"].update(
+                version="3.0.1", imageDigests={"3.0.1": "sha256:" + "1" * 64}
+            ),
+            id="release version",
         ),
     ],
 )

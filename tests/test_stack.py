@@ -80,7 +80,7 @@ def test_six_regions(prod_stack):
         "aws:ec2/vpc:Vpc",
         "aws:eks/cluster:Cluster",
         "aws:kms/key:Key",
-        BUCKET,
+        "aws:backup/vault:Vault",
         "aws:acm/certificate:Certificate",
     ],
 )
@@ -92,6 +92,16 @@ def test_every_region_has_its_own(prod_stack, type_):
     )
     assert found == sorted(r.name for r in prod_stack.of_type(REGION_TYPE))
     assert all(owning_region(prod_stack, r) in (r.region, None) for r in prod_stack.of_type(type_))
+
+
+def test_every_region_has_one_backup_bucket_and_one_access_log_bucket(prod_stack):
+    regions = sorted(r.name for r in prod_stack.of_type(REGION_TYPE))
+    for kind in ("backups", "access-logs"):
+        found = sorted(
+            b.region for b in prod_stack.of_type(BUCKET) if b.name.endswith(f"-{kind}-bucket")
+        )
+        assert found == regions, kind
+    assert len(prod_stack.of_type(BUCKET)) == 2 * len(regions)
 
 
 def test_serving_regions_have_their_own_primary_and_cache(prod_stack):
@@ -141,11 +151,15 @@ def test_standby_holds_a_secondary_of_its_primarys_cache(prod_stack, primary, st
     )
 
 
+def backup_buckets(stack, region: str) -> list:
+    return [b for b in in_region(stack, BUCKET, region) if b.name.endswith("-backups-bucket")]
+
+
 @pytest.mark.parametrize(("primary", "standby"), PAIRS)
 def test_primary_backups_replicate_to_the_standby_bucket(prod_stack, primary, standby):
     [replication] = in_region(prod_stack, REPLICATION, primary)
-    [source] = in_region(prod_stack, BUCKET, primary)
-    [target] = in_region(prod_stack, BUCKET, standby)
+    [source] = backup_buckets(prod_stack, primary)
+    [target] = backup_buckets(prod_stack, standby)
     assert replication.inputs["bucket"] == source.outputs["bucket"]
     destinations = [rule["destination"]["bucket"] for rule in replication.inputs["rules"]]
     assert destinations == [target.outputs["arn"]]
@@ -326,9 +340,13 @@ def test_a_failed_regions_traffic_goes_to_the_release_holding_its_data(
 
 def test_backup_schedule_becomes_lifecycle_rules_and_database_backups(prod_stack):
     expected = {"postgres": 30, "ets": 7, "config": 90, "secrets": 90, "k8s": 90, "logs": 30}
-    lifecycles = prod_stack.of_type(
-        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
-    )
+    lifecycles = [
+        r
+        for r in prod_stack.of_type(
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+        )
+        if r.name.endswith("-backups-lifecycle")
+    ]
     assert len(lifecycles) == 6
     for lifecycle in lifecycles:
         days = {

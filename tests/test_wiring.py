@@ -196,7 +196,9 @@ def test_each_regions_outputs_name_that_regions_own_resources(prod_stack, region
     out = prod_stack.outputs["regions"][region]
     [cluster] = in_region(prod_stack, EKS, region)
     assert out["clusterName"] == cluster.outputs["name"]
-    [bucket] = in_region(prod_stack, BUCKET, region)
+    [bucket] = [
+        b for b in in_region(prod_stack, BUCKET, region) if b.name.endswith("-backups-bucket")
+    ]
     assert out["backupBucket"] == bucket.outputs["bucket"]
     check = health_checks_by_fqdn(prod_stack)[f"{region}.erlmcp.io"]
     assert out["healthCheckId"] == check.id
@@ -237,7 +239,7 @@ def tuned_backups() -> tuple[dict[str, Any], RecordedStack]:
 
 def test_glacier_and_noncurrent_expiry_reach_every_bucket(tuned_backups):
     _, stack = tuned_backups
-    lifecycles = stack.of_type(LIFECYCLE)
+    lifecycles = [r for r in stack.of_type(LIFECYCLE) if r.name.endswith("-backups-lifecycle")]
     assert {r.region for r in lifecycles} == set(REGION_NAMES)
     for lifecycle in lifecycles:
         [rule] = [r for r in lifecycle.plain_inputs["rules"] if r["id"] == "prod-postgres"]
@@ -277,6 +279,7 @@ _CROSS_REGION_BY_DESIGN = {
     "globalReplicationGroupId",  # a Global Datastore secondary's datastore
     "bucket",  # (under rules[].destination) the bucket S3 replicates to
     "replicaKmsKeyId",  # the key of that bucket's region
+    "destinationVaultArn",  # (under a backup plan's copyActions) the DR partner's vault
 }
 
 
@@ -306,6 +309,8 @@ def _by_design(resource: RecordedResource, path: tuple[Any, ...]) -> bool:
         return False
     if path[-1] in ("bucket", "replicaKmsKeyId"):
         return resource.type.startswith("aws:s3/bucketReplicationConfig") and "destination" in path
+    if path[-1] == "destinationVaultArn":
+        return resource.type == "aws:backup/plan:Plan" and "copyActions" in path
     return True
 
 

@@ -27,3 +27,11 @@ def test_bucket_in_another_region_does_not_count(analyze_stack, broken_prod):
     assert violations(analyze_stack, broken_prod) == [
         "Region ap-northeast-1 has a VPC but no S3 backup bucket."
     ]
+
+
+def test_a_region_with_only_its_access_log_bucket_has_no_backup_bucket(analyze_stack, broken_prod):
+    drop_resource(broken_prod, "eu-central-1-backups-bucket")
+    assert any(r.name == "eu-central-1-access-logs-bucket" for r in broken_prod.resources)
+    assert violations(analyze_stack, broken_prod) == [
+        "Region eu-central-1 has a VPC but no S3 backup bucket."
+    ]

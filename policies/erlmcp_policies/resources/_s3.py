@@ -39,6 +39,10 @@ LIFECYCLE_TYPES = (
     "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
 )
 REPLICATION_TYPES = ("aws:s3/bucketReplicationConfig:BucketReplicationConfig",)
+LOGGING_TYPES = (
+    "aws:s3/bucketLogging:BucketLogging",
+    "aws:s3/bucketLoggingV2:BucketLoggingV2",
+)
 
 
 def buckets(resources: Iterable[PolicyResource]) -> list[PolicyResource]:
@@ -78,18 +82,42 @@ def bucket_of(
     return None
 
 
+def access_log_targets(
+    resources: Iterable[PolicyResource], candidates: Sequence[PolicyResource]
+) -> set[str]:
+    """URNs of the buckets that receive S3 server access logs (a BucketLogging's targetBucket).
+
+    Raises Unresolved while some logging configuration's target cannot be told yet.
+    """
+    targets: set[str] = set()
+    for resource in resources:
+        if resource.resource_type in LOGGING_TYPES:
+            target = bucket_of(resource, candidates, key="targetBucket")
+            if target is not None:
+                targets.add(target.urn)
+    return targets
+
+
 def companion_policy(
     *,
     name: str,
     description: str,
     companion_types: Sequence[str],
     companion_name: str,
+    exempt_log_targets: bool = False,
 ) -> StackValidationPolicy:
-    """A stack policy: every bucket is configured by at least one resource of `companion_types`."""
+    """A stack policy: every bucket is configured by at least one resource of `companion_types`
+    (with `exempt_log_targets`, except the buckets that receive server access logs)."""
     wanted = frozenset(companion_types)
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         all_buckets = buckets(args.resources)
+        exempt: set[str] = set()
+        if exempt_log_targets:
+            try:
+                exempt = access_log_targets(args.resources, all_buckets)
+            except Unresolved:
+                return
         covered: set[str] = set()
         undecided = False
         for resource in args.resources:
@@ -106,7 +134,7 @@ def companion_policy(
             # Some companion's bucket is unknown until the update: any bucket might be its.
             return
         for bucket in all_buckets:
-            if bucket.urn not in covered:
+            if bucket.urn not in covered and bucket.urn not in exempt:
                 report_violation(
                     f"S3 bucket '{bucket_label(bucket)}' has no {companion_name} "
                     f"(pulumi-aws v7: a separate aws.s3.{companion_name} whose `bucket` is this "

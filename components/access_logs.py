@@ -1,0 +1,201 @@
+"""S3 server access logs: one private bucket per region that receives the access logs of the
+region's other buckets, and the logging configuration of each of those buckets.
+
+Why a bucket of its own, encrypted with SSE-S3 and not the region's KMS key: S3 delivers server
+access logs only into a bucket in the source bucket's region and account, and supports default
+encryption of that target bucket with SSE-S3 (AES-256) only, not SSE-KMS (Amazon S3 User Guide,
+"Enabling Amazon S3 server access logging", docs.aws.amazon.com/AmazonS3/latest/userguide/
+enable-server-access-logging.html, "Permissions for log delivery"). The target must not log
+into itself either (same page: "Your target bucket should not have server access logging
+enabled"), so this bucket is the one bucket of a region without access logs. The pack's
+`s3-sse-kms` and `s3-bucket-has-access-logging` policies know both exceptions and grant them to a
+bucket only while it is the target of a `BucketLogging` and nothing else.
+
+Delivery is granted the recommended way, by a bucket policy for the `logging.s3.amazonaws.com`
+service principal limited to this account and the logged buckets (not the legacy log-delivery
+ACL: the bucket enforces owner-only object ownership, which disables ACLs).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.backups import ABORT_INCOMPLETE_UPLOADS_EVERYWHERE
+from components.kms import owning_account
+
+LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
+# A noncurrent version (a log overwritten or deleted by hand) is kept this long for an inquiry.
+NONCURRENT_LOG_DAYS = 30
+
+
+@dataclass(frozen=True)
+class LoggedBucket:
+    """A bucket whose requests are logged: its name and ARN, and the key prefix of its logs."""
+
+    name: pulumi.Input[str]
+    arn: pulumi.Input[str]
+    log_prefix: str
+    """Where its logs go in the log bucket, ending with "/" (e.g. `backups/`)."""
+
+
+@dataclass(frozen=True)
+class AccessLogBucketArgs:
+    region: str
+    sources: Sequence[LoggedBucket]
+    expire_days: int
+    """Days a log object is kept (then it becomes noncurrent, and goes for good 30 days later)."""
+    account_id: pulumi.Input[str] | None = None
+    """The owning account; when left out it is read once from the provider's caller identity."""
+    tags: dict[str, str] = field(default_factory=dict)
+    protect: bool = True
+
+
+class AccessLogBucket(pulumi.ComponentResource):
+    """The region's access-log bucket, and one `BucketLogging` per source bucket into it."""
+
+    bucket_name: pulumi.Output[str]
+    bucket_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: AccessLogBucketArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        _validate(args)
+        super().__init__("erlmcp:components:AccessLogBucket", name, None, opts)
+        region = args.region
+        bucket = aws.s3.Bucket(
+            f"{name}-bucket",
+            region=region,
+            force_destroy=False,
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        self.bucket_name = bucket.bucket
+        self.bucket_arn = bucket.arn
+
+        aws.s3.BucketOwnershipControls(
+            f"{name}-ownership",
+            region=region,
+            bucket=bucket.bucket,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        public_access_block = aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access-block",
+            region=region,
+            bucket=bucket.bucket,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        versioning = aws.s3.BucketVersioning(
+            f"{name}-versioning",
+            region=region,
+            bucket=bucket.bucket,
+            versioning_configuration={"status": "Enabled"},
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption",
+            region=region,
+            bucket=bucket.bucket,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle",
+            region=region,
+            bucket=bucket.bucket,
+            rules=[expire_logs_rule(args.expire_days), ABORT_INCOMPLETE_UPLOADS_EVERYWHERE],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+        )
+        account_id = owning_account(args.account_id, self)
+        policy = aws.s3.BucketPolicy(
+            f"{name}-policy",
+            region=region,
+            bucket=bucket.bucket,
+            policy=pulumi.Output.all(
+                bucket.arn, account_id, *(source.arn for source in args.sources)
+            ).apply(lambda values: json.dumps(log_bucket_policy(values[0], values[1], values[2:]))),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access_block]),
+        )
+        for source in args.sources:
+            aws.s3.BucketLogging(
+                f"{name}-from-{source.log_prefix.rstrip('/')}",
+                region=region,
+                bucket=source.name,
+                target_bucket=bucket.bucket,
+                target_prefix=source.log_prefix,
+                # Date-partitioned keys (<prefix><account>/<region>/<bucket>/yyyy/mm/dd/...) keep
+                # Athena queries of one day cheap.
+                target_object_key_format={
+                    "partitioned_prefix": {"partition_date_source": "EventTime"}
+                },
+                # Delivery starts once the policy lets the logging service write.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+            )
+        self.register_outputs({"bucket_name": self.bucket_name, "bucket_arn": self.bucket_arn})
+
+
+def expire_logs_rule(expire_days: int) -> dict[str, Any]:
+    return {
+        "id": "expire-access-logs",
+        "status": "Enabled",
+        "filter": {"prefix": ""},
+        "expiration": {"days": expire_days},
+        "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_LOG_DAYS},
+    }
+
+
+def log_bucket_policy(
+    bucket_arn: str, account_id: str, source_arns: Sequence[str]
+) -> dict[str, Any]:
+    """TLS only; the S3 logging service may write logs of the listed buckets of this account."""
+    objects = f"{bucket_arn}/*"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket_arn, objects],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {
+                "Sid": "AllowS3ServerAccessLogDelivery",
+                "Effect": "Allow",
+                "Principal": {"Service": LOG_DELIVERY_SERVICE},
+                "Action": "s3:PutObject",
+                "Resource": objects,
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {"aws:SourceArn": sorted(source_arns)},
+                },
+            },
+        ],
+    }
+
+
+def _validate(args: AccessLogBucketArgs) -> None:
+    if not args.region:
+        raise ValueError("region must be given")
+    if not args.sources:
+        raise ValueError("an access-log bucket needs at least one bucket to log")
+    if args.expire_days < 1:
+        raise ValueError(f"expire_days must be >= 1, got {args.expire_days}")
+    prefixes = [source.log_prefix for source in args.sources]
+    for prefix in prefixes:
+        if not prefix.endswith("/") or prefix.startswith("/") or prefix == "/":
+            raise ValueError(f"log_prefix {prefix!r} must end with '/' and not start with '/'")
+    repeated = sorted({p for p in prefixes if prefixes.count(p) > 1})
+    if repeated:
+        raise ValueError(f"each logged bucket needs its own log_prefix, repeated: {repeated}")
