@@ -6,6 +6,7 @@ from pulumi_policy import StackValidationPolicy
 
 from erlmcp_policies.stack import (
     backup_buckets,
+    backup_vaults,
     dns_dnssec,
     dns_health_checks,
     dns_no_empty_regions,
@@ -26,4 +27,5 @@ STACK_POLICIES: list[StackValidationPolicy] = [
     dns_dnssec.POLICY,
     vpc_cidrs.POLICY,
     backup_buckets.POLICY,
+    backup_vaults.POLICY,
 ]
