@@ -26,7 +26,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.backups import ABORT_INCOMPLETE_UPLOADS_EVERYWHERE
+from components.backups import ABORT_INCOMPLETE_UPLOADS_EVERYWHERE, private_versioned
 from components.kms import owning_account
 
 LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
@@ -78,29 +78,8 @@ class AccessLogBucket(pulumi.ComponentResource):
         self.bucket_name = bucket.bucket
         self.bucket_arn = bucket.arn
 
-        aws.s3.BucketOwnershipControls(
-            f"{name}-ownership",
-            region=region,
-            bucket=bucket.bucket,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        public_access_block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access-block",
-            region=region,
-            bucket=bucket.bucket,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        versioning = aws.s3.BucketVersioning(
-            f"{name}-versioning",
-            region=region,
-            bucket=bucket.bucket,
-            versioning_configuration={"status": "Enabled"},
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        public_access_block, versioning = private_versioned(
+            name, region, bucket, protect=args.protect, parent=self
         )
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",

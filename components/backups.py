@@ -116,31 +116,8 @@ class BackupBucket(pulumi.ComponentResource):
         self.region = region
         self.kms_key_arn = pulumi.Output.from_input(args.kms_key_arn)
 
-        aws.s3.BucketOwnershipControls(
-            f"{name}-ownership",
-            region=region,
-            bucket=bucket.bucket,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        public_access_block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access-block",
-            region=region,
-            bucket=bucket.bucket,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        # Removing a BucketVersioning resource suspends versioning, which silently stops
-        # replication and the noncurrent-version safety net: it is as precious as the bucket.
-        self.versioning = aws.s3.BucketVersioning(
-            f"{name}-versioning",
-            region=region,
-            bucket=bucket.bucket,
-            versioning_configuration={"status": "Enabled"},
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        public_access_block, self.versioning = private_versioned(
+            name, region, bucket, protect=args.protect, parent=self
         )
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
@@ -187,6 +164,41 @@ class BackupBucket(pulumi.ComponentResource):
                 "kms_key_arn": self.kms_key_arn,
             }
         )
+
+
+def private_versioned(
+    name: str, region: str, bucket: aws.s3.Bucket, *, protect: bool, parent: pulumi.Resource
+) -> tuple[aws.s3.BucketPublicAccessBlock, aws.s3.BucketVersioning]:
+    """What every bucket of the stack has: owner-only objects (ACLs off), all public access
+    blocked, and versioning. Returns the public access block (a bucket policy must wait for it)
+    and the versioning (lifecycle and replication must wait for it)."""
+    aws.s3.BucketOwnershipControls(
+        f"{name}-ownership",
+        region=region,
+        bucket=bucket.bucket,
+        rule={"object_ownership": "BucketOwnerEnforced"},
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    public_access_block = aws.s3.BucketPublicAccessBlock(
+        f"{name}-public-access-block",
+        region=region,
+        bucket=bucket.bucket,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    # Removing a BucketVersioning resource suspends versioning, which silently stops
+    # replication and the noncurrent-version safety net: it is as precious as the bucket.
+    versioning = aws.s3.BucketVersioning(
+        f"{name}-versioning",
+        region=region,
+        bucket=bucket.bucket,
+        versioning_configuration={"status": "Enabled"},
+        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
+    )
+    return public_access_block, versioning
 
 
 # Multipart uploads abandoned anywhere in the bucket (not only under the scheduled prefixes) stop
