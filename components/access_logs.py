@@ -26,7 +26,11 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.backups import ABORT_INCOMPLETE_UPLOADS_EVERYWHERE, private_versioned
+from components.backups import (
+    ABORT_INCOMPLETE_UPLOADS_EVERYWHERE,
+    deny_insecure_transport,
+    private_versioned,
+)
 from components.kms import owning_account
 
 LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
@@ -141,14 +145,7 @@ def log_bucket_policy(
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [bucket_arn, objects],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
+            deny_insecure_transport(bucket_arn),
             {
                 "Sid": "AllowS3ServerAccessLogDelivery",
                 "Effect": "Allow",

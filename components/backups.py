@@ -229,6 +229,18 @@ def lifecycle_rule_args(rule: LifecycleRule) -> dict[str, Any]:
     return args
 
 
+def deny_insecure_transport(bucket_arn: str) -> dict[str, Any]:
+    """The bucket-policy statement that refuses every request not made over TLS."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
 def bucket_policy(bucket_arn: str, key_arn: str) -> dict[str, Any]:
     """Deny plain HTTP, and deny uploads that ask for any encryption other than the bucket's key.
 
@@ -242,14 +254,7 @@ def bucket_policy(bucket_arn: str, key_arn: str) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [bucket_arn, objects],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
+            deny_insecure_transport(bucket_arn),
             {
                 "Sid": "DenyEncryptionOtherThanKms",
                 "Effect": "Deny",
