@@ -31,7 +31,6 @@ from components.backups import (
     deny_insecure_transport,
     private_versioned,
 )
-from components.kms import owning_account
 
 LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
 # A noncurrent version (a log overwritten or deleted by hand) is kept this long for an inquiry.
@@ -54,8 +53,8 @@ class AccessLogBucketArgs:
     sources: Sequence[LoggedBucket]
     expire_days: int
     """Days a log object is kept (then it becomes noncurrent, and goes for good 30 days later)."""
-    account_id: pulumi.Input[str] | None = None
-    """The owning account; when left out it is read once from the provider's caller identity."""
+    account_id: str
+    """The owning account (from config: reading it through STS would be a call at every run)."""
     tags: dict[str, str] = field(default_factory=dict)
     protect: bool = True
 
@@ -99,14 +98,13 @@ class AccessLogBucket(pulumi.ComponentResource):
             rules=[expire_logs_rule(args.expire_days), ABORT_INCOMPLETE_UPLOADS_EVERYWHERE],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
         )
-        account_id = owning_account(args.account_id, self)
         policy = aws.s3.BucketPolicy(
             f"{name}-policy",
             region=region,
             bucket=bucket.bucket,
-            policy=pulumi.Output.all(
-                bucket.arn, account_id, *(source.arn for source in args.sources)
-            ).apply(lambda values: json.dumps(log_bucket_policy(values[0], values[1], values[2:]))),
+            policy=pulumi.Output.all(bucket.arn, *(source.arn for source in args.sources)).apply(
+                lambda arns: json.dumps(log_bucket_policy(arns[0], args.account_id, arns[1:]))
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access_block]),
         )
         for source in args.sources:

@@ -324,6 +324,8 @@ class BucketReplicationArgs:
     replication_time_control: bool = True
     """S3 RTC: 99.99 % of objects replicated within 15 minutes, with metrics to prove it."""
     tags: dict[str, str] = field(default_factory=dict)
+    global_provider: pulumi.ProviderResource | None = None
+    """The AWS provider of the global services, for IAM (None: the one this component inherits)."""
 
 
 class BucketReplication(pulumi.ComponentResource):
@@ -343,7 +345,7 @@ class BucketReplication(pulumi.ComponentResource):
             description=f"S3 replication from {source.region} to {destination.region}",
             assume_role_policy=json.dumps(S3_TRUST_POLICY),
             tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, provider=args.global_provider),
         )
         role_policy = aws.iam.RolePolicy(
             f"{name}-role-policy",
@@ -365,7 +367,7 @@ class BucketReplication(pulumi.ComponentResource):
                     )
                 )
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, provider=args.global_provider),
         )
         # S3 refuses a replication configuration unless both buckets are versioned, and the
         # role must be able to act before the first object arrives.

@@ -58,6 +58,9 @@ class RegionalCertificateArgs:
     # Resources (usually another certificate's validation records) to wait for before validating.
     validation_depends_on: Sequence[pulumi.Resource] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+    global_provider: pulumi.ProviderResource | None = None
+    """The AWS provider of the global services, for the Route 53 validation records (None: the
+    one this component inherits)."""
 
     def __post_init__(self) -> None:
         if not self.region:
@@ -111,6 +114,7 @@ class RegionalCertificate(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("erlmcp:components:RegionalCertificate", name, None, opts)
+        self._global_provider = args.global_provider
         self.certificate = aws.acm.Certificate(
             f"{name}-certificate",
             region=args.region,
@@ -160,7 +164,7 @@ class RegionalCertificate(pulumi.ComponentResource):
             records=[option.apply(lambda o: o.resource_record_value)],
             ttl=VALIDATION_RECORD_TTL,
             allow_overwrite=False,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, provider=self._global_provider),
         )
 
     def _validation_fqdn(self, key: str) -> pulumi.Output[str]:

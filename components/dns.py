@@ -57,11 +57,6 @@ HEALTH_CHECKER_REGIONS = frozenset(
 MIN_HEALTH_CHECKER_REGIONS = 3
 
 
-def network_load_balancer_zone_id(region: str) -> pulumi.Output[str]:
-    """The canonical hosted zone id of Network Load Balancers in `region`, for alias records."""
-    return aws.lb.get_hosted_zone_id_output(region=region, load_balancer_type="network").id
-
-
 # ---------------------------------------------------------------------------------------------
 # Hosted zone
 # ---------------------------------------------------------------------------------------------
@@ -162,7 +157,8 @@ class HealthCheckSettings:
 class RegionalEndpoint:
     region: str
     hostname: pulumi.Input[str]  # the NLB's DNS name
-    load_balancer_zone_id: pulumi.Input[str]  # see network_load_balancer_zone_id()
+    load_balancer_zone_id: pulumi.Input[str]
+    """The canonical hosted zone of Network Load Balancers in the region, for alias records."""
     serving: bool
     # Where this region's traffic goes when it fails (only for serving endpoints).
     standby: StandbyTarget | None = None

@@ -22,7 +22,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.kms import account_administers, owning_account
+from components.kms import account_administers
 
 KEY_REGION = "us-east-1"
 KEY_SPEC = "ECC_NIST_P256"
@@ -34,8 +34,8 @@ _KSK_NAME = re.compile(r"^[A-Za-z0-9_]{3,128}$")
 class ZoneSigningArgs:
     zone_id: pulumi.Input[str]
     domain: str
-    account_id: pulumi.Input[str] | None = None
-    """The owning account; when left out it is read once from the provider's caller identity."""
+    account_id: str
+    """The owning account (from config: reading it through STS would be a call at every run)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = True
 
@@ -89,7 +89,6 @@ class ZoneSigning(pulumi.ComponentResource):
         self, name: str, args: ZoneSigningArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("erlmcp:components:ZoneSigning", name, None, opts)
-        account_id = owning_account(args.account_id, self)
         key = aws.kms.Key(
             f"{name}-key",
             region=KEY_REGION,
@@ -97,9 +96,7 @@ class ZoneSigning(pulumi.ComponentResource):
             customer_master_key_spec=KEY_SPEC,
             key_usage=KEY_USAGE,
             deletion_window_in_days=30,
-            policy=pulumi.Output.from_input(account_id).apply(
-                lambda account: json.dumps(signing_key_policy(account))
-            ),
+            policy=json.dumps(signing_key_policy(args.account_id)),
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )

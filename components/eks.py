@@ -74,6 +74,8 @@ class EksClusterArgs:
     credentials, so workloads must use IRSA; 2 lets containers reach the node's metadata."""
     log_retention_days: int = 90
     tags: dict[str, str] = field(default_factory=dict)
+    global_provider: pulumi.ProviderResource | None = None
+    """The AWS provider of the global services, for IAM (None: the one this component inherits)."""
     protect: bool = True
     """`protect` the control plane: deleting it takes every workload with it and ~15 minutes to
     build again, so it takes a deliberate `pulumi state unprotect` first."""
@@ -142,6 +144,9 @@ class EksCluster(pulumi.ComponentResource):
     def _child(self, **kwargs: Any) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **kwargs)
 
+    def _iam(self) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, provider=self._args.global_provider)
+
     # -- control plane -----------------------------------------------------------------------
 
     def _service_role(
@@ -154,14 +159,14 @@ class EksCluster(pulumi.ComponentResource):
             assume_role_policy=json.dumps(service_trust_policy(service)),
             description=f"{description} of {self._args.cluster_name}",
             tags=self._args.tags,
-            opts=self._child(),
+            opts=self._iam(),
         )
         attachments: list[pulumi.Resource] = [
             aws.iam.RolePolicyAttachment(
                 f"{name}-{policy}",
                 role=role.name,
                 policy_arn=_MANAGED_POLICY.format(policy),
-                opts=self._child(),
+                opts=self._iam(),
             )
             for policy in managed_policies
         ]
@@ -179,7 +184,7 @@ class EksCluster(pulumi.ComponentResource):
             policy=pulumi.Output.from_input(self._args.kms_key_arn).apply(
                 lambda arn: json.dumps(secrets_key_policy(arn))
             ),
-            opts=self._child(),
+            opts=self._iam(),
         )
         return role, [*attachments, key_use]
 
@@ -231,7 +236,7 @@ class EksCluster(pulumi.ComponentResource):
             url=_issuer(cluster),
             client_id_lists=["sts.amazonaws.com"],
             tags=self._args.tags,
-            opts=self._child(),
+            opts=self._iam(),
         )
 
     # -- nodes -------------------------------------------------------------------------------

@@ -19,8 +19,8 @@ class RegionKeyArgs:
     description: str
     alias_name: str
     """The alias without its `alias/` prefix, e.g. `erlmcp-prod-us-east-1`."""
-    account_id: pulumi.Input[str] | None = None
-    """The owning account; when left out it is read once from the provider's caller identity."""
+    account_id: str
+    """The owning account (from config: reading it through STS would be a call at every run)."""
     deletion_window_days: int = 30
     tags: dict[str, str] = field(default_factory=dict)
     protect: bool = True
@@ -39,10 +39,7 @@ class RegionKey(pulumi.ComponentResource):
     ) -> None:
         _validate(args)
         super().__init__("erlmcp:components:RegionKey", name, None, opts)
-        account_id = owning_account(args.account_id, self)
-        policy = pulumi.Output.from_input(account_id).apply(
-            lambda account: json.dumps(key_policy(args.region, account))
-        )
+        policy = json.dumps(key_policy(args.region, args.account_id))
         key = aws.kms.Key(
             f"{name}-key",
             region=args.region,
@@ -78,15 +75,6 @@ def account_administers(account_id: str) -> dict[str, Any]:
         "Action": "kms:*",
         "Resource": "*",
     }
-
-
-def owning_account(
-    account_id: pulumi.Input[str] | None, parent: pulumi.Resource
-) -> pulumi.Input[str]:
-    """The account given, or the provider's caller identity, read once for `parent`."""
-    if account_id is not None:
-        return account_id
-    return aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent)).account_id
 
 
 def key_policy(region: str, account_id: str) -> dict[str, Any]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +40,9 @@ class NetworkArgs:
     cidr_block: str
     cluster_name: str
     """The EKS cluster that shares these subnets (its `kubernetes.io/cluster/<name>` tag)."""
-    availability_zone_count: int = 3
+    availability_zones: Sequence[str] = ()
+    """The zones' names (`us-east-1a`), one private and one public subnet in each. Given, not
+    looked up: a lookup would call the region at every run of the program."""
     nat_gateway_per_az: bool = True
     """One NAT gateway per zone keeps egress up when a zone fails; False saves cost."""
     flow_logs_kms_key_arn: pulumi.Input[str] | None = None
@@ -46,6 +50,8 @@ class NetworkArgs:
     flow_logs_retention_days: int = 365
     flow_logs_traffic_type: str = "ALL"
     tags: dict[str, str] = field(default_factory=dict)
+    global_provider: pulumi.ProviderResource | None = None
+    """The AWS provider of the global services, for IAM (None: the one this component inherits)."""
 
 
 class Network(pulumi.ComponentResource):
@@ -53,23 +59,21 @@ class Network(pulumi.ComponentResource):
     vpc_cidr_block: str
     public_subnet_ids: list[pulumi.Output[str]]
     private_subnet_ids: list[pulumi.Output[str]]
-    availability_zones: pulumi.Output[list[str]]
+    availability_zones: list[str]
     nat_public_ips: list[pulumi.Output[str]]
     flow_log_group_name: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        plan = plan_subnets(args.cidr_block, args.availability_zone_count)
+        _validate_zones(args)
+        plan = plan_subnets(args.cidr_block, len(args.availability_zones))
         _validate_flow_logs(args)
         super().__init__("erlmcp:components:Network", name, None, opts)
         self._prefix = name
         self._args = args
         self._child = pulumi.ResourceOptions(parent=self)
 
-        zones = aws.get_availability_zones_output(
-            region=args.region, state="available", opts=pulumi.InvokeOutputOptions(parent=self)
-        ).names
         self.vpc_cidr_block = str(ipaddress.ip_network(args.cidr_block))
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
@@ -88,10 +92,7 @@ class Network(pulumi.ComponentResource):
             tags=self._tags(f"{name}-igw"),
             opts=self._child,
         )
-        zone_names = [
-            zones.apply(lambda names, slot=slot: _zone(names, slot, args.region))
-            for slot in range(args.availability_zone_count)
-        ]
+        zone_names = list(args.availability_zones)
         public = [
             self._subnet(vpc, "public", slot, cidr, zone_names[slot])
             for slot, cidr in enumerate(plan.public)
@@ -105,11 +106,10 @@ class Network(pulumi.ComponentResource):
         self._private_routes(vpc, private, nats)
         log_group = self._flow_logs(vpc)
 
-        count = args.availability_zone_count
         self.vpc_id = vpc.id
         self.public_subnet_ids = [subnet.id for subnet in public]
         self.private_subnet_ids = [subnet.id for subnet in private]
-        self.availability_zones = zones.apply(lambda names: list(names[:count]))
+        self.availability_zones = zone_names
         self.nat_public_ips = [eip.public_ip for eip, _ in nats]
         self.flow_log_group_name = log_group.name
         self.register_outputs(
@@ -264,13 +264,13 @@ class Network(pulumi.ComponentResource):
                 lambda arn: json.dumps(flow_logs_trust_policy(arn))
             ),
             tags=self._tags(f"{self._prefix}-flow-logs-role"),
-            opts=self._child,
+            opts=pulumi.ResourceOptions(parent=self, provider=args.global_provider),
         )
         policy = aws.iam.RolePolicy(
             f"{self._prefix}-flow-logs-policy",
             role=role.id,
             policy=log_group.arn.apply(lambda arn: json.dumps(flow_logs_write_policy(arn))),
-            opts=self._child,
+            opts=pulumi.ResourceOptions(parent=self, provider=args.global_provider),
         )
         aws.ec2.FlowLog(
             f"{self._prefix}-flow-log",
@@ -360,10 +360,19 @@ def _region_and_account(arn: str) -> tuple[str, str]:
     return parts[3], parts[4]
 
 
-def _zone(names: list[str], slot: int, region: str) -> str:
-    if slot >= len(names):
-        raise ValueError(f"{region} has only {len(names)} available zones; zone {slot} is missing")
-    return names[slot]
+def _validate_zones(args: NetworkArgs) -> None:
+    zones = list(args.availability_zones)
+    if not 1 <= len(zones) <= _MAX_AZS:
+        raise ValueError(
+            f"availability_zones must name 1 to {_MAX_AZS} zones of {args.region}, got {zones}"
+        )
+    strangers = [
+        zone for zone in zones if not re.fullmatch(rf"{re.escape(args.region)}[a-z]", zone)
+    ]
+    if strangers:
+        raise ValueError(f"availability_zones {strangers} are not zones of {args.region}")
+    if len(set(zones)) != len(zones):
+        raise ValueError(f"availability_zones names a zone twice: {zones}")
 
 
 def _validate_flow_logs(args: NetworkArgs) -> None:

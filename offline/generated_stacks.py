@@ -21,6 +21,19 @@ def _extra_regions(taken: set[str]) -> list[str]:
     return sorted(DEPLOYABLE_REGIONS - taken)
 
 
+def example_zones(region: str) -> list[str]:
+    """Zone names of the a-b-c form; a real stack lists its account's (Tokyo has no 1b)."""
+    return [f"{region}{letter}" for letter in "abc"]
+
+
+def _region(shape: dict[str, Any], region: str, cidr: str) -> dict[str, Any]:
+    return {
+        **copy.deepcopy(shape),
+        "vpcCidr": cidr,
+        "availabilityZones": example_zones(region),
+    }
+
+
 def _free_cidr(index: int) -> str:
     # Prod uses 10.10.0.0/16 ... 10.60.0.0/16; generated regions take 10.100.0.0/16 upwards.
     return f"10.{100 + index}.0.0/16"
@@ -42,8 +55,8 @@ def grown_stack_config(regions: int, base: dict[str, Any] | None = None) -> dict
     names = extra[:wanted]
     for index in range(0, wanted - 1, 2):
         primary, standby = names[index], names[index + 1]
-        own[primary] = {**copy.deepcopy(primary_shape), "vpcCidr": _free_cidr(index)}
-        own[standby] = {**copy.deepcopy(standby_shape), "vpcCidr": _free_cidr(index + 1)}
+        own[primary] = _region(primary_shape, primary, _free_cidr(index))
+        own[standby] = _region(standby_shape, standby, _free_cidr(index + 1))
         pair: dict[str, Any] = {"primary": primary, "standby": standby, "rpoMinutes": 5}
         if (index // 2) % 2 == 0:  # every other pair an Aurora Global Database, like eu-west-1's
             pair.update(rtoMinutes=10, database="aurora-global")
@@ -52,6 +65,6 @@ def grown_stack_config(regions: int, base: dict[str, Any] | None = None) -> dict
         pairs.append(pair)
     if wanted % 2:
         alone = names[-1]
-        own[alone] = {**copy.deepcopy(primary_shape), "vpcCidr": _free_cidr(wanted - 1)}
+        own[alone] = _region(primary_shape, alone, _free_cidr(wanted - 1))
         config.setdefault(f"{_KEY}noStandby", {})[alone] = "generated stack: a lone primary"
     return config

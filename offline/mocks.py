@@ -16,7 +16,6 @@ import pulumi
 from pulumi.runtime import rpc
 
 # The provider's own table, the one aws:lb/getHostedZoneId answers from (see the module).
-from regions.aws_regions import NLB_HOSTED_ZONE_IDS
 
 ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -406,34 +405,10 @@ OUTPUTS_BY_TYPE: dict[str, Callable[..., dict[str, Any]]] = {
 }
 
 
-def _aws_invoke_availability_zones(args: dict[str, Any]) -> dict[str, Any]:
-    region = args.get("region") or DEFAULT_REGION
-    suffixes = "abcd"
-    return {
-        "id": region,
-        "names": [f"{region}{s}" for s in suffixes],
-        "zoneIds": [f"{region[:2]}{region.split('-')[-1]}-az{i + 1}" for i in range(4)],
-        "state": "available",
-    }
-
-
-INVOKES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "aws:index/getAvailabilityZones:getAvailabilityZones": _aws_invoke_availability_zones,
-    "aws:lb/getHostedZoneId:getHostedZoneId": lambda args: {
-        "id": NLB_HOSTED_ZONE_IDS[args.get("region") or DEFAULT_REGION],
-    },
-    "aws:index/getCallerIdentity:getCallerIdentity": lambda args: {
-        "accountId": ACCOUNT_ID,
-        "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/mock",
-        "userId": "AIDAMOCK",
-        "id": ACCOUNT_ID,
-    },
-    "aws:index/getPartition:getPartition": lambda args: {
-        "partition": "aws",
-        "dnsSuffix": "amazonaws.com",
-        "id": "aws",
-    },
-}
+# The program makes no invokes: each one would be a call into AWS at every run, and a failover
+# runs while a region is down (README "Failover while a region is down"). An invoke that creeps
+# in fails here, loudly.
+INVOKES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
 class RealisticMocks(pulumi.runtime.Mocks):
@@ -453,5 +428,7 @@ class RealisticMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list]:
         answer = INVOKES.get(args.token)
         if answer is None:
-            raise NotImplementedError(f"no offline answer for invoke {args.token}")
+            raise NotImplementedError(
+                f"the program invoked {args.token}: it must make no invokes (offline/mocks.py)"
+            )
         return answer(args.args), []

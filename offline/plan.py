@@ -130,6 +130,13 @@ def summary(plan: dict[str, Any], paths: tuple[Path, Path]) -> str:
             f"Against the old plan: {len(diff['added'])} added, {len(diff['removed'])} removed, "
             f"{len(diff['changed'])} changed ({len(diff['replaced'])} replaced)"
         )
+        moves = [c for c in diff["changed"] if "provider" in c]
+        if moves:
+            lines.append(
+                f"  {len(moves)} moved to another provider "
+                f"({sum(1 for c in moves if not c['inputs'])} with no other change), "
+                f"{sum(1 for c in moves if c['provider']['replaces'])} replaced by the move"
+            )
         lines += [
             f"  replaced: {r['urn']} (because of {', '.join(r['because'])})"
             + (" [allowed]" if r["allowed"] else "")

@@ -1,6 +1,17 @@
 """What changes between two plans, and loud warnings for stateful resources at risk: removed,
 renamed (a new URN for the same thing) or replaced (an input whose change AWS, Kubernetes or the
-provider can only apply by delete-and-create: offline/replacements.py)."""
+provider can only apply by delete-and-create: offline/replacements.py), or moved to a provider
+whose configuration change the engine carries out by replacing everything it manages.
+
+A resource whose provider reference changes is, for the engine (pulumi/pulumi
+pkg/resource/deploy/step_generator.go, `providerChanged`): unchanged when the new provider is an
+alias of the old one; otherwise replaced only if the new provider's DiffConfig reports a
+replacement, which the Terraform bridge does only for config keys marked ForcesProviderReplace
+(pulumi-terraform-bridge pkg/tfbridge/provider.go, `configDiffer.DiffConfig`). pulumi-aws v7
+marks none (provider/resources.go, `Config`: `region` has a default and nothing else), and
+pulumi-random has no config. Other packages are not known here, so a move between their
+providers counts as a replacement.
+"""
 
 from __future__ import annotations
 
@@ -36,6 +47,46 @@ def _identity(resource: dict[str, Any]) -> Any:
     return identity if identity is not None else ("region", resource["region"])
 
 
+# Packages whose provider config changes never replace the resources they manage (see above).
+PROVIDERS_NEVER_REPLACING = frozenset({"aws", "random"})
+
+
+def _is_custom(resource: dict[str, Any]) -> bool:
+    return not resource["type"].startswith(("erlmcp:", "pulumi:providers:"))
+
+
+def _provider_urn(reference: str | None, package: str) -> str:
+    """The provider's URN from a `urn::id` reference; None is the package's default provider."""
+    if reference is None:
+        return f"default provider of {package}"
+    return reference.rsplit("::", 1)[0]
+
+
+def provider_move(
+    resource_before: dict[str, Any], resource_after: dict[str, Any], after: dict[str, Any]
+) -> dict[str, Any] | None:
+    """How the engine treats a changed provider reference; None when it did not change."""
+    if not _is_custom(resource_after) or resource_before["provider"] == resource_after["provider"]:
+        return None
+    package = resource_after["type"].split(":", 1)[0]
+    old = _provider_urn(resource_before["provider"], package)
+    new = _provider_urn(resource_after["provider"], package)
+    new_provider = after.get(new, {})
+    aliases = [
+        a.get("spec", {}).get("name") or a.get("urn") for a in new_provider.get("aliases", [])
+    ]
+    if resource_before["provider"] is None:
+        aliased = any(str(a).startswith("default") for a in aliases)
+    else:
+        aliased = old in aliases or old.rsplit("::", 1)[-1] in aliases
+    return {
+        "from": old,
+        "to": new,
+        "aliased": aliased,
+        "replaces": not aliased and package not in PROVIDERS_NEVER_REPLACING,
+    }
+
+
 def diff_plans(
     old: dict[str, Any], new: dict[str, Any], allow_replace: Iterable[str] = ()
 ) -> dict[str, Any]:
@@ -53,11 +104,16 @@ def diff_plans(
         inputs = sorted(
             k for k in keys if before[urn]["inputs"].get(k) != after[urn]["inputs"].get(k)
         )
-        if not inputs:
+        move = provider_move(before[urn], after[urn], after)
+        if not inputs and move is None:
             continue
         type_ = after[urn]["type"]
         forcing = replacing_changes(type_, before[urn]["inputs"], after[urn]["inputs"])
+        if move is not None and move["replaces"]:
+            forcing = [*(forcing or []), "provider"]
         entry: dict[str, Any] = {"urn": urn, "inputs": inputs}
+        if move is not None:
+            entry["provider"] = move
         if forcing:
             entry["replacedBy"] = forcing
             replaced.append(

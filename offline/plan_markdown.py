@@ -222,7 +222,12 @@ def _diff_section(diff: dict[str, Any]) -> list[str]:
     out += [f"- removed `{u}`" for u in diff["removed"]]
     out += [
         f"- {'**REPLACED**' if c.get('replacedBy') else 'changed'} `{c['urn']}`: "
-        f"{', '.join(c['inputs'])}"
+        f"{', '.join(c['inputs']) or 'no input'}"
+        + (
+            f"; provider {c['provider']['from']} -> {c['provider']['to']}"
+            if "provider" in c
+            else ""
+        )
         + (f" (replaced because of {', '.join(c['replacedBy'])})" if c.get("replacedBy") else "")
         for c in diff["changed"]
     ]

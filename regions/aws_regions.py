@@ -2,11 +2,13 @@
 
 A region is deployable here when pulumi-aws knows it (its `Region` enum), it is in the commercial
 `aws` partition (one stack runs in one account; China and GovCloud regions are other partitions
-with other accounts, ARNs and endpoints), and the provider can answer `aws.lb.getHostedZoneId`
-for a Network Load Balancer there, which every region's DNS alias records need.
+with other accounts, ARNs and endpoints), and it has a Network Load Balancer hosted-zone id, which
+every region's DNS alias records need.
 
 The hosted-zone ids are terraform-provider-aws's own table, the one that
-`aws.lb.get_hosted_zone_id(load_balancer_type="network")` answers from without calling AWS:
+`aws.lb.get_hosted_zone_id(load_balancer_type="network")` answers from without calling AWS. The
+program reads them here instead of invoking it: an invoke needs a configured provider of some
+region at every run, and a failover runs while a region is down. The table:
 `internal/service/elbv2/hosted_zone_id_data_source.go`, `hostedZoneIDPerRegionNLBMap` (the
 version with `names.*RegionID` keys that adds ap-southeast-4, ca-west-1 and il-central-1; its
 source is AWS's "Elastic Load Balancing endpoints and quotas" page). A region missing from that

@@ -175,6 +175,10 @@ AwsRegionName = Annotated[str, AfterValidator(_aws_region)]
 VpcCidr = Annotated[str, AfterValidator(_vpc_cidr)]
 PublicAccessCidr = Annotated[str, AfterValidator(_public_access_cidr)]
 TimeWindow = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")]
+# An availability zone's name (`us-east-1a`); its region is checked against the region's key.
+ZoneName = Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")]
+# Three zones: the network's subnet layout holds three (components/network.py).
+ZONES_PER_REGION = 3
 
 
 class _KeyedError(ValueError):
@@ -275,6 +279,11 @@ class RegionConfig(_Model):
 
     role: Literal["primary", "standby"]
     vpc_cidr: VpcCidr
+    availability_zones: list[ZoneName] = Field(
+        min_length=ZONES_PER_REGION, max_length=ZONES_PER_REGION
+    )
+    """Given, not looked up: a lookup is a call into the region at every run, and a failover
+    runs while a region is down (README "Failover while a region is down")."""
     kubernetes_version: KubernetesVersion
     pods: int = Field(ge=0, le=MAX_PODS_PER_REGION)
     hpa: HpaConfig | None = None
@@ -492,6 +501,8 @@ class StackConfig(_Model):
     """Everything under the project's namespace in `Pulumi.<stack>.yaml`."""
 
     environment: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    account_id: str = Field(pattern=r"^\d{12}$")
+    """The AWS account every provider is allowed to touch; given, not looked up through STS."""
     domain: str = Field(pattern=r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
     home_region: AwsRegionName
     """The region whose certificate owns the apex's ACM validation record; keep it stable."""
@@ -518,6 +529,7 @@ class StackConfig(_Model):
         if self.home_region not in self.regions:
             raise _KeyedError(("homeRegion",), f"{self.home_region} is not under 'regions'")
         _check_cidrs_disjoint(self.regions)
+        _check_zones(self.regions)
         _check_pairs(self.regions, self.dr_pairs)
         _check_capacity(self.regions, self.dr_pairs)
         _check_every_serving_region_has_a_standby(self.regions, self.dr_pairs, self.no_standby)
@@ -539,6 +551,16 @@ class StackConfig(_Model):
 
     def pair_for_standby(self, region: str) -> DrPairConfig | None:
         return next((p for p in self.dr_pairs if p.standby == region), None)
+
+
+def _check_zones(regions: Mapping[str, RegionConfig]) -> None:
+    for name, region in regions.items():
+        path = ("regions", name, "availabilityZones")
+        strangers = [z for z in region.availability_zones if z[:-1] != name]
+        if strangers:
+            raise _KeyedError(path, f"{', '.join(strangers)} not in {name}")
+        if len(set(region.availability_zones)) != len(region.availability_zones):
+            raise _KeyedError(path, "names a zone twice")
 
 
 def _check_cidrs_disjoint(regions: Mapping[str, RegionConfig]) -> None:
@@ -684,6 +706,8 @@ def _format_path(project: str, path: tuple[str | int, ...]) -> str:
 # What each pattern in the model means, so an error says that instead of printing the regex.
 PATTERN_MEANING = {
     r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$": "a UTC time window like 02:00-02:30",
+    r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$": "an availability zone name like us-east-1a",
+    r"^\d{12}$": "a 12-digit AWS account id (quote it in YAML)",
     r"^db\.[a-z0-9]+\.[a-z0-9]+$": "an RDS instance class like db.r6g.large",
     r"^cache\.[a-z0-9]+\.[a-z0-9]+$": "an ElastiCache node type like cache.r6g.large",
     r"^/": "a path starting with /",
@@ -700,8 +724,13 @@ PATTERN_MEANING = {
 
 UNKNOWN_KEY = "unknown key (typo?); it would be silently ignored"
 
-# Config namespaces a stack file may use: the project's own, and the packages the program uses.
-KNOWN_NAMESPACES = ("aws", "kubernetes", "random", "pulumi")
+# Config namespaces a stack file may use besides the project's own: the engine's.
+KNOWN_NAMESPACES = ("pulumi",)
+# Provider packages the program uses. Their config keys (`aws:region`, `aws:profile`) configure
+# only default providers, which this stack disables: every provider is explicit
+# (regions/providers.py) and would silently ignore them.
+PROVIDER_NAMESPACES = ("aws", "kubernetes", "random")
+DISABLE_DEFAULT_PROVIDERS = "pulumi:disable-default-providers"
 
 
 def _message(item: Any) -> str:
@@ -782,12 +811,30 @@ def unknown_namespaces(keys: Iterable[str], project: str = PROJECT) -> list[str]
     """Keys in a namespace nobody reads (`erlmcp-infr:tags`): Pulumi would keep them quietly and
     the program would run without them."""
     known = (project, *KNOWN_NAMESPACES)
-    return [
-        f"{key}: unknown config namespace {key.split(':', 1)[0]!r} (typo of {project!r}?); "
-        f"only {', '.join(known)} are read"
-        for key in sorted(keys)
-        if key.split(":", 1)[0] not in known
-    ]
+    problems = []
+    for key in sorted(keys):
+        namespace = key.split(":", 1)[0]
+        if namespace in PROVIDER_NAMESPACES:
+            problems.append(
+                f"{key}: no provider reads it; every provider is explicit "
+                "(regions/providers.py), AWS credentials come from the environment "
+                "(AWS_PROFILE, AWS_ACCESS_KEY_ID...); remove it"
+            )
+        elif namespace not in known:
+            problems.append(
+                f"{key}: unknown config namespace {namespace!r} (typo of {project!r}?); "
+                f"only {', '.join(known)} are read"
+            )
+    return problems
+
+
+def default_providers_left_on(values: Mapping[str, Any]) -> list[str]:
+    """A stack must disable default providers, so that a resource created without an explicit
+    provider fails at once instead of silently reaching us-east-1 through a default one."""
+    disabled = _decode(values.get(DISABLE_DEFAULT_PROVIDERS, "[]"))
+    if isinstance(disabled, list) and "*" in disabled:
+        return []
+    return [f'{DISABLE_DEFAULT_PROVIDERS}: must be ["*"] (every provider is explicit)']
 
 
 def read_project_config(
@@ -813,7 +860,7 @@ def _decode(value: Any) -> Any:
 def load_stack_config(project: str = PROJECT) -> StackConfig:
     """Parse this stack's config or stop the program, naming each bad key, before any resource."""
     values = _all_config()
-    problems = unknown_namespaces(values, project)
+    problems = unknown_namespaces(values, project) + default_providers_left_on(values)
     try:
         config = parse_stack_config(read_project_config(project, values), project)
     except ConfigError as error:

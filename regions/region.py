@@ -48,6 +48,7 @@ from regions.config import (
 )
 from regions.databases import Database
 from regions.lineage import DatabaseCopy
+from regions.providers import StackProviders
 
 SERVICE_ACCOUNT = "erlmcp"
 REDIS_PORT = 6379
@@ -77,6 +78,8 @@ class ErlmcpRegionArgs:
     """The certificate that created the apex domain's ACM validation record, or None when this
     region's certificate is that owner (ACM issues the same record in every region, so exactly
     one certificate may own it)."""
+    providers: StackProviders
+    """This region's children use its own AWS provider; IAM and Route 53 the global one."""
     rds_monitoring_role_arn: pulumi.Input[str] | None = None
     """The account's RDS Enhanced Monitoring role, for every database instance here."""
 
@@ -95,8 +98,16 @@ class ErlmcpRegion(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ErlmcpRegionArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("erlmcp:regions:Region", name, None, opts)
+        super().__init__(
+            "erlmcp:regions:Region",
+            name,
+            None,
+            pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(providers=args.providers.for_region(args.region))
+            ),
+        )
         self.region = args.region
+        self.global_provider = args.providers.global_services
         self.stack = args.stack
         self.config: RegionConfig = args.stack.regions[args.region]
         self.secrets = args.secrets
@@ -121,6 +132,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 region=args.region,
                 description=f"erlmcp {args.stack.environment} {args.region}: data at rest",
                 alias_name=f"erlmcp-{args.stack.environment}-{args.region}",
+                account_id=args.stack.account_id,
                 tags=self.tags,
             ),
             opts=self._child(),
@@ -131,8 +143,10 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 region=args.region,
                 cidr_block=self.config.vpc_cidr,
                 cluster_name=self.cluster_name,
+                availability_zones=self.config.availability_zones,
                 flow_logs_kms_key_arn=self.key.key_arn,
                 tags=self.tags,
+                global_provider=self.global_provider,
             ),
             opts=self._child(),
         )
@@ -155,6 +169,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
                     LoggedBucket(self.backups.bucket_name, self.backups.bucket_arn, "backups/")
                 ],
                 expire_days=args.stack.backups.access_logs.expire_days,
+                account_id=args.stack.account_id,
                 tags=self.tags,
             ),
             opts=self._child(),
@@ -173,6 +188,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 if args.apex_validation_owner is None
                 else [args.apex_validation_owner.validation_records[args.stack.domain]],
                 tags=self.tags,
+                global_provider=self.global_provider,
             ),
             opts=self._child(),
         )
@@ -248,6 +264,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 node_max_size=nodes.max_size,
                 node_disk_size_gb=nodes.disk_size_gb,
                 tags=self.tags,
+                global_provider=self.global_provider,
             ),
             opts=self._child(),
         )
@@ -268,7 +285,8 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 policy_document=policy,
                 tags=self.tags,
             ),
-            opts=self._child(),
+            # IAM only: the global services' provider.
+            opts=pulumi.ResourceOptions(parent=self, providers=[self.global_provider]),
         )
 
     # -- a serving region's own data ---------------------------------------------------------
@@ -445,6 +463,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 destination=standby.backups,
                 replication_time_control=self.stack.backups.replication_time_control,
                 tags=self.tags,
+                global_provider=self.global_provider,
             ),
             opts=self._child(),
         )

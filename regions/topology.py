@@ -17,14 +17,15 @@ from components.dns import (
     LatencyDnsArgs,
     RegionalEndpoint,
     StandbyTarget,
-    network_load_balancer_zone_id,
 )
 from components.dns_query_log import QUERY_LOG_REGION, ZoneQueryLog, ZoneQueryLogArgs
 from components.dnssec import ZoneSigning, ZoneSigningArgs
 from components.rds_monitoring import RdsMonitoringRole, RdsMonitoringRoleArgs
+from regions.aws_regions import NLB_HOSTED_ZONE_IDS
 from regions.config import StackConfig
 from regions.database_backups import build_vaults, plan_databases
 from regions.databases import build_databases
+from regions.providers import StackProviders, build_providers
 from regions.region import (
     ErlmcpRegion,
     ErlmcpRegionArgs,
@@ -43,22 +44,43 @@ class Topology:
     regions: dict[str, ErlmcpRegion]
     dns: LatencyDns
     signing: ZoneSigning
+    providers: StackProviders
 
 
 def build_topology(stack: StackConfig) -> Topology:
     global_tags = region_tags(stack, "global")
+    providers = build_providers(stack)
+    # Global services (and the us-east-1 resources they require) on the global provider.
+    on_global = pulumi.ResourceOptions(providers=providers.for_global())
     zone = HostedZone(
         "dns-zone",
         HostedZoneArgs(domain=stack.domain, existing_zone_id=stack.dns.zone_id, tags=global_tags),
+        opts=on_global,
     )
-    monitoring = RdsMonitoringRole("rds-monitoring", RdsMonitoringRoleArgs(tags=global_tags))
-    backup_role = BackupServiceRole("aws-backup", BackupServiceRoleArgs(tags=global_tags))
+    monitoring = RdsMonitoringRole(
+        "rds-monitoring", RdsMonitoringRoleArgs(tags=global_tags), opts=on_global
+    )
+    backup_role = BackupServiceRole(
+        "aws-backup", BackupServiceRoleArgs(tags=global_tags), opts=on_global
+    )
     signing = ZoneSigning(
-        "dns-signing", ZoneSigningArgs(zone_id=zone.zone_id, domain=stack.domain, tags=global_tags)
+        "dns-signing",
+        ZoneSigningArgs(
+            zone_id=zone.zone_id,
+            domain=stack.domain,
+            account_id=stack.account_id,
+            tags=global_tags,
+        ),
+        opts=on_global,
     )
+    on_random = pulumi.ResourceOptions(provider=providers.random)
     secrets = SharedSecrets(
-        erlang_cookie=random.RandomPassword("erlang-cookie", length=48, special=False).result,
-        jwt_secret=random.RandomPassword("jwt-secret", length=64, special=False).result,
+        erlang_cookie=random.RandomPassword(
+            "erlang-cookie", length=48, special=False, opts=on_random
+        ).result,
+        jwt_secret=random.RandomPassword(
+            "jwt-secret", length=64, special=False, opts=on_random
+        ).result,
     )
 
     def build_region(name: str, apex_owner: RegionalCertificate | None) -> ErlmcpRegion:
@@ -70,6 +92,7 @@ def build_topology(stack: StackConfig) -> Topology:
                 zone_id=zone.zone_id,
                 secrets=secrets,
                 apex_validation_owner=apex_owner,
+                providers=providers,
                 rds_monitoring_role_arn=monitoring.role_arn,
             ),
         )
@@ -100,6 +123,7 @@ def build_topology(stack: StackConfig) -> Topology:
             health_check=health_check(stack),
             tags=global_tags,
         ),
+        opts=on_global,
     )
     # Query logs live in us-east-1 whatever the stack's regions; that region's key encrypts
     # them when the stack has it.
@@ -113,8 +137,11 @@ def build_topology(stack: StackConfig) -> Topology:
             retention_days=LOG_RETENTION_DAYS,
             tags=global_tags,
         ),
+        opts=on_global,
     )
-    return Topology(stack=stack, zone=zone, regions=regions, dns=dns, signing=signing)
+    return Topology(
+        stack=stack, zone=zone, regions=regions, dns=dns, signing=signing, providers=providers
+    )
 
 
 def health_check(stack: StackConfig, interval_seconds: int | None = None) -> HealthCheckSettings:
@@ -139,12 +166,12 @@ def endpoint(
         assert holder.standby_release is not None
         standby = StandbyTarget(
             hostname=holder.standby_release.load_balancer_hostname,
-            load_balancer_zone_id=network_load_balancer_zone_id(pair.standby),
+            load_balancer_zone_id=NLB_HOSTED_ZONE_IDS[pair.standby],
         )
     return RegionalEndpoint(
         region=region.region,
         hostname=region.dns_release.load_balancer_hostname,
-        load_balancer_zone_id=network_load_balancer_zone_id(region.region),
+        load_balancer_zone_id=NLB_HOSTED_ZONE_IDS[region.region],
         serving=region.config.serving,
         standby=standby,
         health_check=health_check(stack, pair.health_check_interval_seconds) if pair else None,

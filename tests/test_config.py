@@ -482,9 +482,53 @@ def test_a_config_key_in_an_unknown_namespace_stops_the_program(prod_config):
     assert monitor.recorded == []
 
 
-def test_provider_namespaces_are_known():
-    keys = ["aws:region", "kubernetes:context", "random:x", "pulumi:tags", "erlmcp-infra:domain"]
-    assert unknown_namespaces(keys) == []
+def test_the_engines_namespace_is_known():
+    assert unknown_namespaces(["pulumi:tags", "erlmcp-infra:domain"]) == []
+
+
+@pytest.mark.parametrize("key", ["aws:region", "aws:profile", "kubernetes:context", "random:x"])
+def test_provider_config_is_refused_because_no_explicit_provider_reads_it(key):
+    [problem] = unknown_namespaces([key])
+    assert problem.startswith(f"{key}: no provider reads it; every provider is explicit")
+
+
+def test_a_stack_that_leaves_default_providers_on_stops_the_program(prod_config):
+    del prod_config["pulumi:disable-default-providers"]
+    monitor = RecordingMonitor(RealisticMocks())
+    with pytest.raises(pulumi.RunError) as caught:
+        run_stack_file(prod_config, monitor=monitor)
+    assert 'pulumi:disable-default-providers: must be ["*"]' in str(caught.value)
+    assert monitor.recorded == []
+
+
+def test_disabling_only_some_default_providers_is_not_enough(prod_config):
+    prod_config["pulumi:disable-default-providers"] = ["aws"]
+    with pytest.raises(pulumi.RunError, match="disable-default-providers"):
+        run_stack_file(prod_config, monitor=RecordingMonitor(RealisticMocks()))
+
+
+@pytest.mark.parametrize(
+    ("zones", "message"),
+    [
+        (["us-east-1a", "us-east-1b"], "at least 3 items"),
+        (["us-east-1a", "us-east-1b", "us-west-2c"], "us-west-2c not in us-east-1"),
+        (["us-east-1a", "us-east-1a", "us-east-1b"], "names a zone twice"),
+        (["us-east-1a", "us-east-1b", "use1-az1"], "an availability zone name like us-east-1a"),
+    ],
+)
+def test_bad_availability_zones_are_named_with_their_region(prod_values, zones, message):
+    prod_values["regions"]["us-east-1"]["availabilityZones"] = zones
+    with pytest.raises(ConfigError) as caught:
+        parse_stack_config(prod_values)
+    assert "erlmcp-infra:regions.us-east-1.availabilityZones" in str(caught.value)
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("account", ["12345678901", "1234567890123", "abcdefghijkl", 123456789012])
+def test_a_bad_account_id_is_refused(prod_values, account):
+    prod_values["accountId"] = account
+    with pytest.raises(ConfigError, match="erlmcp-infra:accountId"):
+        parse_stack_config(prod_values)
 
 
 def test_a_key_written_twice_in_the_stack_file_is_an_error(tmp_path):

@@ -13,9 +13,7 @@ from components.dns import (
     LatencyDnsArgs,
     RegionalEndpoint,
     StandbyTarget,
-    network_load_balancer_zone_id,
 )
-from offline import mocks
 from regions.aws_regions import NLB_HOSTED_ZONE_IDS
 from tests.conftest import assert_parented_under, inputs_of
 
@@ -279,18 +277,3 @@ def test_existing_zone_creates_no_zone(record):
     stack = record(build)
     assert stack.of_type(ZONE) == []
     assert seen["values"] == ["ZEXISTING", []]
-
-
-def test_nlb_zone_id_helper_asks_for_network_load_balancers(record, monkeypatch):
-    token = "aws:lb/getHostedZoneId:getHostedZoneId"
-    asked: list[dict] = []
-    answer = mocks.INVOKES[token]
-    monkeypatch.setitem(mocks.INVOKES, token, lambda args: asked.append(args) or answer(args))
-    seen: dict[str, str] = {}
-
-    def build():
-        network_load_balancer_zone_id("ap-northeast-1").apply(lambda z: seen.setdefault("id", z))
-
-    record(build)
-    assert asked == [{"region": "ap-northeast-1", "loadBalancerType": "network"}]
-    assert seen["id"] == NLB_HOSTED_ZONE_IDS["ap-northeast-1"]

@@ -63,7 +63,7 @@ def test_the_zone_is_signed_with_an_active_ksk_of_that_key(stack):
 
 def test_a_domain_without_a_valid_key_name_is_rejected():
     with pytest.raises(ValueError, match="domain must be given"):
-        ZoneSigningArgs(zone_id=ZONE_ID, domain="")
+        ZoneSigningArgs(zone_id=ZONE_ID, domain="", account_id=ACCOUNT)
 
 
 def test_prod_signs_its_zone_and_exports_the_ds_record(prod_stack):

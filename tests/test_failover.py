@@ -126,13 +126,35 @@ def test_failover_changes_the_standby_region_and_stops_the_primarys_release(prod
     in_primary = {
         by_urn[urn].name
         for urn in changes(prod_stack, failed_over)
-        if by_urn[urn].region != failover.standby
+        if by_urn[urn].region != failover.standby and not by_urn[urn].is_provider
     }
     assert in_primary == {f"{failover.primary}-erlmcp-statefulset"}
     statefulset = failed_over.one(
         "kubernetes:apps/v1:StatefulSet", f"{failover.primary}-erlmcp-statefulset"
     )
     assert statefulset.plain_inputs["spec"]["replicas"] == 0
+
+
+def test_failover_stops_the_failed_regions_providers_calling_aws_at_configure(prod_stack, case):
+    # The engine configures every provider even under --target; a provider that validated its
+    # credentials in the failed region would fail the whole update (regions/providers.py).
+    failover, _, failed_over = case
+    by_urn = failed_over.by_urn()
+    changed = {
+        by_urn[urn].name: keys
+        for urn, keys in changes(prod_stack, failed_over).items()
+        if by_urn[urn].is_provider
+    }
+    unreachable = {f"aws-{failover.primary}"} | (
+        {"aws-global"} if failover.primary == "us-east-1" else set()
+    )
+    switched = {"skipCredentialsValidation", "skipRequestingAccountId", "allowedAccountIds"}
+    assert changed == dict.fromkeys(unreachable, switched)
+    for name in unreachable:
+        inputs = failed_over.one("pulumi:providers:aws", name).plain_inputs
+        assert inputs["skipCredentialsValidation"] == "true"
+        assert inputs["skipRequestingAccountId"] == "true"
+        assert "allowedAccountIds" not in inputs
 
 
 def test_failover_edits_no_dns_record(prod_stack, case):

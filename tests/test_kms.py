@@ -24,6 +24,7 @@ def build(record: Callable[..., RecordedStack], **overrides: Any) -> RecordedSta
         "region": REGION,
         "description": "erlmcp prod ap-northeast-1: data at rest",
         "alias_name": "erlmcp-prod-ap-northeast-1",
+        "account_id": ACCOUNT_ID,
         "tags": {"project": "erlmcp"},
     }
     fields.update(overrides)
@@ -130,7 +131,7 @@ def test_only_this_regions_cloudwatch_logs_may_use_the_key(stack: RecordedStack)
 
 
 def test_a_given_account_id_is_used(record: Callable[..., RecordedStack]) -> None:
-    stack = build(record, account_id=pulumi.Output.from_input("210987654321"))
+    stack = build(record, account_id="210987654321")
     text = key_of(stack).plain_inputs["policy"]
     assert "arn:aws:iam::210987654321:root" in text
     assert f"arn:aws:logs:{REGION}:210987654321:*" in text

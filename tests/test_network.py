@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 
 from components.network import Network, NetworkArgs, plan_subnets
@@ -17,6 +18,7 @@ REGION = "eu-west-1"
 NAME = f"{REGION}-network"
 COMPONENT = "erlmcp:components:Network"
 GLOBAL_TYPES = {"aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"}
+ZONES = [f"{REGION}a", f"{REGION}b", f"{REGION}c"]
 
 
 def build(record: Callable[..., RecordedStack], **overrides: Any) -> RecordedStack:
@@ -24,6 +26,7 @@ def build(record: Callable[..., RecordedStack], **overrides: Any) -> RecordedSta
         "region": REGION,
         "cidr_block": "10.10.0.0/16",
         "cluster_name": "erlmcp-prod-eu-west-1",
+        "availability_zones": ZONES,
     }
     fields.update(overrides)
 
@@ -82,6 +85,60 @@ def test_bad_cidr_is_rejected_naming_it(record: Callable[..., RecordedStack], ci
 def test_more_zones_than_the_layout_holds_is_rejected() -> None:
     with pytest.raises(ValueError, match="availability_zone_count"):
         plan_subnets("10.10.0.0/16", 4)
+
+
+def test_subnets_use_the_zones_given_in_their_order(record: Callable[..., RecordedStack]) -> None:
+    # Tokyo accounts have no ap-northeast-1b; nothing is looked up, the names are taken as given.
+    zones = ["ap-northeast-1a", "ap-northeast-1d", "ap-northeast-1c"]
+    stack = build(record, region="ap-northeast-1", availability_zones=zones)
+    for tier in ("private", "public"):
+        assert [s.plain_inputs["availabilityZone"] for s in subnets(stack, tier)] == zones
+    assert stack.outputs["availability_zones"] == zones
+
+
+@pytest.mark.parametrize(
+    ("zones", "message"),
+    [
+        ([], "must name 1 to 3 zones of eu-west-1"),
+        ([*ZONES, "eu-west-1d"], "must name 1 to 3 zones of eu-west-1"),
+        (["eu-west-1a", "eu-west-2b"], r"\['eu-west-2b'\] are not zones of eu-west-1"),
+        (["eu-west-1a", "eu-west-1"], r"\['eu-west-1'\] are not zones of eu-west-1"),
+        (["eu-west-1a", "eu-west-1a"], "names a zone twice"),
+    ],
+)
+def test_bad_zones_are_rejected_before_anything_is_registered(
+    record: Callable[..., RecordedStack], zones: list[str], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        build(record, availability_zones=zones)
+
+
+def test_iam_goes_through_the_global_provider_the_rest_through_the_inherited_one(
+    record: Callable[..., RecordedStack],
+) -> None:
+    def program() -> None:
+        regional = aws.Provider("aws-eu-west-1", region=REGION)
+        global_services = aws.Provider("aws-global", region="us-east-1")
+        Network(
+            NAME,
+            NetworkArgs(
+                region=REGION,
+                cidr_block="10.10.0.0/16",
+                cluster_name="c",
+                availability_zones=ZONES,
+                global_provider=global_services,
+            ),
+            opts=pulumi.ResourceOptions(providers=[regional]),
+        )
+
+    stack = record(program)
+    providers = {r.name: r for r in stack.resources if r.is_provider}
+    for resource in stack.resources:
+        if not resource.custom or resource.is_provider:
+            continue
+        expected = "aws-global" if resource.type in GLOBAL_TYPES else "aws-eu-west-1"
+        assert resource.provider is not None
+        assert resource.provider.startswith(providers[expected].urn), resource.name
 
 
 def test_subnets_spread_over_the_regions_zones(stack: RecordedStack) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from offline.generated_stacks import example_zones
 from offline.mocks import RealisticMocks
 from offline.recorder import RecordedResource, RecordedStack, RecordingMonitor, is_secret, reveal
 from offline.stacks import run_stack_file, stack_file_config
@@ -467,6 +468,7 @@ def with_seventh_region(config: dict[str, Any]) -> dict[str, Any]:
     config["erlmcp-infra:regions"]["sa-east-1"] = {
         "role": "primary",
         "vpcCidr": "10.70.0.0/16",
+        "availabilityZones": example_zones("sa-east-1"),
         "pods": 2,
         "hpa": {"minReplicas": 2, "maxReplicas": 10, "targetCpuPercent": 70},
         "database": config["erlmcp-infra:regions"]["eu-west-1"]["database"],

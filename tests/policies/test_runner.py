@@ -270,17 +270,11 @@ def test_stack_presentation_matches_the_engine(prod_stack, prod_stack_config):
     by_urn = {r.urn: r for r in request.resources}
     stack_urn = "urn:pulumi:prod::erlmcp-infra::pulumi:pulumi:Stack::erlmcp-infra-prod"
     assert by_urn[stack_urn].type == "pulumi:pulumi:Stack"
-    # The engine's default providers: one per package used without an explicit provider.
-    defaults = {
-        r.type: json_format.MessageToDict(r.properties)
-        for r in request.resources
-        if r.urn.split("::")[-1].startswith("default")
-    }
-    assert defaults == {
-        "pulumi:providers:aws": {"region": "us-east-1"},
-        "pulumi:providers:random": {},
-    }
-    assert len(request.resources) == len(prod_stack.resources) + 1 + len(defaults)
+    # The engine adds a default provider for each package used without an explicit provider:
+    # none here, every resource names its own (regions/providers.py).
+    defaults = [r.urn for r in request.resources if r.urn.split("::")[-1].startswith("default")]
+    assert defaults == []
+    assert len(request.resources) == len(prod_stack.resources) + 1
 
     replica = prod_stack.named(REPLICA)
     sent = by_urn[replica.urn]
@@ -312,7 +306,8 @@ def test_policies_see_parents_dependencies_and_providers(prod_stack, prod_stack_
     replica = resources[prod_stack.named(REPLICA).urn]
     assert replica.parent.resource_type == "erlmcp:components:PostgresReplica"
     assert any(d.resource_type == "aws:kms/key:Key" for d in replica.dependencies)
-    assert replica.provider.props["region"] == "us-east-1"  # the default provider's home
+    assert replica.provider.name == "aws-ap-northeast-1"  # its own region's provider
+    assert replica.provider.props["region"] == "ap-northeast-1"
     assert replica.props["replicateSourceDb"].startswith("arn:aws:rds:ap-southeast-1:")
 
 

@@ -1,0 +1,121 @@
+"""Every provider the stack uses, made explicitly: one AWS provider per region, one for the
+global services, one for pulumi-random. The stack disables default providers
+(`pulumi:disable-default-providers: ["*"]`), so a resource that names none fails at once.
+
+Why per region: a failover runs while a region is down (README "Failover while a region is
+down"), and the Pulumi engine configures every provider of the program even under `--target`
+(pulumi/pulumi pkg/resource/deploy/step_generator.go: providers are "implicitly targeted", around
+line 1287; providers/registry.go `Same` calls `Configure`, line 861). A provider's configure is
+the one call it makes on its own: pulumi-aws validates the credentials through STS in the
+provider's region (pulumi-aws provider/config.go `validateCredentials`, skipped only by
+`skipCredentialsValidation`), and terraform-provider-aws looks up the account id
+(aws-sdk-go-base aws_config.go `GetAwsAccountIDAndPartition`: STS, or IAM and STS when
+credentials validation is skipped, none when `skip_requesting_account_id` is set too). So each
+region's provider depends on that region's STS only, and the provider of a failed-over primary
+makes no call at all: it skips both, and with them `allowed_account_ids`, which needs the account
+id (aws-sdk-go-base config.go `VerifyAccountIDAllowed` refuses an empty one). Its resources are
+not touched while it is down (the failover command targets the standby region only).
+
+Global services (IAM, Route 53) are served from us-east-1 in the `aws` partition; their provider
+is that region's, and skips its calls too when us-east-1 is the failed primary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import metadata
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from regions.config import StackConfig
+
+# Where IAM and Route 53 take API calls in the commercial partition (iam.amazonaws.com and
+# route53.amazonaws.com are both us-east-1 endpoints), and the region DNSSEC's signing key and
+# Route 53 query logs must live in.
+GLOBAL_SERVICES_REGION = "us-east-1"
+GLOBAL_PROVIDER = "aws-global"
+
+
+def regional_provider_name(region: str) -> str:
+    return f"aws-{region}"
+
+
+def default_provider_name(distribution: str) -> str:
+    """The name the engine gave the default provider this SDK used: `default_7_51_1`
+    (pulumi/pulumi pkg/resource/deploy/providers/provider.go, `DefaultName`)."""
+    return "default_" + metadata.version(distribution).replace(".", "_")
+
+
+@dataclass(frozen=True)
+class AwsProviderSettings:
+    """What decides a provider's configure-time calls."""
+
+    region: str
+    account_id: str
+    unreachable: bool
+    """The region is a failed-over primary: configure without any call into it."""
+
+    def arguments(self) -> dict[str, object]:
+        if self.unreachable:
+            return {
+                "region": self.region,
+                "skip_credentials_validation": True,
+                "skip_requesting_account_id": True,
+            }
+        # Credentials are validated through this region's own STS, and a wrong account stops
+        # the update before it changes anything.
+        return {"region": self.region, "allowed_account_ids": [self.account_id]}
+
+
+def settings_for(stack: StackConfig, region: str) -> AwsProviderSettings:
+    return AwsProviderSettings(
+        region=region, account_id=stack.account_id, unreachable=region in stack.failover
+    )
+
+
+@dataclass(frozen=True)
+class StackProviders:
+    regional: dict[str, aws.Provider]
+    global_services: aws.Provider
+    random: random.Provider
+
+    def for_region(self, region: str) -> list[pulumi.ProviderResource]:
+        """What a region's component hands its children: its AWS provider and pulumi-random."""
+        return [self.regional[region], self.random]
+
+    def for_global(self) -> list[pulumi.ProviderResource]:
+        return [self.global_services, self.random]
+
+
+def build_providers(stack: StackConfig) -> StackProviders:
+    regional = {
+        region: aws.Provider(
+            regional_provider_name(region), **settings_for(stack, region).arguments()
+        )
+        for region in sorted(stack.regions)
+    }
+    # Global resources (and, before this module, every resource) were on the default provider,
+    # whose region was us-east-1. The alias makes this provider that one's successor, so the
+    # engine sees no provider change for them (step_generator.go `providerChanged`: an aliased
+    # provider is "no change"). Resources moving to a regional provider get a provider whose
+    # config differs only in settings pulumi-aws does not mark ForcesProviderReplace (none are:
+    # pulumi-aws provider/resources.go `Config`), so DiffConfig reports an update and the engine
+    # diffs them as usual: their inputs, `region` included, are unchanged.
+    global_services = aws.Provider(
+        GLOBAL_PROVIDER,
+        **settings_for(stack, GLOBAL_SERVICES_REGION).arguments(),
+        opts=pulumi.ResourceOptions(
+            aliases=[pulumi.Alias(name=default_provider_name("pulumi-aws"))]
+        ),
+    )
+    random_provider = random.Provider(
+        "random",
+        opts=pulumi.ResourceOptions(
+            aliases=[pulumi.Alias(name=default_provider_name("pulumi-random"))]
+        ),
+    )
+    return StackProviders(
+        regional=regional, global_services=global_services, random=random_provider
+    )
