@@ -57,6 +57,8 @@ class AccessLogBucketArgs:
     """The owning account (from config: reading it through STS would be a call at every run)."""
     tags: dict[str, str] = field(default_factory=dict)
     protect: bool = True
+    retain_on_delete: bool = False
+    """Keep the bucket and its versioning in AWS even when the program drops them."""
 
 
 class AccessLogBucket(pulumi.ComponentResource):
@@ -76,13 +78,20 @@ class AccessLogBucket(pulumi.ComponentResource):
             region=region,
             force_destroy=False,
             tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args.protect, retain_on_delete=args.retain_on_delete
+            ),
         )
         self.bucket_name = bucket.bucket
         self.bucket_arn = bucket.arn
 
         public_access_block, versioning = private_versioned(
-            name, region, bucket, protect=args.protect, parent=self
+            name,
+            region,
+            bucket,
+            protect=args.protect,
+            parent=self,
+            retain_on_delete=args.retain_on_delete,
         )
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",

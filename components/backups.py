@@ -167,7 +167,13 @@ class BackupBucket(pulumi.ComponentResource):
 
 
 def private_versioned(
-    name: str, region: str, bucket: aws.s3.Bucket, *, protect: bool, parent: pulumi.Resource
+    name: str,
+    region: str,
+    bucket: aws.s3.Bucket,
+    *,
+    protect: bool,
+    parent: pulumi.Resource,
+    retain_on_delete: bool = False,
 ) -> tuple[aws.s3.BucketPublicAccessBlock, aws.s3.BucketVersioning]:
     """What every bucket of the stack has: owner-only objects (ACLs off), all public access
     blocked, and versioning. Returns the public access block (a bucket policy must wait for it)
@@ -196,7 +202,9 @@ def private_versioned(
         region=region,
         bucket=bucket.bucket,
         versioning_configuration={"status": "Enabled"},
-        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
+        opts=pulumi.ResourceOptions(
+            parent=parent, protect=protect, retain_on_delete=retain_on_delete
+        ),
     )
     return public_access_block, versioning
 

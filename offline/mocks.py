@@ -61,8 +61,24 @@ def _log_group(args, region, rid):
 
 
 def _kms_key(args, region, rid):
-    key_id = f"{rid[:8]}-{rid[8:12]}-4{rid[12:15]}-8{rid[:3]}-{rid[:12]}"
+    if _plain(args.inputs.get("multiRegion")) is True:
+        # A multi-Region key's id is `mrk-` and 32 hex digits (AWS KMS Developer Guide,
+        # "Multi-Region key identifiers"); its replicas share it.
+        key_id = f"mrk-{_hex(args.typ, args.name, length=32)}"
+    else:
+        key_id = f"{rid[:8]}-{rid[8:12]}-4{rid[12:15]}-8{rid[:3]}-{rid[:12]}"
     return {"id": key_id, "keyId": key_id, "arn": _arn("kms", region, f"key/{key_id}")}
+
+
+def _kms_replica_key(args, region, rid):
+    # The primary's id, in the replica's region; rotation is the primary's.
+    key_id = str(_plain(args.inputs.get("primaryKeyArn", ""))).rsplit("/", 1)[-1]
+    return {
+        "id": key_id,
+        "keyId": key_id,
+        "arn": _arn("kms", region, f"key/{key_id}"),
+        "keyRotationEnabled": True,
+    }
 
 
 def _kms_alias(args, region, rid):
@@ -372,6 +388,7 @@ OUTPUTS_BY_TYPE: dict[str, Callable[..., dict[str, Any]]] = {
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:ec2/eip:Eip": _eip,
     "aws:kms/key:Key": _kms_key,
+    "aws:kms/replicaKey:ReplicaKey": _kms_replica_key,
     "aws:kms/alias:Alias": _kms_alias,
     "aws:iam/role:Role": _iam_role,
     "aws:iam/policy:Policy": _iam_policy,

@@ -1,0 +1,85 @@
+"""The `erlmcp-state` stack: the key, a state bucket in each region, replication both ways, and
+the outputs operators and the main stack's README refer to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from state_store.buckets import StateBucket, StateBucketArgs, backend_url
+from state_store.config import StateStoreConfig
+from state_store.key import StateKey, StateKeyArgs
+from state_store.providers import StateStoreProviders, build_providers
+from state_store.replication import StateReplication, StateReplicationArgs
+
+
+@dataclass(frozen=True)
+class StateStore:
+    config: StateStoreConfig
+    providers: StateStoreProviders
+    key: StateKey
+    buckets: dict[str, StateBucket]
+    """By region."""
+
+
+def build(config: StateStoreConfig) -> StateStore:
+    providers = build_providers(config)
+    tags = config.all_tags
+    key = StateKey(
+        "state-key",
+        StateKeyArgs(
+            primary_region=config.primary_region,
+            replica_region=config.replica_region,
+            alias_name=config.key_alias,
+            account_id=config.account_id,
+            providers=providers.regional,
+            tags=tags,
+        ),
+    )
+    buckets = {
+        region: StateBucket(
+            f"state-{region}",
+            StateBucketArgs(
+                region=region,
+                account_id=config.account_id,
+                kms_key_arn=key.arns[region],
+                noncurrent_version_days=config.noncurrent_version_days,
+                tags=tags,
+            ),
+            opts=pulumi.ResourceOptions(provider=providers.for_region(region)),
+        )
+        for region in config.regions
+    }
+    primary, replica = config.regions
+    for source, destination in ((primary, replica), (replica, primary)):
+        StateReplication(
+            f"state-replication-{source}-to-{destination}",
+            StateReplicationArgs(
+                source=buckets[source],
+                destination=buckets[destination],
+                account_id=config.account_id,
+                source_provider=providers.for_region(source),
+                iam_provider=providers.global_services,
+                tags=tags,
+            ),
+        )
+    return StateStore(config=config, providers=providers, key=key, buckets=buckets)
+
+
+def export(store: StateStore) -> None:
+    """`backendUrls` and `buckets` by region; the secrets provider every erlmcp stack names; the
+    multi-Region key's id and each region's key ARN."""
+    pulumi.export(
+        "backendUrls",
+        {
+            region: bucket.bucket_name.apply(lambda name, r=region: backend_url(name, r))
+            for region, bucket in store.buckets.items()
+        },
+    )
+    pulumi.export("buckets", {region: b.bucket_name for region, b in store.buckets.items()})
+    pulumi.export("secretsProvider", f"awskms://{store.key.alias_name}")
+    pulumi.export("keyId", store.key.key_id)
+    pulumi.export("keyArns", store.key.arns)
+    pulumi.export("primaryRegion", store.config.primary_region)
+    pulumi.export("replicaRegion", store.config.replica_region)
