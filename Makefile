@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install plan preview test policy bench scan lint clean
+.PHONY: install plan preview test policy bench scan lint clean failover bootstrap-plan bootstrap-preview
 # Empty: prod, or the stack named by CONFIG's file name (Pulumi.<stack>.yaml).
 STACK ?=
 
@@ -20,6 +20,20 @@ install: $(STAMP)
 ##       AGAINST=old/plan.json adds what changed; ALLOW_REPLACE=urn,... accepts those replacements
 plan: $(STAMP)
 	$(BIN)/python -m offline.plan $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG)) $(if $(AGAINST),--against $(AGAINST)) $(if $(ALLOW_REPLACE),--allow-replace '$(ALLOW_REPLACE)')
+
+## failover: PRIMARY=<region> fails that primary over to its DR standby while it is down: checks,
+##           edits the stack file, writes build/failover-<region>/plan.*, prints the commands
+failover: $(STAMP)
+	$(if $(PRIMARY),,$(error PRIMARY=<region> is required, e.g. make failover PRIMARY=us-east-1))
+	$(BIN)/python -m offline.failover --primary $(PRIMARY) $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG))
+
+## bootstrap-plan: check the erlmcp-state stack offline (config, resources, policy pack)
+bootstrap-plan: $(STAMP)
+	$(BIN)/python -m pytest -n0 -q tests/bootstrap
+
+## bootstrap-preview: pulumi preview of the erlmcp-state stack with the policy pack (CLI, AWS)
+bootstrap-preview: $(STAMP)
+	cd bootstrap && pulumi preview --stack state --diff --policy-pack ../policies --policy-pack-config policy-config.json
 
 ## preview: what `pulumi up` would change in STACK (needs the Pulumi CLI and AWS credentials)
 preview: $(STAMP)

@@ -21,7 +21,12 @@ from typing import Any
 from offline.plan_diff import blocks_the_plan, diff_plans
 from offline.plan_markdown import render
 from offline.plan_schema import SCHEMA_VERSION, SECRET
-from offline.policy_runner import StackFileError, analyze_recorded, record_stack_file
+from offline.policy_runner import (
+    PolicyReport,
+    StackFileError,
+    analyze_recorded,
+    record_stack_file,
+)
 from offline.recorder import RecordedStack, is_secret
 from offline.stacks import REPO_ROOT, project_values, stack_file_of
 from regions.config import ConfigError, parse_stack_config
@@ -62,9 +67,13 @@ def plan_resources(recorded: RecordedStack) -> list[dict[str, Any]]:
 
 
 def build_plan(
-    recorded: RecordedStack, stack_config: dict[str, Any], stack_file: Path
+    recorded: RecordedStack,
+    stack_config: dict[str, Any],
+    stack_file: Path,
+    report: PolicyReport | None = None,
 ) -> dict[str, Any]:
-    report = analyze_recorded(recorded, stack_config=stack_config)
+    """The plan of a recording; `report`: the pack's report on it, when already at hand."""
+    report = report or analyze_recorded(recorded, stack_config=stack_config)
     try:
         stack = parse_stack_config(project_values(stack_config))
     except ConfigError as error:  # the program accepted it, so this cannot happen quietly

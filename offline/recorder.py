@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import rpc, settings
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.proto import resource_pb2, source_pb2
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
@@ -192,7 +194,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             )
         )
         if request.type.startswith("pulumi:providers:kubernetes"):
-            cluster_region = self._kubeconfig_region(inputs.get("kubeconfig"))
+            cluster_region = self.kubeconfig_region(inputs.get("kubeconfig"))
             if cluster_region:
                 self._provider_regions[f"{urn}::{resource_id}"] = cluster_region
 
@@ -215,13 +217,26 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return None
 
     @staticmethod
-    def _kubeconfig_region(kubeconfig: Any) -> str | None:
+    def kubeconfig_region(kubeconfig: Any) -> str | None:
         if is_secret(kubeconfig):
             kubeconfig = kubeconfig["value"]
         if not isinstance(kubeconfig, str):
             return None
         found = _REGION_IN_KUBECONFIG.search(kubeconfig)
         return found.group(1) if found else None
+
+
+@contextmanager
+def source_positions_skipped() -> Iterator[None]:
+    """The SDK walks the Python stack of every registration to tell the engine which line made
+    the resource (`traceback.extract_stack`, a path per frame). The mock monitor drops it, so the
+    walk is skipped while a recording runs: about 6 % of its time."""
+    walk = pulumi_resource._get_stack_trace
+    pulumi_resource._get_stack_trace = source_pb2.StackTrace
+    try:
+        yield
+    finally:
+        pulumi_resource._get_stack_trace = walk
 
 
 def flatten_config(project: str, config: Mapping[str, Any]) -> dict[str, str]:
@@ -259,7 +274,7 @@ def run_program(
     settings.ROOT.set(_NO_ROOT_YET)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     settings.ROOT.set(None)
-    with collector_paused():
+    with collector_paused(), source_positions_skipped():
         _sync_await(run_in_stack(program))
     return RecordedStack(
         project=project,

@@ -268,15 +268,17 @@ def _plan_bytes(config: dict[str, Any]) -> tuple[str, str]:
 
 
 def test_the_speedups_change_no_byte_of_the_plan(monkeypatch, prod_config):
-    """Pausing the collector and decoding each message once per analyzer call are invisible:
-    the same plan, byte for byte, as with the collector running and pulumi-policy decoding a
-    resource again for every policy."""
+    """Pausing the collector, skipping the SDK's source positions and decoding each message once
+    per analyzer call are invisible: the same plan, byte for byte, as with the collector running,
+    the stack walked for every resource and pulumi-policy decoding a resource again for every
+    policy."""
     import contextlib
 
     from offline import analyzer, recorder
 
     fast = _plan_bytes(prod_config)
     monkeypatch.setattr(recorder, "collector_paused", contextlib.nullcontext)
+    monkeypatch.setattr(recorder, "source_positions_skipped", contextlib.nullcontext)
     monkeypatch.setattr(analyzer, "collector_paused", contextlib.nullcontext)
     monkeypatch.setattr(analyzer, "_each_message_decoded_once", contextlib.nullcontext)
     slow = _plan_bytes(prod_config)

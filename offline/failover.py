@@ -1,0 +1,294 @@
+"""`make failover PRIMARY=<region>`: fail a primary over to its DR standby while it is down.
+
+Checks the request against the stack file (the region must be the primary of a DR pair and not
+failed over yet), renders the stack before and after `failover: {primary: standby}` offline, with
+the failed region answering every call the way an outage would (offline/outage.py), and works
+out the targeted update that changes only the standby region. Only when every check passes does
+it write the stack file (comments and layout kept), the failover's offline plan
+(`build/failover-<primary>/plan.json`, `plan.md`) and print the commands: the cache promotion,
+the `pulumi up --target ... --target-dependents` to run now, and the full update to run when the
+region answers again. Anything wrong stops it before it writes anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import shlex
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+
+from offline.outage import (
+    OutageMocks,
+    RegionDown,
+    calls_into,
+    changed_resources,
+    skipped_creates_needed,
+    targeted_set,
+)
+from offline.plan import build_plan, plan_resources, write_plan
+from offline.plan_diff import STATEFUL_IDENTITY, blocks_the_plan, diff_plans
+from offline.policy_runner import PolicyReport
+from offline.recorder import RecordedStack, RecordingMonitor
+from offline.stacks import (
+    PROJECT,
+    REPO_ROOT,
+    project_values,
+    run_stack_file,
+    stack_file_config,
+    stack_file_of,
+    stack_name_of,
+)
+from regions.config import ConfigError, StackConfig, parse_stack_config
+from regions.providers import GLOBAL_SERVICES_REGION
+
+FAILOVER_KEY = f"{PROJECT}:failover"
+# Renders a stack file's config: with `outage`, that region answers every call as if down.
+Render = Callable[[dict[str, Any], str, "str | None"], RecordedStack]
+
+
+class FailoverError(Exception):
+    """The failover cannot go ahead as asked; nothing was written."""
+
+
+def render_offline(config: dict[str, Any], stack: str, outage: str | None) -> RecordedStack:
+    monitor = None
+    if outage is not None:
+        monitor = RecordingMonitor(OutageMocks(failed=frozenset({outage})))
+    return run_stack_file(copy.deepcopy(config), stack=stack, monitor=monitor)
+
+
+@dataclass(frozen=True)
+class FailoverPlan:
+    stack: str
+    stack_file: Path
+    primary: str
+    standby: str
+    config: dict[str, Any]
+    """The stack file's config with the failover in it."""
+    before: RecordedStack
+    after: RecordedStack
+    targets: list[str]
+    """What `--target` names: every resource of the standby region the failover changes."""
+    changes: dict[str, str]
+    """Every change of the failover (URN -> create, update or delete), wherever it is."""
+    plan: dict[str, Any]
+    """The failover's offline plan, with its diff against the stack before."""
+
+    @property
+    def deferred(self) -> dict[str, str]:
+        """Changes left for the update after the region returns."""
+        targeted = targeted_set(self.after, self.before, self.targets)
+        return {urn: op for urn, op in self.changes.items() if urn not in targeted}
+
+
+def _parsed(config: dict[str, Any], where: str) -> StackConfig:
+    try:
+        return parse_stack_config(project_values(config))
+    except ConfigError as error:
+        raise FailoverError(f"{where}: {error}") from None
+
+
+def failover_config(config: dict[str, Any], primary: str, stack_file: Path) -> dict[str, Any]:
+    """The config with `primary` failed over; a clear error when that is not a failover."""
+    stack = _parsed(config, str(stack_file))
+    if primary not in stack.regions:
+        raise FailoverError(
+            f"{primary!r} is not a region of {stack_file.name} "
+            f"(regions: {', '.join(stack.regions)})"
+        )
+    pair = stack.pair_of_primary(primary)
+    if pair is None:
+        primaries = ", ".join(p.primary for p in stack.dr_pairs) or "none"
+        raise FailoverError(
+            f"{primary} is not the primary of a DR pair, so it has no standby to fail over to "
+            f"(primaries: {primaries})"
+        )
+    if primary in stack.failover:
+        stage = stack.failback.get(primary)
+        raise FailoverError(
+            f"{primary} is already failed over to {stack.failover[primary]}"
+            + (f" (failback stage: {stage})" if stage else "")
+            + "; the way back is the failback sequence (README 'Failback by config')"
+        )
+    if pair.standby in stack.failover:
+        raise FailoverError(
+            f"{primary}'s standby {pair.standby} is itself failed over; nothing serves there"
+        )
+    failed_over = copy.deepcopy(config)
+    failed_over[FAILOVER_KEY] = {**config.get(FAILOVER_KEY, {}), primary: pair.standby}
+    _parsed(failed_over, f"{stack_file} with the failover")
+    return failed_over
+
+
+def plan_failover(
+    stack_file: Path,
+    primary: str,
+    *,
+    stack: str | None = None,
+    render: Render = render_offline,
+    report: Callable[[RecordedStack, dict[str, Any]], PolicyReport] | None = None,
+) -> FailoverPlan:
+    """Everything the failover will do, checked; raises FailoverError and writes nothing when a
+    check fails."""
+    stack = stack or stack_name_of(stack_file)
+    config = stack_file_config(stack_file)
+    failed_config = failover_config(config, primary, stack_file)
+    standby = failed_config[FAILOVER_KEY][primary]
+    before = render(config, stack, None)
+    try:
+        after = render(failed_config, stack, primary)
+    except RegionDown as error:
+        raise FailoverError(f"the program needs {primary} while it is down: {error}") from None
+    changes = changed_resources(before, after)
+    by_urn = {**before.by_urn(), **after.by_urn()}
+    targets = sorted(urn for urn in changes if by_urn[urn].region == standby)
+    _check(primary, before, after, targets, changes, by_urn)
+    plan = build_plan(
+        after,
+        failed_config,
+        stack_file,
+        report=report(after, failed_config) if report else None,
+    )
+    plan["diff"] = diff_plans({"resources": plan_resources(before)}, plan)
+    if blocks_the_plan(plan["diff"]) or not plan["policy"]["passed"]:
+        found = [w for w in plan["diff"]["warnings"]] + [
+            f"{d['policy']}: {d['message']}"
+            for d in plan["policy"]["diagnostics"]
+            if d["level"] == "mandatory"
+        ]
+        raise FailoverError("the failover plan is refused:\n  " + "\n  ".join(found))
+    return FailoverPlan(
+        stack=stack,
+        stack_file=stack_file,
+        primary=primary,
+        standby=standby,
+        config=failed_config,
+        before=before,
+        after=after,
+        targets=targets,
+        changes=changes,
+        plan=plan,
+    )
+
+
+def _check(
+    primary: str,
+    before: RecordedStack,
+    after: RecordedStack,
+    targets: list[str],
+    changes: dict[str, str],
+    by_urn: dict[str, Any],
+) -> None:
+    problems = [
+        f"{call.what}: needs {primary}'s API"
+        for call in calls_into(primary, before, after, targets)
+    ]
+    problems += [
+        f"the engine would stop with 'untargeted create': {p}"
+        for p in skipped_creates_needed(before, after, targets)
+    ]
+    problems += [
+        f"{op} {urn}: outside the failed and the standby region (a global change needs us-east-1)"
+        for urn, op in changes.items()
+        if by_urn[urn].region is None
+    ]
+    problems += [
+        f"{op} of a stateful resource: {urn}"
+        for urn, op in changes.items()
+        if op != "update" and by_urn[urn].type in STATEFUL_IDENTITY
+    ]
+    if not targets:
+        problems.append("the failover changes nothing in the standby region")
+    if problems:
+        raise FailoverError("the failover update would not work:\n  " + "\n  ".join(problems))
+
+
+def write_failover(stack_file: Path, primary: str, standby: str) -> None:
+    """Add `primary: standby` under the stack file's failover key, keeping comments."""
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)  # the layout of the shipped stack files
+    document = yaml.load(stack_file.read_text(encoding="utf-8"))
+    config = document["config"]
+    failover = config.get(FAILOVER_KEY)
+    if not isinstance(failover, dict):
+        failover = CommentedMap()
+        config[FAILOVER_KEY] = failover
+        config.yaml_set_comment_before_after_key(
+            FAILOVER_KEY,
+            before="Failed-over primaries (README 'Failover while a region is down').",
+            indent=2,
+        )
+    failover[primary] = standby
+    with stack_file.open("w", encoding="utf-8") as stream:
+        yaml.dump(document, stream)
+
+
+def commands(plan: FailoverPlan) -> str:
+    stack, primary, standby = plan.stack, plan.primary, plan.standby
+    environment = plan.config[f"{PROJECT}:environment"]
+    targets = " \\\n".join(f"    --target {shlex.quote(urn)}" for urn in plan.targets)
+    unreachable = f"aws-{primary}" + (
+        " and aws-global" if primary == GLOBAL_SERVICES_REGION else ""
+    )
+    deferred = "\n".join(f"    {op:6} {urn}" for urn, op in sorted(plan.deferred.items()))
+    return f"""\
+Failover of {primary} to {standby} (stack {stack}): {len(plan.changes)} changes, \
+{len(plan.targets)} of them in {standby} now, {len(plan.deferred)} when {primary} is back.
+
+1. Make the cache's secondary in {standby} the primary of its Global Datastore
+   (ElastiCache has no resource setting for it):
+   aws elasticache failover-global-replication-group --region {standby} \\
+       --global-replication-group-id "$(aws elasticache describe-global-replication-groups \\
+           --region {standby} --output text --query "GlobalReplicationGroups[?ends_with(\
+GlobalReplicationGroupId, 'erlmcp-{environment}-{primary}')].GlobalReplicationGroupId")" \\
+       --primary-region {standby} --primary-replication-group-id erlmcp-{environment}-{primary}-dr
+
+2. Now, while {primary} is down: promote the database copy in {standby} and give its release
+   {primary}'s pods. Only {standby} changes; the engine still configures every provider, and
+   {unreachable} now skip every configure-time call (README "Failover while a region is down"):
+   pulumi up --stack {stack} --target-dependents \\
+{targets}
+
+3. When {primary} answers again: the rest of the failover, which fences {primary}'s release
+   (0 pods, so its stale database cannot draw traffic back):
+   pulumi preview --stack {stack} --diff
+{deferred}
+   pulumi up --stack {stack}
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m offline.failover", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--primary", required=True, help="the failed primary region")
+    parser.add_argument("--stack", default=None, help="stack name (default: prod)")
+    parser.add_argument("--config", type=Path, help="the stack file (default: Pulumi.<stack>.yaml)")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "build")
+    args = parser.parse_args(argv)
+    stack_file = stack_file_of(args.stack, args.config)
+    print(f"Rendering {stack_file} before and after the failover (offline)...", file=sys.stderr)
+    try:
+        plan = plan_failover(stack_file, args.primary, stack=args.stack)
+    except FailoverError as error:
+        print(f"error: {error}\nNothing was changed.", file=sys.stderr)
+        return 2
+    paths = write_plan(plan.plan, args.out / f"failover-{plan.primary}")
+    write_failover(stack_file, plan.primary, plan.standby)
+    print(f"Wrote {stack_file} ({FAILOVER_KEY}: {plan.primary}: {plan.standby})")
+    print(f"Wrote {paths[0]} and {paths[1]}")
+    print(commands(plan))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
