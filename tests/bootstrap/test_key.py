@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+import yaml
+
 from offline.recorder import RecordedStack
+from offline.stacks import PROD_STACK_FILE
 from tests.bootstrap.conftest import ALIAS, KEY, PRIMARY, REPLICA, REPLICA_KEY
 
 ROOT_ONLY = {
@@ -77,3 +80,9 @@ def test_the_stack_exports_the_multi_region_key(state_stack: RecordedStack):
         PRIMARY: key.outputs["arn"],
         REPLICA: replica.outputs["arn"],
     }
+
+
+def test_the_main_stack_uses_this_key_as_its_secrets_provider(state_stack: RecordedStack):
+    document = yaml.safe_load(PROD_STACK_FILE.read_text())
+    assert document["secretsprovider"] == state_stack.outputs["secretsProvider"]
+    assert "region=" not in document["secretsprovider"]  # AWS_REGION picks the replica
