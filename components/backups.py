@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any
+from typing import Any, Protocol
 
 import pulumi
 import pulumi_aws as aws
@@ -119,22 +119,7 @@ class BackupBucket(pulumi.ComponentResource):
         public_access_block, self.versioning = private_versioned(
             name, region, bucket, protect=args.protect, parent=self
         )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            region=region,
-            bucket=bucket.bucket,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": args.kms_key_arn,
-                    },
-                    # One data key per bucket instead of one KMS call per object.
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        encrypted_with_kms(name, region, bucket, args.kms_key_arn, parent=self)
         # Noncurrent-version expiry means nothing until versioning is on.
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle",
@@ -146,15 +131,8 @@ class BackupBucket(pulumi.ComponentResource):
             ],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.versioning]),
         )
-        # S3 answers OperationAborted to concurrent access-setting changes on one bucket.
-        aws.s3.BucketPolicy(
-            f"{name}-policy",
-            region=region,
-            bucket=bucket.bucket,
-            policy=pulumi.Output.all(bucket.arn, args.kms_key_arn).apply(
-                lambda arns: json.dumps(bucket_policy(arns[0], arns[1]))
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access_block]),
+        tls_and_kms_only(
+            name, region, bucket, args.kms_key_arn, after=public_access_block, parent=self
         )
         self.register_outputs(
             {
@@ -164,6 +142,56 @@ class BackupBucket(pulumi.ComponentResource):
                 "kms_key_arn": self.kms_key_arn,
             }
         )
+
+
+def tls_and_kms_only(
+    name: str,
+    region: str,
+    bucket: aws.s3.Bucket,
+    kms_key_arn: pulumi.Input[str],
+    *,
+    after: pulumi.Resource,
+    parent: pulumi.Resource,
+) -> aws.s3.BucketPolicy:
+    """The bucket policy `bucket_policy` writes (TLS only, uploads with `kms_key_arn` only),
+    applied after `after`: S3 answers OperationAborted to concurrent access-setting changes on
+    one bucket."""
+    return aws.s3.BucketPolicy(
+        f"{name}-policy",
+        region=region,
+        bucket=bucket.bucket,
+        policy=pulumi.Output.all(bucket.arn, kms_key_arn).apply(
+            lambda arns: json.dumps(bucket_policy(arns[0], arns[1]))
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[after]),
+    )
+
+
+def encrypted_with_kms(
+    name: str,
+    region: str,
+    bucket: aws.s3.Bucket,
+    kms_key_arn: pulumi.Input[str],
+    *,
+    parent: pulumi.Resource,
+) -> aws.s3.BucketServerSideEncryptionConfiguration:
+    """Default encryption with `kms_key_arn` and an S3 Bucket Key: one data key per bucket
+    instead of one KMS call per object."""
+    return aws.s3.BucketServerSideEncryptionConfiguration(
+        f"{name}-encryption",
+        region=region,
+        bucket=bucket.bucket,
+        rules=[
+            {
+                "apply_server_side_encryption_by_default": {
+                    "sse_algorithm": "aws:kms",
+                    "kms_master_key_id": kms_key_arn,
+                },
+                "bucket_key_enabled": True,
+            }
+        ],
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
 
 
 def private_versioned(
@@ -348,33 +376,13 @@ class BucketReplication(pulumi.ComponentResource):
         _validate_replication_args(args)
         super().__init__("erlmcp:components:BucketReplication", name, None, opts)
         source, destination = args.source, args.destination
-        role = aws.iam.Role(
-            f"{name}-role",
+        role, role_policy = replication_role(
+            name,
+            source,
+            destination,
+            trust_policy=S3_TRUST_POLICY,
             description=f"S3 replication from {source.region} to {destination.region}",
-            assume_role_policy=json.dumps(S3_TRUST_POLICY),
             tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self, provider=args.global_provider),
-        )
-        role_policy = aws.iam.RolePolicy(
-            f"{name}-role-policy",
-            role=role.id,
-            policy=pulumi.Output.all(
-                source.bucket_arn,
-                source.kms_key_arn,
-                destination.bucket_arn,
-                destination.kms_key_arn,
-            ).apply(
-                lambda v: json.dumps(
-                    replication_role_policy(
-                        source_bucket_arn=v[0],
-                        source_key_arn=v[1],
-                        source_region=source.region,
-                        destination_bucket_arn=v[2],
-                        destination_key_arn=v[3],
-                        destination_region=destination.region,
-                    )
-                )
-            ),
             opts=pulumi.ResourceOptions(parent=self, provider=args.global_provider),
         )
         # S3 refuses a replication configuration unless both buckets are versioned, and the
@@ -399,6 +407,58 @@ class BucketReplication(pulumi.ComponentResource):
         )
         self.role_arn = role.arn
         self.register_outputs({"role_arn": self.role_arn})
+
+
+class ReplicatedBucket(Protocol):
+    """What a replication role needs of each side: the bucket, its key and its region."""
+
+    region: str
+    bucket_arn: pulumi.Output[str]
+    kms_key_arn: pulumi.Output[str]
+
+
+def replication_role(
+    name: str,
+    source: ReplicatedBucket,
+    destination: ReplicatedBucket,
+    *,
+    trust_policy: dict[str, Any],
+    description: str,
+    tags: Mapping[str, str],
+    opts: pulumi.ResourceOptions,
+) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+    """The role S3 replicates `source` into `destination` with, and its only permissions
+    (`replication_role_policy`): `<name>-role` and `<name>-role-policy`."""
+    role = aws.iam.Role(
+        f"{name}-role",
+        description=description,
+        assume_role_policy=json.dumps(trust_policy),
+        tags=dict(tags),
+        opts=opts,
+    )
+    role_policy = aws.iam.RolePolicy(
+        f"{name}-role-policy",
+        role=role.id,
+        policy=pulumi.Output.all(
+            source.bucket_arn,
+            source.kms_key_arn,
+            destination.bucket_arn,
+            destination.kms_key_arn,
+        ).apply(
+            lambda v: json.dumps(
+                replication_role_policy(
+                    source_bucket_arn=v[0],
+                    source_key_arn=v[1],
+                    source_region=source.region,
+                    destination_bucket_arn=v[2],
+                    destination_key_arn=v[3],
+                    destination_region=destination.region,
+                )
+            )
+        ),
+        opts=opts,
+    )
+    return role, role_policy
 
 
 S3_TRUST_POLICY: dict[str, Any] = {

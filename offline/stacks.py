@@ -73,12 +73,15 @@ def run_stack_file(
     stack: str = "prod",
     monitor: RecordingMonitor | None = None,
     preview: bool = False,
+    *,
+    program: Path = MAIN_PROGRAM,
+    project: str = PROJECT,
 ) -> RecordedStack:
-    """Run the real `__main__.py` against a stack file's config mapping."""
+    """Run a project's real `__main__.py` (this one's by default) against a stack file's config."""
     return run_program(
-        lambda: runpy.run_path(str(MAIN_PROGRAM), run_name="__main__"),
+        lambda: runpy.run_path(str(program), run_name="__main__"),
         config=config,
-        project=PROJECT,
+        project=project,
         stack=stack,
         monitor=monitor,
         preview=preview,

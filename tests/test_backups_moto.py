@@ -13,7 +13,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from components.backups import (
     BackupBucket,
@@ -23,6 +22,7 @@ from components.backups import (
     LifecycleRule,
 )
 from offline.recorder import RecordedResource, RecordedStack, run_components
+from tests.moto_server import moto_endpoint, to_api
 
 SOURCE, DESTINATION = "us-east-1", "us-west-2"
 RULES = (
@@ -30,46 +30,12 @@ RULES = (
     LifecycleRule("test-ets", "test/ets/", 7, 1),
 )
 
+
 # Engine names whose S3 API spelling is not just the name with a capital first letter.
-_API_NAMES = {
-    "id": "ID",
-    "sseAlgorithm": "SSEAlgorithm",
-    "kmsMasterKeyId": "KMSMasterKeyID",
-    "replicaKmsKeyId": "ReplicaKmsKeyID",
-}
-
-
-def to_api(value: Any) -> Any:
-    """Recorded camelCase inputs as S3 API (PascalCase) shapes; numbers travel as floats."""
-    if isinstance(value, dict):
-        return {_API_NAMES.get(k, k[:1].upper() + k[1:]): to_api(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [to_api(v) for v in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    with pytest.MonkeyPatch.context() as env:
-        for key, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
-            "AWS_DEFAULT_REGION": SOURCE,
-            "AWS_CONFIG_FILE": "/nonexistent/aws-config",
-            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
-        }.items():
-            env.setenv(key, value)
-        env.delenv("AWS_PROFILE", raising=False)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        try:
-            host, port = server.get_host_and_port()
-            yield f"http://{host}:{port}"
-        finally:
-            server.stop()
+    with moto_endpoint(SOURCE) as url:
+        yield url
 
 
 def client(endpoint: str, service: str, region: str) -> Any:

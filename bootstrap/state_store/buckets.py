@@ -12,7 +12,6 @@ same policy pack judges both projects alike.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +20,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components.access_logs import AccessLogBucket, AccessLogBucketArgs, LoggedBucket
-from components.backups import ABORT_INCOMPLETE_UPLOADS_EVERYWHERE, bucket_policy, private_versioned
+from components.backups import (
+    ABORT_INCOMPLETE_UPLOADS_EVERYWHERE,
+    encrypted_with_kms,
+    private_versioned,
+    tls_and_kms_only,
+)
 
 BUCKET_NAME_PREFIX = "erlmcp-pulumi-state"
 # Server access logs of a state bucket are its audit trail (who read or wrote which stack when).
@@ -87,22 +91,7 @@ class StateBucket(pulumi.ComponentResource):
         public_access_block, self.versioning = private_versioned(
             name, region, bucket, protect=True, parent=self, retain_on_delete=True
         )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            region=region,
-            bucket=bucket.bucket,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": args.kms_key_arn,
-                    },
-                    # One data key per bucket instead of one KMS call per state write.
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        encrypted_with_kms(name, region, bucket, args.kms_key_arn, parent=self)
         # Noncurrent-version expiry means nothing until versioning is on.
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle",
@@ -114,15 +103,8 @@ class StateBucket(pulumi.ComponentResource):
             ],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.versioning]),
         )
-        # S3 answers OperationAborted to concurrent access-setting changes on one bucket.
-        aws.s3.BucketPolicy(
-            f"{name}-policy",
-            region=region,
-            bucket=bucket.bucket,
-            policy=pulumi.Output.all(bucket.arn, args.kms_key_arn).apply(
-                lambda arns: json.dumps(bucket_policy(arns[0], arns[1]))
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access_block]),
+        tls_and_kms_only(
+            name, region, bucket, args.kms_key_arn, after=public_access_block, parent=self
         )
         AccessLogBucket(
             f"{name}-access-logs",

@@ -24,7 +24,6 @@ region and only for that bucket's objects. Only S3 acting for this account may a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +31,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.backups import replication_role_policy, replication_rule_args
+from components.backups import replication_role, replication_rule_args
 from state_store.buckets import StateBucket
 
 S3_SERVICE = "s3.amazonaws.com"
@@ -61,34 +60,14 @@ class StateReplication(pulumi.ComponentResource):
         if source.region == destination.region:
             raise ValueError(f"both buckets are in {source.region}: replication must cross regions")
         super().__init__("erlmcp-state:bootstrap:StateReplication", name, None, opts)
-        role = aws.iam.Role(
-            f"{name}-role",
+        role, role_policy = replication_role(
+            name,
+            source,
+            destination,
+            trust_policy=trust_policy(args.account_id),
             description=f"S3 replication of the Pulumi state from {source.region} to "
             f"{destination.region}",
-            assume_role_policy=json.dumps(trust_policy(args.account_id)),
-            tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self, provider=args.iam_provider),
-        )
-        role_policy = aws.iam.RolePolicy(
-            f"{name}-role-policy",
-            role=role.id,
-            policy=pulumi.Output.all(
-                source.bucket_arn,
-                source.kms_key_arn,
-                destination.bucket_arn,
-                destination.kms_key_arn,
-            ).apply(
-                lambda v: json.dumps(
-                    replication_role_policy(
-                        source_bucket_arn=v[0],
-                        source_key_arn=v[1],
-                        source_region=source.region,
-                        destination_bucket_arn=v[2],
-                        destination_key_arn=v[3],
-                        destination_region=destination.region,
-                    )
-                )
-            ),
+            tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self, provider=args.iam_provider),
         )
         # S3 refuses a replication configuration unless both buckets are versioned, and the role

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import runpy
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -18,8 +17,8 @@ import pytest
 
 from offline.mocks import RealisticMocks
 from offline.policy_runner import FirstPreviewMocks, PolicyReport, analyze_recorded
-from offline.recorder import RecordedResource, RecordedStack, RecordingMonitor, run_program
-from offline.stacks import REPO_ROOT, stack_file_config
+from offline.recorder import RecordedResource, RecordedStack, RecordingMonitor
+from offline.stacks import REPO_ROOT, run_stack_file, stack_file_config
 
 BOOTSTRAP_DIR = REPO_ROOT / "bootstrap"
 
@@ -71,13 +70,13 @@ def record_state_store(
     preview: bool = False,
 ) -> RecordedStack:
     """Run `bootstrap/__main__.py` against a stack file's config mapping."""
-    return run_program(
-        lambda: runpy.run_path(str(MAIN_PROGRAM), run_name="__main__"),
-        config=config,
-        project=PROJECT,
+    return run_stack_file(
+        dict(config),
         stack=STACK,
         monitor=monitor or RecordingMonitor(StateStoreMocks()),
         preview=preview,
+        program=MAIN_PROGRAM,
+        project=PROJECT,
     )
 
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from offline.recorder import RecordedResource, RecordedStack
 from tests.bootstrap.conftest import (
@@ -27,38 +26,23 @@ from tests.bootstrap.conftest import (
     SSE,
     VERSIONING,
 )
-from tests.test_backups_moto import to_api
+from tests.moto_server import moto_endpoint, to_api
 
 
 @pytest.fixture(scope="module")
 def s3(state_stack: RecordedStack) -> Iterator[dict[str, Any]]:
     """An S3 client per region, against a moto server holding the stack's buckets."""
-    with pytest.MonkeyPatch.context() as env:
-        for key, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
-            "AWS_CONFIG_FILE": "/nonexistent/aws-config",
-            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
-        }.items():
-            env.setenv(key, value)
-        env.delenv("AWS_PROFILE", raising=False)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        try:
-            host, port = server.get_host_and_port()
-            clients = {
-                region: boto3.client("s3", region_name=region, endpoint_url=f"http://{host}:{port}")
-                for region in (PRIMARY, REPLICA)
-            }
-            for bucket in state_stack.of_type(BUCKET):
-                clients[bucket.region].create_bucket(
-                    Bucket=bucket.outputs["bucket"],
-                    CreateBucketConfiguration={"LocationConstraint": bucket.region},
-                )
-            yield clients
-        finally:
-            server.stop()
+    with moto_endpoint(PRIMARY) as url:
+        clients = {
+            region: boto3.client("s3", region_name=region, endpoint_url=url)
+            for region in (PRIMARY, REPLICA)
+        }
+        for bucket in state_stack.of_type(BUCKET):
+            clients[bucket.region].create_bucket(
+                Bucket=bucket.outputs["bucket"],
+                CreateBucketConfiguration={"LocationConstraint": bucket.region},
+            )
+        yield clients
 
 
 def state_buckets(stack: RecordedStack, type_: str) -> list[RecordedResource]:

@@ -1,0 +1,54 @@
+"""A local moto server on 127.0.0.1 with throwaway credentials, for tests that send recorded
+settings to an AWS API (botocore checks each request against the API model before sending it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from moto.server import ThreadedMotoServer
+
+
+@contextmanager
+def moto_endpoint(default_region: str = "us-east-1") -> Iterator[str]:
+    """The server's URL while it runs; no real credentials or config file can leak in."""
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": default_region,
+            "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+        }.items():
+            env.setenv(key, value)
+        env.delenv("AWS_PROFILE", raising=False)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        try:
+            host, port = server.get_host_and_port()
+            yield f"http://{host}:{port}"
+        finally:
+            server.stop()
+
+
+# Where the S3 API spells a name other than by capitalising the recorded camelCase one.
+_API_NAMES = {
+    "id": "ID",
+    "sseAlgorithm": "SSEAlgorithm",
+    "kmsMasterKeyId": "KMSMasterKeyID",
+    "replicaKmsKeyId": "ReplicaKmsKeyID",
+}
+
+
+def to_api(value: Any) -> Any:
+    """Recorded camelCase inputs as S3 API (PascalCase) shapes; numbers travel as floats."""
+    if isinstance(value, dict):
+        return {_API_NAMES.get(k, k[:1].upper() + k[1:]): to_api(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_api(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
