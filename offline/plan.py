@@ -110,6 +110,8 @@ def build_plan(
             },
             "noStandby": dict(stack.no_standby),
         },
+        # What `pulumi up` refuses until replaced (regions/config.py `placeholders`).
+        "placeholders": stack.placeholders(),
         "counts": {
             "byRegion": dict(sorted(Counter(r["region"] or "global" for r in resources).items())),
             "byType": dict(sorted(Counter(r["type"] for r in resources).items())),
@@ -132,6 +134,9 @@ def summary(plan: dict[str, Any], paths: tuple[Path, Path]) -> str:
         f"Plan of stack '{plan['stack']}': {len(plan['resources'])} resources ({by_region})",
         f"Policy pack: {'passed' if policy['passed'] else 'FAILED'} "
         f"({policy['mandatory']} mandatory, {policy['advisory']} advisory violations)",
+    ]
+    lines += [
+        f"  !! placeholder, refused by `pulumi up`: {p}" for p in plan.get("placeholders", [])
     ]
     if "diff" in plan:
         diff = plan["diff"]

@@ -196,6 +196,9 @@ def _loud(plan: dict[str, Any]) -> list[str]:
         if kept["retired"]
     ]
     notes += [f"> **{w}**" for w in plan.get("diff", {}).get("warnings", [])]
+    notes += [
+        f"> **PLACEHOLDER** (`pulumi up` refuses it): {p}" for p in plan.get("placeholders", [])
+    ]
     return [*notes, ""] if notes else []
 
 

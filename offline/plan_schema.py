@@ -1,7 +1,8 @@
 """The schema of `build/plan.json`, the offline plan of a stack (see README, "The offline plan").
 
 Top level:
-- `schemaVersion` (1), `project`, `stack`, `stackFile`.
+- `schemaVersion` (2: `placeholders` and the diff's `provider` moves are new), `project`,
+  `stack`, `stackFile`.
 - `resources[]`: every registered resource, in URN order (the same on every run; registration
   order depends on which of the SDK's tasks finish first) — `urn`, `type`, `name`,
   `parent` (urn or null for the stack root), `provider` (provider reference or null),
@@ -15,10 +16,13 @@ Top level:
   standby now serving), `failback` (primary -> resync | drain | cutover), `generations` (primary
   -> `current` generation of its database copies and the `retired` ones still kept) and
   `noStandby` (serving regions knowingly without a standby, with reason).
+- `placeholders`: values of the stack file that stand for the operator's own (a documentation
+  CIDR, AWS's example account id); `pulumi up` refuses them.
 - `counts`: `byRegion` (region or "global" -> resources) and `byType`.
 - `diff` (only with `--against`): `added`, `removed` (urns), `changed` ({urn, inputs[],
   `replacedBy`: the inputs that force a replacement, [] for an in-place update, null when the
-  type has no known rules}), `replaced` ({urn, type, because[], stateful, allowed}) and
+  type has no known rules, and `provider` {from, to, aliased, replaces} when its provider
+  reference changed}), `replaced` ({urn, type, because[], stateful, allowed}) and
   `warnings` (stateful resources replaced, removed or renamed).
 """
 
@@ -26,7 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SECRET = "[secret]"
 
 _URN = {"type": "string", "pattern": "^urn:pulumi:"}
@@ -84,6 +88,7 @@ PLAN_SCHEMA: dict[str, Any] = {
         "policy",
         "dr",
         "counts",
+        "placeholders",
     ],
     "additionalProperties": False,
     "properties": {
@@ -127,6 +132,7 @@ PLAN_SCHEMA: dict[str, Any] = {
                 "noStandby": {"type": "object", "additionalProperties": {"type": "string"}},
             },
         },
+        "placeholders": {"type": "array", "items": {"type": "string"}},
         "counts": {
             "type": "object",
             "required": ["byRegion", "byType"],

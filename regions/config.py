@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal
 
 import pulumi
 from pulumi.runtime import config as pulumi_config
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.mocks import MockMonitor
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -135,9 +137,29 @@ def _vpc_cidr(value: str) -> str:
 MAX_API_ACCESS_ADDRESSES = 2**24
 
 
+# RFC 5737's documentation ranges: nobody's address, so a stack listing one locks its deployer
+# out of every cluster. The shipped stack file carries one as a placeholder (see `placeholders`).
+DOCUMENTATION_RANGES = tuple(
+    ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
+)
+# AWS's own documentation account id, the shipped stack file's placeholder.
+EXAMPLE_ACCOUNT_ID = "123456789012"
+
+
+def _is_documentation(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    return any(network.subnet_of(doc) for doc in DOCUMENTATION_RANGES)  # type: ignore[arg-type]
+
+
 def _public_access_cidr(value: str) -> str:
-    if ipaddress.ip_network(_cidr(value)).prefixlen == 0:
+    network = ipaddress.ip_network(_cidr(value))
+    if network.prefixlen == 0:
         raise ValueError("0.0.0.0/0 would open the Kubernetes API to the whole internet")
+    if not network.is_global and not _is_documentation(network):
+        # The public endpoint only ever sees public source addresses (a VPN's or NAT's egress).
+        raise ValueError(
+            f"{value} is not a public range: the EKS public endpoint sees your egress address, "
+            "never a private one (use the VPN's or CI's public egress)"
+        )
     return value
 
 
@@ -537,6 +559,22 @@ class StackConfig(_Model):
         _check_failback(self.failover, self.failback)
         return self
 
+    def placeholders(self) -> list[str]:
+        """Values that stand for the operator's own and must be replaced before `pulumi up`: the
+        shipped stack file renders offline with them, a real update refuses them."""
+        found = [
+            f"apiAccessCidrs: {cidr} is a documentation range (RFC 5737): nobody could reach "
+            "the clusters; list your VPN and CI egress ranges"
+            for cidr in self.api_access_cidrs
+            if _is_documentation(ipaddress.ip_network(cidr))
+        ]
+        if self.account_id == EXAMPLE_ACCOUNT_ID:
+            found.append(
+                f"accountId: {EXAMPLE_ACCOUNT_ID} is AWS's documentation account; set yours "
+                "(`aws sts get-caller-identity --query Account`)"
+            )
+        return found
+
     def pair_of_primary(self, region: str) -> DrPairConfig | None:
         return next((p for p in self.dr_pairs if p.primary == region), None)
 
@@ -867,4 +905,25 @@ def load_stack_config(project: str = PROJECT) -> StackConfig:
         problems.append(str(error))
     if problems:
         raise pulumi.RunError("invalid stack configuration:\n" + "\n".join(problems))
+    _refuse_placeholders_in_a_real_update(config)
     return config
+
+
+def _refuse_placeholders_in_a_real_update(config: StackConfig) -> None:
+    """A placeholder stops `pulumi up` before anything is registered; a preview, and a render
+    under the SDK's mock runtime (`make plan`, the tests), only warn."""
+    found = config.placeholders()
+    if not found:
+        return
+    if pulumi.runtime.is_dry_run() or _rendered_offline():
+        for placeholder in found:
+            pulumi.log.warn(f"placeholder in the stack file: {placeholder}")
+        return
+    raise pulumi.RunError(
+        "the stack file still holds placeholders; replace them before `pulumi up`:\n"
+        + "\n".join(found)
+    )
+
+
+def _rendered_offline() -> bool:
+    return isinstance(pulumi_settings.get_monitor(), MockMonitor)

@@ -12,6 +12,7 @@ import yaml
 from offline.mocks import RealisticMocks
 from offline.recorder import RecordingMonitor, flatten_config
 from offline.stacks import run_stack_file, stack_file_config
+from regions import config as config_module
 from regions.config import (
     PATTERN_MEANING,
     ConfigError,
@@ -255,6 +256,9 @@ def test_load_stack_config_stops_with_a_run_error_naming_the_key(prod_config):
 
 
 def test_load_stack_config_reads_the_engine_config(prod_config):
+    # Outside the mock runtime, as under the real engine: placeholders would stop it.
+    prod_config["erlmcp-infra:apiAccessCidrs"] = ["8.8.8.0/24"]
+    prod_config["erlmcp-infra:accountId"] = "210987654321"
     pulumi.runtime.set_all_config(flatten_config("erlmcp-infra", prod_config))
     assert load_stack_config().regions["us-east-1"].kubernetes_version == "1.33"
 
@@ -551,3 +555,44 @@ def test_a_yaml_error_names_the_file_and_line(tmp_path):
         stack_file_config(stack_file)
     assert f'in "{stack_file}", line 2' in str(caught.value)
     assert "<unicode string>" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "cidr", ["10.20.0.0/16", "192.168.1.0/24", "100.64.0.0/10", "127.0.0.1/32"]
+)
+def test_a_private_api_access_range_is_refused(prod_values, cidr):
+    prod_values["apiAccessCidrs"] = [cidr]
+    rejects(prod_values, "erlmcp-infra:apiAccessCidrs[0]", "is not a public range")
+
+
+@pytest.mark.parametrize("cidr", ["192.0.2.0/24", "198.51.100.0/25", "203.0.113.7/32"])
+def test_a_documentation_range_is_a_placeholder(prod_values, cidr):
+    prod_values["apiAccessCidrs"] = ["8.8.8.0/24", cidr]
+    [placeholder] = [p for p in parse_stack_config(prod_values).placeholders() if cidr in p]
+    assert "documentation range (RFC 5737)" in placeholder
+
+
+def test_real_values_are_no_placeholders(prod_values):
+    prod_values["apiAccessCidrs"] = ["8.8.8.0/24"]
+    prod_values["accountId"] = "210987654321"
+    assert parse_stack_config(prod_values).placeholders() == []
+
+
+def test_a_real_update_refuses_placeholders_before_registering_anything(prod_config, monkeypatch):
+    monkeypatch.setattr(config_module, "_rendered_offline", lambda: False)
+    monitor = RecordingMonitor(RealisticMocks())
+    with pytest.raises(pulumi.RunError) as caught:
+        run_stack_file(prod_config, monitor=monitor)
+    message = str(caught.value)
+    assert "still holds placeholders; replace them before `pulumi up`" in message
+    assert "198.51.100.0/24 is a documentation range" in message
+    assert "123456789012 is AWS's documentation account" in message
+    assert monitor.recorded == []
+
+
+def test_a_preview_only_warns_about_placeholders(prod_config, monkeypatch):
+    monkeypatch.setattr(config_module, "_rendered_offline", lambda: False)
+    warned: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warned.append(message))
+    run_stack_file(prod_config, monitor=RecordingMonitor(RealisticMocks()), preview=True)
+    assert len(warned) == 2 and all(w.startswith("placeholder in the stack file") for w in warned)

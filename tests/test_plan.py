@@ -50,6 +50,12 @@ def test_plan_matches_its_schema(plan):
         jsonschema.validate(broken, PLAN_SCHEMA)
 
 
+def test_the_shipped_placeholders_are_loud_in_the_plan(plan):
+    assert [p.split(":")[0] for p in plan["placeholders"]] == ["apiAccessCidrs", "accountId"]
+    page = render(plan)
+    assert page.count("> **PLACEHOLDER** (`pulumi up` refuses it)") == 2
+
+
 def test_plan_places_regional_and_global_resources(plan):
     by_type = {r["type"]: r for r in plan["resources"]}
     assert by_type["aws:route53/record:Record"]["region"] is None
