@@ -30,12 +30,13 @@ Final snapshots: both clusters keep one (`skip_final_snapshot=False`). A seconda
 deleted while it is in a Global Database, so the provider's delete first detaches it
 (RemoveFromGlobalCluster), making it a standalone cluster, then deletes it with the snapshot.
 
-Instances: each cluster gets `instances` `aws.rds.ClusterInstance`s, named by slot. They are not
-`protect`ed: an Aurora instance holds no data (the cluster volume does), replacing one is
-routine, and `protect` would block scaling `instances` down. The cluster's `protect` and
-deletion protection guard the data. When `placement.availability_zones` is given, slot i is
-pinned to zone i (mod the count), so the writer and its first reader never share a zone;
-without it RDS picks zones from the subnet group and may place two instances in one zone.
+Instances: each cluster gets `instances` `aws.rds.ClusterInstance`s, named by slot, `protect`ed
+like the cluster: an instance holds no data (the cluster volume does), but losing the writer
+is an outage until a reader is promoted, and losing them all leaves the data unreachable. So
+scaling `instances` down is deliberate: `pulumi state unprotect <urn>` first. When
+`placement.availability_zones` is given, slot i is pinned to zone i (mod the count), so the
+writer and its first reader never share a zone; without it RDS picks zones from the subnet
+group and may place two instances in one zone.
 A primary needs 2 to 15 instances (a writer alone has no in-region failover; 15 is one writer
 plus the 14 readers AWS allows with one secondary region). A secondary needs 1 to 16: a headless
 secondary (no instance) still replicates storage, but promoting it means first creating an
@@ -305,6 +306,7 @@ class _AuroraCluster(pulumi.ComponentResource):
         count: int,
         instance_class: str,
         subnet_group: aws.rds.SubnetGroup,
+        protect: bool,
     ) -> None:
         for slot in range(count):
             aws.rds.ClusterInstance(
@@ -324,7 +326,7 @@ class _AuroraCluster(pulumi.ComponentResource):
                 **performance_insights(True, placement.kms_key_arn),
                 **enhanced_monitoring(placement.monitoring_role_arn),
                 tags={**placement.tags, "Name": f"{name}-instance-{slot}"},
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(parent=self, protect=protect),
             )
 
     def _expose(
@@ -408,7 +410,15 @@ class AuroraGlobalPrimary(_AuroraCluster):
             preferred_backup_window=args.backup_window,
             preferred_maintenance_window=args.maintenance_window,
         )
-        self._instances(name, cluster, placement, args.instances, args.instance_class, network[0])
+        self._instances(
+            name,
+            cluster,
+            placement,
+            args.instances,
+            args.instance_class,
+            network[0],
+            protect=args.protect,
+        )
         self.global_cluster_id = global_cluster.id
         self.global_endpoint = global_cluster.endpoint
         self._expose(
@@ -469,7 +479,15 @@ class AuroraGlobalSecondary(_AuroraCluster):
             **membership,
             **windows,
         )
-        self._instances(name, cluster, placement, args.instances, args.instance_class, network[0])
+        self._instances(
+            name,
+            cluster,
+            placement,
+            args.instances,
+            args.instance_class,
+            network[0],
+            protect=args.protect,
+        )
         self.global_cluster_id: pulumi.Output[str] | None = None
         extra: dict[str, pulumi.Output[Any]] = {}
         if args.heads_global_cluster is not None:

@@ -494,9 +494,10 @@ def replication_rule_args(
     return {
         "id": rule_id,
         "status": "Enabled",
-        # An empty filter selects the whole bucket and makes this a V2 rule, the only kind that
-        # can replicate delete markers and use RTC.
-        "filter": {},
+        # A filter makes this a V2 rule, the only kind that can replicate delete markers and use
+        # RTC; the empty prefix selects the whole bucket. Spelled out: an empty `filter {}`
+        # object may be dropped on its way through the bridge, and the rule would go out as V1.
+        "filter": {"prefix": ""},
         "delete_marker_replication": {"status": "Enabled"},
         # S3 skips SSE-KMS objects unless told otherwise, and every object here is SSE-KMS.
         "source_selection_criteria": {"sse_kms_encrypted_objects": {"status": "Enabled"}},

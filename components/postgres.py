@@ -220,10 +220,11 @@ class _PostgresOutputs(pulumi.ComponentResource):
         name: str,
         args: PostgresPrimaryArgs | PostgresReplicaArgs,
         network: tuple[aws.rds.SubnetGroup, aws.ec2.SecurityGroup, aws.rds.ParameterGroup],
+        apply_immediately: bool = False,
         **role: Any,
     ) -> aws.rds.Instance:
         """An encrypted, private, deletion-protected instance; `role` adds primary or replica
-        settings."""
+        settings. Changes wait for the maintenance window unless `apply_immediately`."""
         subnet_group, security_group, parameter_group = network
         return aws.rds.Instance(
             f"{name}-db",
@@ -243,8 +244,7 @@ class _PostgresOutputs(pulumi.ComponentResource):
             copy_tags_to_snapshot=True,
             deletion_protection=True,
             auto_minor_version_upgrade=True,
-            # Changes wait for the maintenance window instead of restarting production now.
-            apply_immediately=False,
+            apply_immediately=apply_immediately,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
             **performance_insights(args.performance_insights, args.kms_key_arn),
             **enhanced_monitoring(args.monitoring_role_arn),
@@ -402,8 +402,11 @@ class PostgresReplica(_PostgresOutputs):
             else {"max_allocated_storage": args.max_allocated_storage_gb}
         )
         # A replica follows its source and cannot take a final snapshot. A promoted replica is a
-        # primary: it keeps a final snapshot, runs Multi-AZ (converted in the next maintenance
-        # window) and states its engine, which the instance already has (no diff, no replace).
+        # primary: it keeps a final snapshot, states its engine, which the instance already has
+        # (no diff, no replace), and runs Multi-AZ at once: it is the only copy taking writes, and
+        # without `apply_immediately` RDS would convert it in the next maintenance window, days
+        # away. Converting to Multi-AZ adds a standby without an outage (RDS User Guide,
+        # "Modifying a DB instance to be a Multi-AZ DB instance deployment").
         role: dict[str, Any] = (
             {
                 "engine": "postgres",
@@ -422,6 +425,7 @@ class PostgresReplica(_PostgresOutputs):
             name,
             args,
             (subnet_group, security_group, parameter_group),
+            apply_immediately=args.promoted,
             **role,
             **storage_autoscaling,
         )

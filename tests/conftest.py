@@ -51,10 +51,9 @@ STATEFUL_TYPES = frozenset(
         "aws:backup/vault:Vault",
     }
 )
-# The stateful resources that are also `protect`ed. Aurora instances are not, on purpose: they
-# hold no data and protect would block scaling them down (components/aurora.py); the plan still
-# warns about replacing or removing one.
-PROTECTED_TYPES = STATEFUL_TYPES - {"aws:rds/clusterInstance:ClusterInstance"}
+# The stateful resources are all `protect`ed (Aurora instances too: losing the writer is an
+# outage; components/aurora.py).
+PROTECTED_TYPES = STATEFUL_TYPES
 
 
 @pytest.fixture

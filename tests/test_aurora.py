@@ -39,7 +39,7 @@ INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 PRIMARY_TYPE = "erlmcp:components:AuroraGlobalPrimary"
 SECONDARY_TYPE = "erlmcp:components:AuroraGlobalSecondary"
-STATEFUL = {CLUSTER, GLOBAL}
+STATEFUL = {CLUSTER, GLOBAL, INSTANCE}
 
 PRIMARY_NAME = f"{PRIMARY_REGION}-aurora"
 SECONDARY_NAME = f"{STANDBY_REGION}-standby-of-{PRIMARY_REGION}-aurora"
@@ -246,8 +246,8 @@ def test_primary_has_a_private_writer_and_reader_with_encrypted_insights(record)
         assert i["dbSubnetGroupName"] == only(stack, SUBNET_GROUP).outputs["name"]
         assert i["promotionTier"] == slot
         assert i["tags"] == {**TAGS, "Name": f"{PRIMARY_NAME}-instance-{slot}"}
-        # Instances hold no data; the cluster is what is protected.
-        assert not instance.protect
+        # Losing the writer is an outage: instances are protected like the cluster.
+        assert instance.protect
         assert "engineVersion" not in i
 
 

@@ -439,7 +439,7 @@ def test_replication_rule_copies_the_whole_bucket_with_delete_markers(pair: Reco
     assert rule == {
         "id": "all-objects-to-us-west-2",
         "status": "Enabled",
-        "filter": {},
+        "filter": {"prefix": ""},  # a V2 rule over the whole bucket, spelled out
         "deleteMarkerReplication": {"status": "Enabled"},
         "sourceSelectionCriteria": {"sseKmsEncryptedObjects": {"status": "Enabled"}},
     }

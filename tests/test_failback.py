@@ -65,14 +65,22 @@ RDS = Journey(
     "postgres",
     "aws:rds/instance:Instance",
     # The new writer is already Multi-AZ as a replica; promotion removes its source and makes
-    # it keep a final snapshot, stating the engine it already has.
-    frozenset({"replicateSourceDb", "skipFinalSnapshot", "finalSnapshotIdentifier", "engine"}),
+    # it keep a final snapshot, stating the engine it already has, and applies at once.
+    frozenset(
+        {
+            "replicateSourceDb",
+            "skipFinalSnapshot",
+            "finalSnapshotIdentifier",
+            "engine",
+            "applyImmediately",
+        }
+    ),
     pods=2,
     standby_pods=0,
 )
 STEPS = list(itertools.pairwise(DR_STAGES))
 # Every input an in-place promotion may change (RDS PromoteReadReplica, Aurora detach).
-PROMOTION_KEYS = AURORA.promotion_keys | RDS.promotion_keys | {"multiAz"}
+PROMOTION_KEYS = AURORA.promotion_keys | RDS.promotion_keys | {"multiAz", "applyImmediately"}
 
 
 @pytest.fixture(scope="module", params=[AURORA, RDS], ids=["aurora", "rds"])

@@ -49,9 +49,17 @@ RDS = Failover(
     "ap-northeast-1",
     ("aws:rds/instance:Instance", "ap-northeast-1-standby-of-ap-southeast-1-postgres-db"),
     # The provider promotes the replica (PromoteReadReplica); as a primary it keeps a final
-    # snapshot, states its engine (already its state) and goes Multi-AZ (an in-place modify).
+    # snapshot, states its engine (already its state) and goes Multi-AZ now (an in-place modify,
+    # applied immediately rather than in the next maintenance window).
     frozenset(
-        {"replicateSourceDb", "skipFinalSnapshot", "finalSnapshotIdentifier", "engine", "multiAz"}
+        {
+            "replicateSourceDb",
+            "skipFinalSnapshot",
+            "finalSnapshotIdentifier",
+            "engine",
+            "multiAz",
+            "applyImmediately",
+        }
     ),
     pods=2,
     hpa=(2, 20),

@@ -541,8 +541,11 @@ def test_promotion_keeps_the_instance_and_stops_following_the_source(record) -> 
         "finalSnapshotIdentifier",
         "engine",
         "multiAz",
+        "applyImmediately",
     }
     assert (after.inputs["engine"], after.inputs["multiAz"]) == ("postgres", True)
+    # Multi-AZ now, not in the next maintenance window; a replica waits for the window.
+    assert (before.inputs["applyImmediately"], after.inputs["applyImmediately"]) == (False, True)
     assert after.protect is True
 
 
