@@ -180,9 +180,14 @@ class AuroraGlobalSecondaryArgs:
     """The Global Database to join; None only once promoted."""
     cluster_identifier: str
     engine_version: str
-    """The Global Database's current version; also picks this cluster's parameter group family."""
+    """The configured version; picks this cluster's parameter group family, and is the version
+    it joins at unless `joins_at_version` says otherwise."""
     instance_class: str
     backup_retention_days: int
+    joins_at_version: pulumi.Input[str] | None = None
+    """The Global Database's actual version (its `engine_version_actual`): a secondary must be
+    created at it, and a Global Database may have moved on from the config's (a forced minor
+    upgrade; a failback's new Global Database made from the promoted cluster)."""
     instances: int = 1
     """At least one: a headless secondary would have to start an instance before promotion."""
     backup_window: str | None = None
@@ -318,7 +323,8 @@ class _AuroraCluster(pulumi.ComponentResource):
                 db_subnet_group_name=subnet_group.name,
                 availability_zone=_zone_of_slot(placement.availability_zones, slot),
                 publicly_accessible=False,
-                auto_minor_version_upgrade=True,
+                # Minor versions move through config (components/postgres.py VERSION_POLICY).
+                auto_minor_version_upgrade=False,
                 copy_tags_to_snapshot=True,
                 # Lower tiers are promoted first on a local failover: slot order, predictable.
                 promotion_tier=slot,
@@ -371,6 +377,8 @@ class AuroraGlobalPrimary(_AuroraCluster):
     global_cluster_id: pulumi.Output[str]
     global_endpoint: pulumi.Output[str]
     """The Global Database's writer endpoint: follows managed switchover/failover, not a detach."""
+    global_engine_version: pulumi.Output[str]
+    """The version the Global Database runs (what a new secondary must join at)."""
 
     def __init__(
         self, name: str, args: AuroraGlobalPrimaryArgs, opts: pulumi.ResourceOptions | None = None
@@ -421,6 +429,7 @@ class AuroraGlobalPrimary(_AuroraCluster):
         )
         self.global_cluster_id = global_cluster.id
         self.global_endpoint = global_cluster.endpoint
+        self.global_engine_version = global_cluster.engine_version_actual
         self._expose(
             cluster,
             network[1],
@@ -475,7 +484,7 @@ class AuroraGlobalSecondary(_AuroraCluster):
                 ignore_changes=ignored,
             ),
             # No credentials and no database name: AWS copies them from the writer.
-            engine_version=args.engine_version,
+            engine_version=args.joins_at_version or args.engine_version,
             **membership,
             **windows,
         )
@@ -489,11 +498,15 @@ class AuroraGlobalSecondary(_AuroraCluster):
             protect=args.protect,
         )
         self.global_cluster_id: pulumi.Output[str] | None = None
+        self.global_engine_version: pulumi.Output[str] | None = None
         extra: dict[str, pulumi.Output[Any]] = {}
         if args.heads_global_cluster is not None:
-            self.global_cluster_id = self._new_global_cluster(
+            global_cluster = self._new_global_cluster(
                 name, args.heads_global_cluster, cluster, placement, args.protect
             )
+            self.global_cluster_id = global_cluster.id
+            # Made from this cluster, the Global Database runs this cluster's version.
+            self.global_engine_version = cluster.engine_version_actual
             extra["global_cluster_id"] = self.global_cluster_id
         self._expose(cluster, network[1], **extra)
 
@@ -504,7 +517,7 @@ class AuroraGlobalSecondary(_AuroraCluster):
         cluster: aws.rds.Cluster,
         placement: AuroraPlacement,
         protect: bool,
-    ) -> pulumi.Output[str]:
+    ) -> aws.rds.GlobalCluster:
         """A Global Database created from this (promoted) cluster: engine, version, database
         name and encryption come from the cluster, and the provider rejects `engine` with a
         source. `force_destroy` is required with a source (the provider's RequiredWith); it only
@@ -525,4 +538,4 @@ class AuroraGlobalSecondary(_AuroraCluster):
                 ignore_changes=["databaseName", "engineVersion", "storageEncrypted"],
             ),
         )
-        return global_cluster.id
+        return global_cluster

@@ -55,6 +55,16 @@ from components.rds_monitoring import enhanced_monitoring
 
 POSTGRES_PORT = 5432
 MIN_MAJOR_VERSION = 15
+# VERSION_POLICY: the config pins the full engine version (16.6) and AWS does not upgrade minors
+# on its own (`auto_minor_version_upgrade=False` on RDS and Aurora instances); a minor upgrade is
+# a config change, reviewed in the plan like any other. Why not let AWS upgrade: the provider
+# then reads the newer version into state and plans a "downgrade" to the config's, which RDS
+# refuses (terraform-provider-aws internal/service/rds/engine_version.go,
+# `compareActualEngineVersion`; issues #39579, #48936), and pinning only the major ("16") is
+# resent as-is by aws_rds_cluster on any modify (cluster.go Update compares it with
+# `engine_version_actual`). When AWS forces an upgrade (a minor's end of support), the next plan
+# shows the downgrade: raise the config to the version AWS moved to. Copies that join an Aurora
+# Global Database join at its actual version (components/aurora.py `joins_at_version`).
 LOG_EXPORTS = ("postgresql", "upgrade")
 STORAGE_TYPE = "gp3"
 # Performance Insights' free retention tier; longer retention is billed per vCPU.
@@ -243,7 +253,8 @@ class _PostgresOutputs(pulumi.ComponentResource):
             backup_retention_period=args.backup_retention_days,
             copy_tags_to_snapshot=True,
             deletion_protection=True,
-            auto_minor_version_upgrade=True,
+            # VERSION_POLICY: minors move through config, never behind its back.
+            auto_minor_version_upgrade=False,
             apply_immediately=apply_immediately,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
             **performance_insights(args.performance_insights, args.kms_key_arn),

@@ -187,6 +187,8 @@ def _rds_cluster(args, region, rid):
         "endpoint": host,
         "readerEndpoint": host.replace(".cluster-", ".cluster-ro-"),
         "port": 5432,
+        # AWS runs what was asked for until someone upgrades it.
+        "engineVersionActual": _plain(args.inputs.get("engineVersion")),
     }
 
 
@@ -198,6 +200,7 @@ def _rds_global_cluster(args, region, rid):
         "arn": f"arn:aws:rds::{ACCOUNT_ID}:global-cluster:{ident}",
         # The Global Database's writer endpoint, which follows managed switchovers.
         "endpoint": f"{ident}.global-{rid[:12]}.global.rds.amazonaws.com",
+        "engineVersionActual": _plain(args.inputs.get("engineVersion")),
     }
 
 

@@ -195,6 +195,7 @@ def _aurora_copy(
             global_cluster_identifier=global_id,
             cluster_identifier=copy.identifier,
             engine_version=database.engine_version,
+            joins_at_version=getattr(source, "global_engine_version", None),
             instance_class=database.instance_class,
             backup_retention_days=region.stack.backups.database.retention_days,
             promoted=copy.promoted,

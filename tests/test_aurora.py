@@ -18,7 +18,8 @@ from components.aurora import (
     AuroraPlacement,
     aurora_family,
 )
-from offline.recorder import RecordedResource, RecordedStack, is_secret
+from offline.mocks import RealisticMocks
+from offline.recorder import RecordedResource, RecordedStack, RecordingMonitor, is_secret
 from tests.conftest import assert_parented_under, is_secret_output
 
 PRIMARY_REGION = "us-east-1"
@@ -239,7 +240,7 @@ def test_primary_has_a_private_writer_and_reader_with_encrypted_insights(record)
         assert i["engine"] == "aurora-postgresql"
         assert i["instanceClass"] == "db.r6g.large"
         assert i["publiclyAccessible"] is False
-        assert i["autoMinorVersionUpgrade"] is True
+        assert i["autoMinorVersionUpgrade"] is False  # minors move through config
         assert i["performanceInsightsEnabled"] is True
         assert i["performanceInsightsKmsKeyId"] == PRIMARY_KEY
         assert i["performanceInsightsRetentionPeriod"] == 7
@@ -509,3 +510,61 @@ def test_secondary_outputs_come_from_its_cluster(record):
     stack = record(program)
     assert stack.outputs == expected_outputs(stack, "erlmcp-prod-us-east-1-secondary")
     assert stack.outputs["reader_endpoint"].endswith(f".{STANDBY_REGION}.rds.amazonaws.com")
+
+
+# -- versions ----------------------------------------------------------------------------------
+
+
+class _UpgradedByAws(RealisticMocks):
+    """AWS moved the Global Database to 16.8 (a forced minor upgrade) after the config's 16.6."""
+
+    def new_resource(self, args):
+        resource_id, state = super().new_resource(args)
+        if args.typ == GLOBAL:
+            state["engineVersionActual"] = "16.8"
+        return resource_id, state
+
+
+def test_a_new_secondary_joins_at_the_global_databases_actual_version(record):
+    def build():
+        primary = AuroraGlobalPrimary(PRIMARY_NAME, primary_args())
+        AuroraGlobalSecondary(
+            SECONDARY_NAME,
+            secondary_args(
+                global_cluster_identifier=primary.global_cluster_id,
+                joins_at_version=primary.global_engine_version,
+            ),
+        )
+
+    stack = record(build, monitor=RecordingMonitor(_UpgradedByAws()))
+    [_, secondary] = sorted(
+        stack.of_type(CLUSTER), key=lambda c: c.name != PRIMARY_NAME + "-cluster"
+    )
+    assert secondary.plain_inputs["engineVersion"] == "16.8"  # not the config's 16.6
+    # Its parameter group family still follows the configured major version.
+    families = {p.plain_inputs["family"] for p in stack.of_type(PARAMS)}
+    assert families == {"aurora-postgresql16"}
+
+
+def test_without_the_actual_version_a_secondary_joins_at_the_configured_one(record):
+    cluster = only(build_secondary(record), CLUSTER)
+    assert cluster.plain_inputs["engineVersion"] == "16.6"
+
+
+def test_in_prod_every_secondary_takes_its_version_from_what_it_joins(prod_stack, dr_stage_stack):
+    for stack, region in (
+        (prod_stack, "us-west-2"),
+        (dr_stage_stack("us-east-1", "resync"), "us-east-1"),
+    ):
+        by_urn = stack.by_urn()
+        secondaries = [
+            c
+            for c in stack.of_type(CLUSTER)
+            if c.region == region
+            and "globalClusterIdentifier" in c.inputs
+            and "masterUsername" not in c.inputs
+        ]
+        assert secondaries
+        for cluster in secondaries:
+            sources = {by_urn[u].type for u in cluster.property_dependencies["engineVersion"]}
+            assert sources & {GLOBAL, CLUSTER}, cluster.urn

@@ -205,7 +205,7 @@ def test_primary_engine_storage_and_backup_settings(record) -> None:
         "backupRetentionPeriod": 30,
         "backupWindow": "02:00-02:30",
         "maintenanceWindow": "sun:04:00-sun:05:00",
-        "autoMinorVersionUpgrade": True,
+        "autoMinorVersionUpgrade": False,  # VERSION_POLICY: minors move through config
         "applyImmediately": False,
         "enabledCloudwatchLogsExports": ["postgresql", "upgrade"],
     }
