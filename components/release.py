@@ -175,6 +175,10 @@ class ErlmcpReleaseArgs:
     starts_from_zero: bool = False
     """This update brings the release up from 0 pods: the count is applied (and forced), since
     the HPA does not scale a StatefulSet up from 0; the next update hands it to the HPA."""
+    await_ready: bool = True
+    """Whether `pulumi up` waits for the StatefulSet's pods to be Ready (pulumi-kubernetes'
+    await; `pulumi.com/skipAwait` when False). False only for pods that cannot be Ready yet by
+    design, such as a warm standby whose database endpoint activates at promotion."""
 
     def __post_init__(self) -> None:
         if not self.version or self.version == "latest":
@@ -559,6 +563,10 @@ class ErlmcpRelease(pulumi.ComponentResource):
             # still owns `.spec.replicas`, and a plain server-side apply would stop on that
             # field conflict instead of scaling.
             annotations["pulumi.com/patchForce"] = "true"
+        if not self._args.await_ready:
+            # pulumi-kubernetes skips its readiness await for an object carrying this annotation
+            # (provider/pkg/metadata/overrides.go, `SkipAwaitLogic`); pods start all the same.
+            annotations["pulumi.com/skipAwait"] = "true"
         return k8s.apps.v1.StatefulSet(
             f"{self._name}-statefulset",
             metadata=self._metadata(STATEFULSET_NAME, annotations=annotations)

@@ -915,7 +915,9 @@ def _refuse_placeholders_in_a_real_update(config: StackConfig) -> None:
     found = config.placeholders()
     if not found:
         return
-    if pulumi.runtime.is_dry_run() or _rendered_offline():
+    if _rendered_offline():
+        return  # the offline plan lists them (plan.json `placeholders`, plan.md)
+    if pulumi.runtime.is_dry_run():
         for placeholder in found:
             pulumi.log.warn(f"placeholder in the stack file: {placeholder}")
         return

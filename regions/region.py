@@ -335,6 +335,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
         data: DataEndpoints,
         service_role: ServiceAccountRole,
         starts_from_zero: bool = False,
+        await_ready: bool = True,
     ) -> ErlmcpRelease:
         release = self.stack.release
         pod = self.config.pod
@@ -372,6 +373,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 tls_certificate_arn=self.certificate.certificate_arn,
                 labels={"erlmcp.io/region": self.region},
                 starts_from_zero=starts_from_zero,
+                await_ready=await_ready,
             ),
             opts=self._child(),
         )
@@ -444,6 +446,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
             hpa=primary.config.hpa if serving else None,
             # A cold standby (0 warm pods) is brought up from 0 by the failover itself.
             starts_from_zero=stage == "failover" and pair.standby_pods == 0,
+            await_ready=standby_pods_can_be_ready(pair, stage),
             data=DataEndpoints(
                 db_host=self.standby_database.address,
                 db_password=primary.db_password,
@@ -475,6 +478,18 @@ class ErlmcpRegion(pulumi.ComponentResource):
         if release is None:
             raise ValueError(f"{self.region} runs no erlmcp release")
         return release
+
+
+def standby_pods_can_be_ready(pair: DrPairConfig, stage: DrStage) -> bool:
+    """Warm pods of an Aurora standby point at its cluster's writer endpoint, which a Global
+    Database secondary keeps inactive until promotion (AWS Database Blog, "Introducing Aurora
+    Global Database Failover": the secondary Regions' writer endpoints are inactive): they run,
+    but cannot pass `/ready` (which needs the database) until the failover promotes the cluster.
+    Awaiting them would time the update out, so the update does not wait for them; pointing them
+    at the reader endpoint instead would change their pod template at failover, and a rolling
+    restart of every warm pod is the capacity wait they exist to avoid. An RDS replica accepts
+    connections before promotion under the same address: awaited."""
+    return not (pair.database == "aurora-global" and stage == "normal")
 
 
 def standby_replicas(stage: DrStage, pair: DrPairConfig, primary: RegionConfig) -> int:

@@ -96,3 +96,46 @@ def test_readme_shows_the_current_prod_budget(prod_values):
     readme = (PROD_STACK_FILE.parent / "README.md").read_text()
     assert table in readme, "paste `python -m regions.dr_budget` into README's DR section"
     assert "misses target" not in table
+
+
+# --- warm pods need no capacity wait -----------------------------------------------------------
+
+STATEFULSET = "kubernetes:apps/v1:StatefulSet"
+
+
+def _standby_statefulset(stack, pair):
+    return stack.one(
+        STATEFULSET, f"{pair['standby']}-standby-of-{pair['primary']}-erlmcp-statefulset"
+    )
+
+
+@pytest.mark.parametrize(
+    "pair", stack_file_config()["erlmcp-infra:drPairs"], ids=lambda p: p["primary"]
+)
+def test_warm_pods_keep_their_pod_template_through_the_failover(pair, prod_stack, dr_stage_stack):
+    # The budget counts no capacity wait for warm pods: that holds only if the failover does
+    # not restart them, i.e. leaves their pod template (database host included) as it was.
+    before = _standby_statefulset(prod_stack, pair).plain_inputs["spec"]["template"]
+    after = _standby_statefulset(dr_stage_stack(pair["primary"], "failover"), pair)
+    assert after.plain_inputs["spec"]["template"] == before
+
+
+@pytest.mark.parametrize(
+    "pair", stack_file_config()["erlmcp-infra:drPairs"], ids=lambda p: p["primary"]
+)
+def test_only_an_aurora_standby_before_promotion_is_not_awaited(pair, prod_stack, dr_stage_stack):
+    annotations = (
+        _standby_statefulset(prod_stack, pair).plain_inputs["metadata"].get("annotations", {})
+    )
+    aurora = pair.get("database") == "aurora-global"
+    assert (annotations.get("pulumi.com/skipAwait") == "true") is aurora
+    failed_over = _standby_statefulset(dr_stage_stack(pair["primary"], "failover"), pair)
+    # Once promoted the writer endpoint is active: the failover waits for the pods to be Ready.
+    assert "pulumi.com/skipAwait" not in failed_over.plain_inputs["metadata"].get("annotations", {})
+
+
+def test_the_hot_standby_needs_no_capacity_wait(prod_values):
+    stack = parse_stack_config(prod_values)
+    [us_east] = [b for b in stack_budget(stack) if b.pair.primary == "us-east-1"]
+    assert us_east.pair.standby_pods >= stack.regions["us-east-1"].pods
+    assert us_east.capacity_ready == 0

@@ -445,6 +445,15 @@ def test_a_release_coming_up_from_zero_applies_its_count_despite_the_hpa(record)
     assert statefulset.plain_inputs["metadata"]["annotations"] == {"pulumi.com/patchForce": "true"}
 
 
+def test_a_release_whose_pods_cannot_be_ready_yet_is_not_awaited(record):
+    stack = build(record, await_ready=False)
+    statefulset = stack.one(STATEFULSET, f"{NAME}-statefulset")
+    assert statefulset.plain_inputs["metadata"]["annotations"] == {"pulumi.com/skipAwait": "true"}
+    # Everything else is as awaited: the pods are the same.
+    awaited = build(record).one(STATEFULSET, f"{NAME}-statefulset")
+    assert statefulset.plain_inputs["spec"] == awaited.plain_inputs["spec"]
+
+
 def test_probes_check_health_and_readiness_on_the_http_port(stack):
     main = container(stack)
     assert main["livenessProbe"]["httpGet"] == {"path": "/health", "port": "http", "scheme": "HTTP"}
