@@ -6,13 +6,15 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
+
+from components.eks_addons import NODE_ADDONS, cluster_addons, validate_addons
 
 # The values CloudWatch Logs accepts for retention_in_days.
 # fmt: off
@@ -73,6 +75,9 @@ class EksClusterArgs:
     """IMDSv2 hop limit. 1 keeps pods (other than host-network ones) away from the node role's
     credentials, so workloads must use IRSA; 2 lets containers reach the node's metadata."""
     log_retention_days: int = 90
+    addons: Mapping[str, str] = field(default_factory=dict)
+    """EKS add-ons by name and pinned version (components/eks_addons.py): vpc-cni (network
+    policies enforced), kube-proxy, coredns, metrics-server."""
     tags: dict[str, str] = field(default_factory=dict)
     global_provider: pulumi.ProviderResource | None = None
     """The AWS provider of the global services, for IAM (None: the one this component inherits)."""
@@ -93,6 +98,7 @@ class EksCluster(pulumi.ComponentResource):
     node_role_arn: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
     provider: k8s.Provider
+    addons: list[aws.eks.Addon]
 
     def __init__(
         self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None
@@ -106,7 +112,22 @@ class EksCluster(pulumi.ComponentResource):
         cluster = self._cluster(cluster_role, [*cluster_role_policies, self._log_group()])
         oidc = self._oidc_provider(cluster)
         node_role, node_role_policies = self._node_role()
-        node_group = self._node_group(cluster, node_role, node_role_policies)
+        addons = {
+            "region": args.region,
+            "cluster_name": cluster.name,
+            "addons": args.addons,
+            "tags": args.tags,
+        }
+        node_addons = cluster_addons(self, name, names=NODE_ADDONS, **addons)
+        node_group = self._node_group(cluster, node_role, [*node_role_policies, *node_addons])
+        other_addons = cluster_addons(
+            self,
+            name,
+            names=[n for n in args.addons if n not in NODE_ADDONS],
+            depends_on=[node_group],
+            **addons,
+        )
+        self.addons = [*node_addons, *other_addons]
 
         self.cluster_name = cluster.name
         self.endpoint = cluster.endpoint
@@ -125,8 +146,10 @@ class EksCluster(pulumi.ComponentResource):
         self.provider = k8s.Provider(
             f"{name}-k8s",
             kubeconfig=self.kubeconfig,
-            # Workloads wait for nodes to exist rather than sit Pending against an empty cluster.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[node_group]),
+            # Workloads wait for nodes to exist rather than sit Pending against an empty cluster,
+            # and for the add-ons: NetworkPolicies are enforced and HPAs have metrics from the
+            # first object on.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[node_group, *self.addons]),
         )
         self.register_outputs(
             {
@@ -414,6 +437,7 @@ def kubeconfig(endpoint: str, ca_data: str, cluster_name: str, region: str) -> d
 
 def validate(args: EksClusterArgs) -> None:
     _validate_public_access(args.public_access_cidrs)
+    validate_addons(args.addons)
     _validate_nodes(args)
     if not _CLUSTER_NAME.match(args.cluster_name):
         raise ValueError(

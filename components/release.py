@@ -8,19 +8,18 @@ Balancer and default-deny NetworkPolicies with the few flows erlmcp needs.
 
 Decisions, and why
 ------------------
-* Public entry: one NLB made by the in-tree AWS cloud provider (annotation
-  `aws-load-balancer-type: nlb`; no AWS Load Balancer Controller needed). The cloud provider makes
-  a listener TLS when its port is listed in `aws-load-balancer-ssl-ports` and a certificate is
-  given, and makes its target group TLS only when `aws-load-balancer-backend-protocol` is "ssl";
-  anything else ("tcp" here) forwards the decrypted stream as TCP. So 443 terminates TLS with
-  the ACM certificate and forwards plain HTTP to 8080 (what the Route 53 health check's HTTPS
-  `/health` on 443 needs), and MCP gets its own TLS listener on 5005 -> 5005: the runbooks open
-  5005 to clients, and a listener of its own keeps MCP encrypted on the wire without assuming
-  erlmcp also serves MCP on its HTTP port. TLS 1.2+ only, via the negotiation-policy annotation.
-* `externalTrafficPolicy: Local`: the client address reaches erlmcp (and the node security group
-  rules the cloud provider derives from `loadBalancerSourceRanges` see real clients), there is
-  no second hop between nodes, and the NLB health check asks kube-proxy whether the node has a
-  ready erlmcp pod, so traffic only reaches nodes that run one.
+* Public entry: one internet-facing NLB made by the AWS Load Balancer Controller
+  (`spec.loadBalancerClass: service.k8s.aws/nlb`, components/lb_controller.py; the in-tree cloud
+  provider only gets critical fixes, and does not carry a new certificate annotation to an
+  existing listener). It sends traffic straight to pod IPs, terminates TLS 1.2+ with the ACM
+  certificate on 443 and on 5005 and forwards the decrypted stream as TCP: 443 to plain HTTP on
+  8080 (what the Route 53 health check's HTTPS `/health` on 443 needs), and MCP on its own
+  listener 5005 -> 5005, so MCP stays encrypted on the wire without assuming erlmcp also serves
+  it on its HTTP port. Its health check asks each pod's `/health`, and the client's address is
+  preserved to erlmcp. `loadBalancerClass` cannot change on an existing Service (Kubernetes
+  refuses the update), so a change of it replaces the Service (`replace_on_changes`).
+* `externalTrafficPolicy: Local`: no second hop through another node for anything that still
+  reaches a node port.
 * Zones: `DoNotSchedule` with maxSkew 1 across `topology.kubernetes.io/zone`, so a zone outage
   never takes more than its share of pods; `nodeTaintsPolicy: Honor` leaves the tainted nodes of
   a failing zone out of the count, so the hard rule cannot strand replacement pods. Hosts:
@@ -66,6 +65,8 @@ from urllib.parse import urlsplit
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.lb_controller import LOAD_BALANCER_CLASS, nlb_service_annotations
+
 APP = "erlmcp"
 STATEFULSET_NAME = "erlmcp-cluster"
 HEADLESS_SERVICE_NAME = "erlmcp-headless"
@@ -90,7 +91,6 @@ IMDS_CIDR = "169.254.169.254/32"
 RUN_AS_USER = 1000
 TERMINATION_GRACE_SECONDS = 60
 TMP_SIZE_LIMIT = "1Gi"
-TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 # Environment variable -> key in `erlmcp-secrets`. The JWT secret goes by the name erlmcp reads,
 # ERLMCP_JWT_SECRET (seanchatmangpt/erlmcp apps/erlmcp_cli/src/erlmcp_cli_auth.erl:763, at
@@ -629,18 +629,18 @@ class ErlmcpRelease(pulumi.ComponentResource):
     def _load_balancer(self) -> k8s.core.v1.Service:
         args = self._args
         annotations: dict[str, pulumi.Input[str]] = {
-            f"{_LB_ANNOTATION}type": "nlb",
-            f"{_LB_ANNOTATION}ssl-cert": args.tls_certificate_arn,
-            f"{_LB_ANNOTATION}ssl-ports": f"{HTTPS_PORT},{MCP_PORT}",
-            f"{_LB_ANNOTATION}ssl-negotiation-policy": TLS_POLICY,
-            f"{_LB_ANNOTATION}backend-protocol": "tcp",
-            f"{_LB_ANNOTATION}cross-zone-load-balancing-enabled": "true",
+            **nlb_service_annotations(
+                args.tls_certificate_arn, [HTTPS_PORT, MCP_PORT], HTTP_PORT, "/health"
+            ),
+            # IP targets see the NLB's own address unless the client's is kept.
+            f"{_LB_ANNOTATION}target-group-attributes": "preserve_client_ip.enabled=true",
         }
         return k8s.core.v1.Service(
             f"{self._name}-service",
             metadata=self._metadata(SERVICE_NAME, annotations=annotations),
             spec={
                 "type": "LoadBalancer",
+                "load_balancer_class": LOAD_BALANCER_CLASS,
                 "external_traffic_policy": "Local",
                 "load_balancer_source_ranges": list(args.load_balancer_source_cidrs),
                 "selector": self._selector,
@@ -649,7 +649,9 @@ class ErlmcpRelease(pulumi.ComponentResource):
                     {"name": "mcp-tls", "port": MCP_PORT, "target_port": "mcp", "protocol": "TCP"},
                 ],
             },
-            opts=self._opts(),
+            opts=pulumi.ResourceOptions.merge(
+                self._opts(), pulumi.ResourceOptions(replace_on_changes=["spec.loadBalancerClass"])
+            ),
         )
 
     # -- network policy ------------------------------------------------------------------------

@@ -133,6 +133,15 @@ def _eks_cluster(args, region, rid):
     }
 
 
+def _eks_addon(args, region, rid):
+    cluster = _plain(args.inputs.get("clusterName", "cluster"))
+    name = _plain(args.inputs.get("addonName", "addon"))
+    return {
+        "id": f"{cluster}:{name}",
+        "arn": _arn("eks", region, f"addon/{cluster}/{name}/{rid}"),
+    }
+
+
 def _eks_node_group(args, region, rid):
     cluster = _plain(args.inputs.get("clusterName", "cluster"))
     name = _autoname(args, "nodeGroupName")
@@ -398,6 +407,7 @@ OUTPUTS_BY_TYPE: dict[str, Callable[..., dict[str, Any]]] = {
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
     "aws:eks/cluster:Cluster": _eks_cluster,
     "aws:eks/nodeGroup:NodeGroup": _eks_node_group,
+    "aws:eks/addon:Addon": _eks_addon,
     "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
     "aws:kms/grant:Grant": _kms_grant,
     "aws:rds/instance:Instance": _rds_instance,

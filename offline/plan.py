@@ -59,6 +59,7 @@ def plan_resources(recorded: RecordedStack) -> list[dict[str, Any]]:
             "protect": r.protect,
             "retainOnDelete": r.retain_on_delete,
             "aliases": r.aliases,
+            "replaceOnChanges": list(r.replace_on_changes),
         }
         # URN order, not registration order: the SDK registers in whatever order its tasks
         # finish, and a plan must read the same on every run of the same program.

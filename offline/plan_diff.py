@@ -108,7 +108,12 @@ def diff_plans(
         if not inputs and move is None:
             continue
         type_ = after[urn]["type"]
-        forcing = replacing_changes(type_, before[urn]["inputs"], after[urn]["inputs"])
+        forcing = replacing_changes(
+            type_,
+            before[urn]["inputs"],
+            after[urn]["inputs"],
+            also=after[urn].get("replaceOnChanges", ()),
+        )
         if move is not None and move["replaces"]:
             forcing = [*(forcing or []), "provider"]
         entry: dict[str, Any] = {"urn": urn, "inputs": inputs}

@@ -8,7 +8,8 @@ Top level:
   `parent` (urn or null for the stack root), `provider` (provider reference or null),
   `region` (where it is placed; null for global resources such as IAM and Route 53), `inputs`
   (as the engine sees them: camelCase names; every secret is the string "[secret]"),
-  `dependencies` (urns, sorted), `protect`, `retainOnDelete`, `aliases`.
+  `dependencies` (urns, sorted), `protect`, `retainOnDelete`, `aliases`, `replaceOnChanges`
+  (input paths the program asks the engine to replace the resource for).
 - `outputs`: the stack outputs, secrets redacted.
 - `policy`: `passed`, `mandatory`, `advisory` (counts) and `diagnostics[]` (`policy`, `level`,
   `urn`, `message`).
@@ -58,6 +59,7 @@ _RESOURCE = {
         "protect",
         "retainOnDelete",
         "aliases",
+        "replaceOnChanges",
     ],
     "additionalProperties": False,
     "properties": {
@@ -70,6 +72,7 @@ _RESOURCE = {
         "inputs": {"type": "object"},
         "dependencies": {"type": "array", "items": _URN},
         "protect": {"type": "boolean"},
+        "replaceOnChanges": {"type": "array", "items": {"type": "string"}},
         "retainOnDelete": {"type": "boolean"},
         "aliases": {"type": "array"},
     },

@@ -70,6 +70,7 @@ class RecordedResource:
     aliases: list[dict[str, Any]]
     id: str | None
     region: str | None = None
+    replace_on_changes: list[str] = field(default_factory=list)
 
     @property
     def plain_inputs(self) -> dict[str, Any]:
@@ -191,6 +192,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 aliases=[json_format.MessageToDict(a) for a in request.aliases],
                 id=resource_id if request.custom else None,
                 region=region,
+                replace_on_changes=list(request.replaceOnChanges),
             )
         )
         if request.type.startswith("pulumi:providers:kubernetes"):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,9 @@ KUBERNETES_FORCE_NEW: dict[str, tuple[str, ...]] = {
     "kubernetes:core/v1:Service": (*_METADATA, "spec.clusterIP"),
     "kubernetes:core/v1:Secret": (*_METADATA, "type", "stringData", "data"),
     "kubernetes:core/v1:ConfigMap": (*_METADATA, "data", "binaryData"),
+    # A Helm release is replaced when its name or namespace changes (pulumi-kubernetes
+    # provider/pkg/provider/helm_release.go:907, Diff: `forceNewFields` ".name", ".namespace").
+    "kubernetes:helm.sh/v3:Release": ("name", "namespace"),
 }
 EVERY_INPUT = "*"
 RANDOM_FORCE_NEW = {
@@ -103,13 +106,15 @@ def _every_path(value: Any, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
 
 
 def replacing_changes(
-    type_: str, before: Mapping[str, Any], after: Mapping[str, Any]
+    type_: str, before: Mapping[str, Any], after: Mapping[str, Any], also: Iterable[str] = ()
 ) -> list[str] | None:
     """The changed inputs that make this update a replacement ([] for an in-place update);
-    None when the type's rules are unknown."""
+    None when the type's rules are unknown. `also`: the resource's own `replaceOnChanges`
+    paths, which the engine treats like the provider's (a change there is a replacement)."""
     rules = force_new_paths(type_)
-    if rules is None:
+    if rules is None and not also:
         return None
+    rules = (*(rules or ()), *also)
     computed = computed_force_new(type_)
     forcing = [tuple(rule.split(".")) for rule in rules]
     found = set()

@@ -43,6 +43,7 @@ TERRAFORM_TYPES = {
     "aws:ec2/securityGroup:SecurityGroup": "aws_security_group",
     "aws:ec2/subnet:Subnet": "aws_subnet",
     "aws:ec2/vpc:Vpc": "aws_vpc",
+    "aws:eks/addon:Addon": "aws_eks_addon",
     "aws:eks/cluster:Cluster": "aws_eks_cluster",
     "aws:eks/nodeGroup:NodeGroup": "aws_eks_node_group",
     "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup": (

@@ -296,6 +296,11 @@ class CacheConfig(_Model):
     nodes: int = Field(default=2, ge=2, le=6)
 
 
+# The EKS add-ons every cluster runs (components/eks_addons.py): its pod network (with
+# NetworkPolicy enforcement), kube-proxy, DNS, and the metrics source HPAs scale on.
+REQUIRED_ADDONS = ("vpc-cni", "kube-proxy", "coredns", "metrics-server")
+
+
 class RegionConfig(_Model):
     """One region. `primary` serves traffic from its own database; `standby` only stands by."""
 
@@ -307,6 +312,8 @@ class RegionConfig(_Model):
     """Given, not looked up: a lookup is a call into the region at every run, and a failover
     runs while a region is down (README "Failover while a region is down")."""
     kubernetes_version: KubernetesVersion
+    addons: dict[str, Annotated[str, Field(pattern=r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")]]
+    """EKS add-on name -> pinned version, for this region's Kubernetes version."""
     pods: int = Field(ge=0, le=MAX_PODS_PER_REGION)
     hpa: HpaConfig | None = None
     pod: PodConfig
@@ -322,6 +329,22 @@ class RegionConfig(_Model):
     @property
     def max_pods(self) -> int:
         return max(self.pods, self.hpa.max_replicas if self.hpa else 0)
+
+    @model_validator(mode="after")
+    def _addons(self) -> RegionConfig:
+        missing = [name for name in REQUIRED_ADDONS if name not in self.addons]
+        if missing:
+            raise _KeyedError(
+                ("addons",), f"missing {', '.join(missing)} (every cluster runs them)"
+            )
+        # kube-proxy must match the control plane's minor version (EKS user guide, kube-proxy).
+        proxy = self.addons["kube-proxy"]
+        if not proxy.startswith(f"v{self.kubernetes_version}."):
+            raise _KeyedError(
+                ("addons", "kube-proxy"),
+                f"{proxy} does not match kubernetesVersion {self.kubernetes_version}",
+            )
+        return self
 
     @model_validator(mode="after")
     def _role_rules(self) -> RegionConfig:
@@ -746,6 +769,7 @@ PATTERN_MEANING = {
     r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$": "a UTC time window like 02:00-02:30",
     r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$": "an availability zone name like us-east-1a",
     r"^\d{12}$": "a 12-digit AWS account id (quote it in YAML)",
+    r"^v\d+\.\d+\.\d+-eksbuild\.\d+$": "an EKS add-on version like v1.20.1-eksbuild.3",
     r"^db\.[a-z0-9]+\.[a-z0-9]+$": "an RDS instance class like db.r6g.large",
     r"^cache\.[a-z0-9]+\.[a-z0-9]+$": "an ElastiCache node type like cache.r6g.large",
     r"^/": "a path starting with /",

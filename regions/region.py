@@ -30,6 +30,7 @@ from components.certificate import RegionalCertificate, RegionalCertificateArgs
 from components.eks import EksCluster, EksClusterArgs
 from components.irsa import ServiceAccountRole, ServiceAccountRoleArgs
 from components.kms import RegionKey, RegionKeyArgs
+from components.lb_controller import LoadBalancerController, LoadBalancerControllerArgs
 from components.network import Network, NetworkArgs
 from components.redis import (
     RedisCache,
@@ -151,6 +152,22 @@ class ErlmcpRegion(pulumi.ComponentResource):
             opts=self._child(),
         )
         self.eks = self._cluster()
+        # Makes the releases' NLBs; they come after it and go before it (its finalizer deletes
+        # the NLB of a Service being deleted).
+        self.lb_controller = LoadBalancerController(
+            f"{name}-lb-controller",
+            LoadBalancerControllerArgs(
+                cluster_name=self.eks.cluster_name,
+                region=args.region,
+                vpc_id=self.network.vpc_id,
+                oidc_provider_arn=self.eks.oidc_provider_arn,
+                oidc_issuer=self.eks.oidc_issuer_url,
+                provider=self.eks.provider,
+                global_provider=self.global_provider,
+                tags=self.tags,
+            ),
+            opts=self._child(),
+        )
         self.backups = BackupBucket(
             f"{name}-backups",
             BackupBucketArgs(
@@ -263,6 +280,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 node_desired_size=nodes.desired_size,
                 node_max_size=nodes.max_size,
                 node_disk_size_gb=nodes.disk_size_gb,
+                addons=self.config.addons,
                 tags=self.tags,
                 global_provider=self.global_provider,
             ),
@@ -375,7 +393,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 starts_from_zero=starts_from_zero,
                 await_ready=await_ready,
             ),
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.lb_controller]),
         )
 
     # -- disaster recovery -------------------------------------------------------------------

@@ -73,7 +73,7 @@ def _source_files() -> list[Path]:
             files.extend(
                 p
                 for p in path.rglob("*")
-                if p.is_file() and p.suffix in (".py", ".yaml") and "venv" not in p.parts
+                if p.is_file() and p.suffix in (".py", ".yaml", ".json") and "venv" not in p.parts
             )
     return sorted(files)
 

@@ -185,6 +185,7 @@ def test_minimum_versions(prod_values, path, value, key, reason):
 
 def test_minimum_versions_are_accepted(prod_values):
     prod_values["regionDefaults"]["kubernetesVersion"] = "1.28"
+    prod_values["regionDefaults"]["addons"]["kube-proxy"] = "v1.28.15-eksbuild.4"
     prod_values["regions"]["eu-west-1"]["database"]["engineVersion"] = "15.4"
     prod_values["regions"]["eu-west-1"]["cache"]["engineVersion"] = "7.0"
     parse_stack_config(prod_values)
@@ -596,3 +597,22 @@ def test_a_preview_only_warns_about_placeholders(prod_config, monkeypatch):
     monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warned.append(message))
     run_stack_file(prod_config, monitor=RecordingMonitor(RealisticMocks()), preview=True)
     assert len(warned) == 2 and all(w.startswith("placeholder in the stack file") for w in warned)
+
+
+def test_every_cluster_runs_the_required_add_ons(prod_values):
+    del prod_values["regionDefaults"]["addons"]["metrics-server"]
+    rejects(prod_values, "erlmcp-infra:regions.us-east-1.addons", "missing metrics-server")
+
+
+def test_kube_proxy_follows_the_kubernetes_version(prod_values):
+    prod_values["regions"]["eu-west-1"]["kubernetesVersion"] = "1.32"
+    rejects(
+        prod_values,
+        "erlmcp-infra:regions.eu-west-1.addons.kube-proxy",
+        "v1.33.5-eksbuild.2 does not match kubernetesVersion 1.32",
+    )
+
+
+def test_an_add_on_version_must_be_an_eks_build(prod_values):
+    prod_values["regionDefaults"]["addons"]["coredns"] = "1.12"
+    rejects(prod_values, "coredns", "an EKS add-on version like v1.20.1-eksbuild.3")

@@ -374,17 +374,26 @@ def test_headless_service_publishes_every_pod_for_erlang_distribution(stack):
     }
 
 
-def test_load_balancer_is_an_in_tree_nlb_terminating_tls_with_the_certificate(stack):
-    service = stack.one(SERVICE, f"{NAME}-service").plain_inputs
-    annotations = service["metadata"]["annotations"]
-    assert annotations[f"{LB}type"] == "nlb"
+def test_load_balancer_is_the_controllers_nlb_terminating_tls_with_the_certificate(stack):
+    service = stack.one(SERVICE, f"{NAME}-service")
+    inputs = service.plain_inputs
+    annotations = inputs["metadata"]["annotations"]
+    # The AWS Load Balancer Controller serves it, not the in-tree cloud provider.
+    assert inputs["spec"]["loadBalancerClass"] == "service.k8s.aws/nlb"
+    assert f"{LB}type" not in annotations
+    assert annotations[f"{LB}scheme"] == "internet-facing"
+    assert annotations[f"{LB}nlb-target-type"] == "ip"
     assert annotations[f"{LB}ssl-cert"] == CERT_ARN
     assert annotations[f"{LB}ssl-ports"] == "443,5005"
-    assert annotations[f"{LB}backend-protocol"] == "tcp"
-    assert annotations[f"{LB}cross-zone-load-balancing-enabled"] == "true"
     assert annotations[f"{LB}ssl-negotiation-policy"].startswith("ELBSecurityPolicy-TLS13-1-2")
-    # "external"/"nlb-ip" would hand the service to the AWS Load Balancer Controller.
-    assert "loadBalancerClass" not in service["spec"]
+    assert (annotations[f"{LB}healthcheck-port"], annotations[f"{LB}healthcheck-path"]) == (
+        "8080",
+        "/health",
+    )
+    assert annotations[f"{LB}attributes"] == "load_balancing.cross_zone.enabled=true"
+    assert annotations[f"{LB}target-group-attributes"] == "preserve_client_ip.enabled=true"
+    # Kubernetes refuses to change the class of an existing Service: a change replaces it.
+    assert service.replace_on_changes == ["spec.loadBalancerClass"]
 
 
 def test_load_balancer_ports_source_ranges_and_traffic_policy(record):

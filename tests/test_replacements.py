@@ -254,3 +254,13 @@ def test_no_step_of_failover_and_failback_replaces_anything_stateful(dr_stage_st
         diff = diff_plans(before, after)
         stateful = [r["urn"] for r in diff["replaced"] if r["stateful"]]
         assert stateful == [], f"{stage}: {stateful}"
+
+
+def test_a_resources_own_replace_on_changes_counts_as_a_replacement():
+    before = {"spec": {"loadBalancerClass": None, "type": "LoadBalancer"}}
+    after = {"spec": {"loadBalancerClass": "service.k8s.aws/nlb", "type": "LoadBalancer"}}
+    service = "kubernetes:core/v1:Service"
+    assert replacing_changes(service, before, after) == []
+    assert replacing_changes(service, before, after, also=["spec.loadBalancerClass"]) == [
+        "spec.loadBalancerClass"
+    ]

@@ -14,6 +14,8 @@ from erlmcp_policies.stack import (
     dr_serving_standby,
     dr_standby,
     dr_targets,
+    eks_hpa_metrics_source,
+    eks_network_policy_enforced,
     vpc_cidrs,
 )
 
@@ -28,4 +30,6 @@ STACK_POLICIES: list[StackValidationPolicy] = [
     vpc_cidrs.POLICY,
     backup_buckets.POLICY,
     backup_vaults.POLICY,
+    eks_network_policy_enforced.POLICY,
+    eks_hpa_metrics_source.POLICY,
 ]

@@ -19,6 +19,7 @@ from pulumi_policy import PolicyResource
 from erlmcp_policies.common import UNKNOWN, items, prop
 
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
+EKS_ADDON = "aws:eks/addon:Addon"
 ROUTE53_ZONE = "aws:route53/zone:Zone"
 K8S_PROVIDER = "pulumi:providers:kubernetes"
 _REGION_IN_KUBECONFIG = re.compile(r'"--region"\s*,\s*"([a-z0-9-]+)"')
@@ -79,6 +80,25 @@ class StackIndex:
             if match:
                 return match.group(1)
         return None
+
+    def cluster_of(self, resource: PolicyResource) -> PolicyResource | None:
+        """The EKS cluster a Kubernetes object lives in: the one its provider is built from."""
+        if resource.provider is None:
+            return None
+        provider = self.by_urn.get(resource.provider.urn)
+        if provider is None:
+            return None
+        return next((d for d in provider.dependencies if d.resource_type == EKS_CLUSTER), None)
+
+    def addons_of(self, cluster: PolicyResource) -> dict[Any, PolicyResource]:
+        """The cluster's EKS add-ons by name (an add-on names the cluster, or takes its name
+        from it, as in a first preview)."""
+        return {
+            prop(addon.props, "addonName"): addon
+            for addon in self.of_type(EKS_ADDON)
+            if prop(addon.props, "clusterName") == prop(cluster.props, "name")
+            or cluster in addon.property_dependencies.get("clusterName", [])
+        }
 
     def public_zones(self) -> list[PolicyResource]:
         """The stack's public Route 53 hosted zones (a zone attached to VPCs is private)."""
