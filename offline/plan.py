@@ -113,6 +113,7 @@ def build_plan(
         },
         # What `pulumi up` refuses until replaced (regions/config.py `placeholders`).
         "placeholders": stack.placeholders(),
+        "stage": "full" if stack.dns.delegated else "zone-only",
         "counts": {
             "byRegion": dict(sorted(Counter(r["region"] or "global" for r in resources).items())),
             "byType": dict(sorted(Counter(r["type"] for r in resources).items())),
@@ -128,11 +129,23 @@ def write_plan(plan: dict[str, Any], out: Path) -> tuple[Path, Path]:
     return json_path, md_path
 
 
+STAGE_LINES = {
+    "full": "Stage: full (dns.delegated: true): every region, its data, releases and DNS",
+    "zone-only": (
+        "Stage: ZONE ONLY (dns.delegated: false): the hosted zone, signed and logged, and nothing "
+        "else. Give the registrar the nameServers (and dnssecDsRecord) outputs, check "
+        "`dig NS <domain>` answers with them, then set dns.delegated: true (README "
+        '"First deployment")'
+    ),
+}
+
+
 def summary(plan: dict[str, Any], paths: tuple[Path, Path]) -> str:
     policy = plan["policy"]
     by_region = ", ".join(f"{r} {n}" for r, n in plan["counts"]["byRegion"].items())
     lines = [
         f"Plan of stack '{plan['stack']}': {len(plan['resources'])} resources ({by_region})",
+        STAGE_LINES[plan["stage"]],
         f"Policy pack: {'passed' if policy['passed'] else 'FAILED'} "
         f"({policy['mandatory']} mandatory, {policy['advisory']} advisory violations)",
     ]

@@ -87,6 +87,23 @@ def _databases(plan: dict[str, Any], region: str) -> str:
     return ", ".join(found) or "—"
 
 
+def _addon_rows(plan: dict[str, Any]) -> list[list[Any]]:
+    """What runs in each cluster besides erlmcp (README "What runs in every cluster")."""
+    rows = []
+    for region in regions_of(plan):
+        addons = sorted(
+            f"{a['inputs'].get('addonName')} {a['inputs'].get('addonVersion')}"
+            + (" (network policies enforced)" if "enableNetworkPolicy" in str(a["inputs"]) else "")
+            for a in _in(plan, "aws:eks/addon:Addon", region)
+        )
+        charts = sorted(
+            f"{h['inputs'].get('chart')} {h['inputs'].get('version')}"
+            for h in _in(plan, "kubernetes:helm.sh/v3:Release", region)
+        )
+        rows.append([region, ", ".join(addons) or "—", ", ".join(charts) or "—"])
+    return rows
+
+
 def _table(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> list[str]:
     header = list(header)
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -138,6 +155,8 @@ def render(plan: dict[str, Any]) -> str:
         ],
         rows,
     )
+    out += ["", "### Add-ons and controllers", ""]
+    out += _table(["region", "EKS add-ons", "controllers (Helm)"], _addon_rows(plan))
     out += ["", "## DR pairs", ""]
     out += _table(
         ["pair", "database", "RTO / target", "RPO / target", "verdict"],
@@ -199,6 +218,13 @@ def _loud(plan: dict[str, Any]) -> list[str]:
     notes += [
         f"> **PLACEHOLDER** (`pulumi up` refuses it): {p}" for p in plan.get("placeholders", [])
     ]
+    if plan.get("stage") == "zone-only":
+        notes.insert(
+            0,
+            "> **STAGE: ZONE ONLY** (`dns.delegated: false`): only the hosted zone, signed and "
+            "logged. Delegate the domain to its name servers, then set `dns.delegated: true` "
+            '(README "First deployment").',
+        )
     return [*notes, ""] if notes else []
 
 

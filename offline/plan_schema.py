@@ -17,6 +17,7 @@ Top level:
   standby now serving), `failback` (primary -> resync | drain | cutover), `generations` (primary
   -> `current` generation of its database copies and the `retired` ones still kept) and
   `noStandby` (serving regions knowingly without a standby, with reason).
+- `stage`: `full`, or `zone-only` (the first stage of a fresh account: `dns.delegated: false`).
 - `placeholders`: values of the stack file that stand for the operator's own (a documentation
   CIDR, AWS's example account id); `pulumi up` refuses them.
 - `counts`: `byRegion` (region or "global" -> resources) and `byType`.
@@ -92,6 +93,7 @@ PLAN_SCHEMA: dict[str, Any] = {
         "dr",
         "counts",
         "placeholders",
+        "stage",
     ],
     "additionalProperties": False,
     "properties": {
@@ -136,6 +138,7 @@ PLAN_SCHEMA: dict[str, Any] = {
             },
         },
         "placeholders": {"type": "array", "items": {"type": "string"}},
+        "stage": {"enum": ["full", "zone-only"]},
         "counts": {
             "type": "object",
             "required": ["byRegion", "byType"],

@@ -183,6 +183,8 @@ def stack_policy_config(stack_config: Mapping[str, Any]) -> dict[str, Any]:
         stack = parse_stack_config(project_values(dict(stack_config)))
     except ConfigError:
         return {}  # the program run reports the bad key; nothing to derive here
+    if not stack.dns.delegated:
+        return {}  # the zone-only stage builds no region: no pair to hold yet
     pairs = [{"primary": p.primary, "standby": p.standby} for p in stack.dr_pairs]
     failed_over = [pair for pair in pairs if stack.failover.get(pair["primary"]) == pair["standby"]]
     return {

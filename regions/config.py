@@ -424,7 +424,23 @@ class HealthCheckConfig(_Model):
 
 class DnsConfig(_Model):
     zone_id: str | None = Field(default=None, pattern=r"^Z[A-Z0-9]+$")
+    delegated: bool = True
+    """Whether the domain's registrar points at the hosted zone's name servers. False is the
+    first stage of a fresh account: only the zone is built (and its name servers exported),
+    because every certificate waits for DNS validation through it (75 minutes, then the update
+    fails: terraform-provider-aws internal/service/acm/certificate_validation.go, Create
+    timeout) and everything that needs a certificate waits with it (README "First deployment")."""
     health_check: HealthCheckConfig = HealthCheckConfig()
+
+    @model_validator(mode="after")
+    def _existing_zone_is_delegated(self) -> DnsConfig:
+        if self.zone_id is not None and not self.delegated:
+            raise _KeyedError(
+                ("delegated",),
+                "an existing zone (zoneId) is already delegated; the zone-only stage is for a "
+                "zone this stack creates",
+            )
+        return self
 
 
 class ReleaseConfig(_Model):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_random as random
@@ -41,10 +41,11 @@ LOG_RETENTION_DAYS = 30
 class Topology:
     stack: StackConfig
     zone: HostedZone
-    regions: dict[str, ErlmcpRegion]
-    dns: LatencyDns
-    signing: ZoneSigning
     providers: StackProviders
+    regions: dict[str, ErlmcpRegion] = field(default_factory=dict)
+    """Empty in the zone-only stage (`dns.delegated: false`)."""
+    dns: LatencyDns | None = None
+    signing: ZoneSigning | None = None
 
 
 def build_topology(stack: StackConfig) -> Topology:
@@ -57,12 +58,6 @@ def build_topology(stack: StackConfig) -> Topology:
         HostedZoneArgs(domain=stack.domain, existing_zone_id=stack.dns.zone_id, tags=global_tags),
         opts=on_global,
     )
-    monitoring = RdsMonitoringRole(
-        "rds-monitoring", RdsMonitoringRoleArgs(tags=global_tags), opts=on_global
-    )
-    backup_role = BackupServiceRole(
-        "aws-backup", BackupServiceRoleArgs(tags=global_tags), opts=on_global
-    )
     signing = ZoneSigning(
         "dns-signing",
         ZoneSigningArgs(
@@ -72,6 +67,18 @@ def build_topology(stack: StackConfig) -> Topology:
             tags=global_tags,
         ),
         opts=on_global,
+    )
+    if not stack.dns.delegated:
+        # First stage of a fresh account: the zone, signed and logged, whose name servers (and
+        # DS record) the registrar must be given before any certificate can be validated
+        # through it. Nothing else yet.
+        log_queries(stack, zone, None, global_tags, on_global)
+        return Topology(stack=stack, zone=zone, providers=providers, signing=signing)
+    monitoring = RdsMonitoringRole(
+        "rds-monitoring", RdsMonitoringRoleArgs(tags=global_tags), opts=on_global
+    )
+    backup_role = BackupServiceRole(
+        "aws-backup", BackupServiceRoleArgs(tags=global_tags), opts=on_global
     )
     on_random = pulumi.ResourceOptions(provider=providers.random)
     secrets = SharedSecrets(
@@ -126,21 +133,34 @@ def build_topology(stack: StackConfig) -> Topology:
         opts=on_global,
     )
     # Query logs live in us-east-1 whatever the stack's regions; that region's key encrypts
-    # them when the stack has it.
+    # them when the stack has it (in the zone-only stage it does not exist yet: the log group
+    # is associated with the key in place once it does).
     query_region = regions.get(QUERY_LOG_REGION)
-    ZoneQueryLog(
+    log_queries(
+        stack, zone, query_region.key.key_arn if query_region else None, global_tags, on_global
+    )
+    return Topology(
+        stack=stack, zone=zone, providers=providers, regions=regions, dns=dns, signing=signing
+    )
+
+
+def log_queries(
+    stack: StackConfig,
+    zone: HostedZone,
+    kms_key_arn: pulumi.Input[str] | None,
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+) -> ZoneQueryLog:
+    return ZoneQueryLog(
         "dns-query-log",
         ZoneQueryLogArgs(
             zone_id=zone.zone_id,
             domain=stack.domain,
-            kms_key_arn=query_region.key.key_arn if query_region else None,
+            kms_key_arn=kms_key_arn,
             retention_days=LOG_RETENTION_DAYS,
-            tags=global_tags,
+            tags=tags,
         ),
-        opts=on_global,
-    )
-    return Topology(
-        stack=stack, zone=zone, regions=regions, dns=dns, signing=signing, providers=providers
+        opts=opts,
     )
 
 
@@ -182,8 +202,12 @@ def export_outputs(topology: Topology) -> None:
     """Stack outputs an SRE reads after `pulumi up`: where each region answers and keeps data."""
     pulumi.export("zoneId", topology.zone.zone_id)
     pulumi.export("nameServers", topology.zone.name_servers)
-    # The DS record the registrar must publish for DNSSEC's chain of trust (README).
-    pulumi.export("dnssecDsRecord", topology.signing.ds_record)
+    pulumi.export("stage", "full" if topology.stack.dns.delegated else "zone-only")
+    if topology.signing is not None:
+        # The DS record the registrar must publish for DNSSEC's chain of trust (README).
+        pulumi.export("dnssecDsRecord", topology.signing.ds_record)
+    if topology.dns is None:
+        return
     pulumi.export("apex", f"https://{topology.stack.domain}")
     pulumi.export(
         "regions",

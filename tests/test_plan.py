@@ -324,3 +324,13 @@ def test_without_stack_the_file_name_names_it(monkeypatch, tmp_path, prod_config
     )
     policy_runner.record_stack_file(staging)
     assert seen == {"stack": "staging"}
+
+
+def test_the_page_lists_each_regions_add_ons_and_controllers(plan):
+    page = render(plan)
+    section = page.split("### Add-ons and controllers")[1].split("## DR pairs")[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "region" not in line]
+    assert len(rows) == len(REGIONS)
+    for row in rows:
+        assert "vpc-cni v1.20.1-eksbuild.3 (network policies enforced)" in row
+        assert "metrics-server" in row and "aws-load-balancer-controller 1.17.1" in row
