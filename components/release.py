@@ -55,17 +55,27 @@ Decisions, and why
 from __future__ import annotations
 
 import hashlib
-import ipaddress
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components.lb_controller import LOAD_BALANCER_CLASS, nlb_service_annotations
+from components.release_args import ErlmcpReleaseArgs, HpaSettings
+from components.release_network import (
+    DIST_PORT_MAX,
+    DIST_PORT_MIN,
+    EPMD_PORT,
+    HTTP_PORT,
+    HTTPS_PORT,
+    MCP_PORT,
+    METRICS_PORT,
+    REDIS_PORT,
+    dist_ports,
+    egress_rules,
+    ingress_rules,
+)
 
 APP = "erlmcp"
 STATEFULSET_NAME = "erlmcp-cluster"
@@ -75,18 +85,6 @@ SERVICE_ACCOUNT_NAME = "erlmcp"
 SECRET_NAME = "erlmcp-secrets"
 CONFIG_MAP_NAME = "erlmcp-config"
 CONTAINER_NAME = "erlmcp"
-
-HTTP_PORT = 8080
-MCP_PORT = 5005
-METRICS_PORT = 9090
-EPMD_PORT = 4369
-DIST_PORT_MIN = 9100
-DIST_PORT_MAX = 9105
-HTTPS_PORT = 443
-POSTGRES_PORT = 5432
-REDIS_PORT = 6379
-DNS_PORT = 53
-IMDS_CIDR = "169.254.169.254/32"
 
 RUN_AS_USER = 1000
 TERMINATION_GRACE_SECONDS = 60
@@ -104,128 +102,6 @@ SECRET_ENV = {
 }
 
 _LB_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-"
-_IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-
-
-@dataclass(frozen=True)
-class HpaSettings:
-    min_replicas: int
-    max_replicas: int
-    target_cpu_percent: int
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.min_replicas <= self.max_replicas:
-            raise ValueError(
-                f"hpa needs 1 <= min_replicas <= max_replicas, got "
-                f"{self.min_replicas}..{self.max_replicas}"
-            )
-        if not 1 <= self.target_cpu_percent <= 100:
-            raise ValueError(f"hpa target_cpu_percent {self.target_cpu_percent} is not 1..100")
-
-
-@dataclass(frozen=True)
-class PodResources:
-    """Kubernetes quantities ("500m", "2", "2Gi") for the erlmcp container."""
-
-    cpu_request: str
-    memory_request: str
-    cpu_limit: str
-    memory_limit: str
-
-
-@dataclass(frozen=True)
-class ErlmcpReleaseArgs:
-    provider: k8s.Provider
-    """The regional cluster's provider; every object is created through it."""
-    namespace: str
-    region: str
-    """ERLMCP_REGION."""
-    environment: str
-    """ERLMCP_ENV, e.g. "prod"."""
-    image: str
-    """Repository without a tag, e.g. "ghcr.io/seanchatmangpt/erlmcp"."""
-    version: str
-    """Image tag; pinned ("latest" and "" are refused)."""
-    image_digest: str
-    """`sha256:<64 hex>`, the registry's digest of `<image>:<version>`; the pods run exactly it."""
-    replicas: int
-    """Pods at creation (within the HPA's range if there is one); 0 for a standby."""
-    hpa: HpaSettings | None
-    resources: PodResources
-    db_host: pulumi.Input[str]
-    db_name: str
-    db_user: str
-    db_password: pulumi.Input[str]
-    redis_host: pulumi.Input[str]
-    redis_auth_token: pulumi.Input[str]
-    erlang_cookie: pulumi.Input[str]
-    jwt_secret: pulumi.Input[str]
-    otel_endpoint: str
-    """OTEL_EXPORTER_OTLP_ENDPOINT; its port is opened for egress."""
-    service_account_role_arn: pulumi.Input[str]
-    """IRSA role for `system:serviceaccount:<namespace>:erlmcp`, created by the caller."""
-    tls_certificate_arn: pulumi.Input[str]
-    """ACM certificate (in this region) for the NLB's TLS listeners."""
-    log_level: str = "info"
-    load_balancer_source_cidrs: Sequence[str] = ("0.0.0.0/0",)
-    monitoring_namespace: str = "monitoring"
-    """Namespace whose pods (Prometheus) may scrape the metrics port."""
-    labels: Mapping[str, str] = field(default_factory=dict)
-    starts_from_zero: bool = False
-    """This update brings the release up from 0 pods: the count is applied (and forced), since
-    the HPA does not scale a StatefulSet up from 0; the next update hands it to the HPA."""
-    await_ready: bool = True
-    """Whether `pulumi up` waits for the StatefulSet's pods to be Ready (pulumi-kubernetes'
-    await; `pulumi.com/skipAwait` when False). False only for pods that cannot be Ready yet by
-    design, such as a warm standby whose database endpoint activates at promotion."""
-
-    def __post_init__(self) -> None:
-        if not self.version or self.version == "latest":
-            raise ValueError(
-                f"version must pin an image tag, got {self.version!r}: 'latest' or an empty "
-                "tag makes rollouts unreproducible"
-            )
-        if not _IMAGE_DIGEST.match(self.image_digest):
-            raise ValueError(
-                f"image_digest must be 'sha256:' and 64 lowercase hex digits, got "
-                f"{self.image_digest!r}"
-            )
-        for key in ("namespace", "monitoring_namespace"):
-            if not _DNS_LABEL.match(getattr(self, key)):
-                raise ValueError(f"{key} {getattr(self, key)!r} is not a DNS-1123 label")
-        if self.replicas < 0:
-            raise ValueError(f"replicas must be >= 0, got {self.replicas}")
-        if self.replicas == 0 and self.hpa is not None:
-            raise ValueError("a standby (replicas 0) must not have an hpa: it would scale it up")
-        if self.hpa and not self.hpa.min_replicas <= self.replicas <= self.hpa.max_replicas:
-            raise ValueError(
-                f"replicas {self.replicas} is outside the hpa range "
-                f"{self.hpa.min_replicas}..{self.hpa.max_replicas}"
-            )
-        if not self.load_balancer_source_cidrs:
-            raise ValueError("load_balancer_source_cidrs is empty; give at least one CIDR")
-        for cidr in self.load_balancer_source_cidrs:
-            ipaddress.ip_network(cidr)  # raises ValueError on a malformed CIDR
-        _otel_port(self.otel_endpoint)
-
-
-def _otel_port(endpoint: str) -> int:
-    parts = urlsplit(endpoint)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"otel_endpoint {endpoint!r} is not an http(s) URL")
-    return parts.port or (HTTPS_PORT if parts.scheme == "https" else 80)
-
-
-def _tcp(port: int, end_port: int | None = None) -> dict[str, Any]:
-    spec: dict[str, Any] = {"protocol": "TCP", "port": port}
-    if end_port is not None:
-        spec["end_port"] = end_port
-    return spec
-
-
-def _dist_ports() -> range:
-    return range(DIST_PORT_MIN, DIST_PORT_MAX + 1)
 
 
 class ErlmcpRelease(pulumi.ComponentResource):
@@ -368,7 +244,7 @@ class ErlmcpRelease(pulumi.ComponentResource):
             {"name": "epmd", "port": EPMD_PORT, "target_port": "epmd", "protocol": "TCP"},
             *(
                 {"name": f"dist-{p}", "port": p, "target_port": f"dist-{p}", "protocol": "TCP"}
-                for p in _dist_ports()
+                for p in dist_ports()
             ),
             {"name": "http", "port": HTTP_PORT, "target_port": "http", "protocol": "TCP"},
         ]
@@ -429,7 +305,7 @@ class ErlmcpRelease(pulumi.ComponentResource):
             ("mcp", MCP_PORT),
             ("metrics", METRICS_PORT),
             ("epmd", EPMD_PORT),
-            *((f"dist-{p}", p) for p in _dist_ports()),
+            *((f"dist-{p}", p) for p in dist_ports()),
         ]
         return [{"name": n, "container_port": p, "protocol": "TCP"} for n, p in named]
 
@@ -669,50 +545,11 @@ class ErlmcpRelease(pulumi.ComponentResource):
             spec={
                 "pod_selector": {"match_labels": self._selector},
                 "policy_types": ["Ingress", "Egress"],
-                "ingress": self._ingress_rules(),
-                "egress": self._egress_rules(),
+                "ingress": ingress_rules(self._selector, self._args.monitoring_namespace),
+                "egress": egress_rules(self._selector, self._args.otel_endpoint),
             },
             opts=self._opts(),
         )
-
-    def _peers(self) -> list[dict[str, Any]]:
-        return [{"pod_selector": {"match_labels": self._selector}}]
-
-    def _distribution_ports(self) -> list[dict[str, Any]]:
-        return [_tcp(EPMD_PORT), _tcp(DIST_PORT_MIN, DIST_PORT_MAX)]
-
-    def _ingress_rules(self) -> list[dict[str, Any]]:
-        monitoring = {
-            "namespace_selector": {
-                "match_labels": {"kubernetes.io/metadata.name": self._args.monitoring_namespace}
-            }
-        }
-        return [
-            # Clients through the NLB keep their own addresses (externalTrafficPolicy Local).
-            {"ports": [_tcp(HTTP_PORT), _tcp(MCP_PORT)]},
-            {"from": [monitoring], "ports": [_tcp(METRICS_PORT)]},
-            {"from": self._peers(), "ports": self._distribution_ports()},
-        ]
-
-    def _egress_rules(self) -> list[dict[str, Any]]:
-        core_dns = {
-            "namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": "kube-system"}},
-            "pod_selector": {"match_labels": {"k8s-app": "kube-dns"}},
-        }
-        dns_ports = [{"protocol": proto, "port": DNS_PORT} for proto in ("UDP", "TCP")]
-        outbound = sorted(
-            {POSTGRES_PORT, REDIS_PORT, HTTPS_PORT, _otel_port(self._args.otel_endpoint)}
-        )
-        # Any address but the instance metadata service, which would hand out the node's role.
-        anywhere = [
-            {"ip_block": {"cidr": "0.0.0.0/0", "except": [IMDS_CIDR]}},
-            {"namespace_selector": {}},
-        ]
-        return [
-            {"to": [core_dns], "ports": dns_ports},
-            {"to": anywhere, "ports": [_tcp(port) for port in outbound]},
-            {"to": self._peers(), "ports": self._distribution_ports()},
-        ]
 
 
 def _first_hostname(status: Any) -> str | None:

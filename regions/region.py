@@ -38,11 +38,11 @@ from components.redis import (
     RedisGlobalDatastore,
     RedisGlobalDatastoreArgs,
 )
-from components.release import ErlmcpRelease, ErlmcpReleaseArgs, HpaSettings, PodResources
-from regions.backups import lifecycle_rules
+from components.release import ErlmcpRelease
+from components.release_args import ErlmcpReleaseArgs, HpaSettings, PodResources
+from regions.backups import backup_writer_policy, lifecycle_rules
 from regions.config import (
     DrPairConfig,
-    DrStage,
     HpaConfig,
     RegionConfig,
     StackConfig,
@@ -50,14 +50,16 @@ from regions.config import (
 from regions.databases import Database
 from regions.lineage import DatabaseCopy
 from regions.providers import StackProviders
+from regions.standby import (
+    FENCED_PRIMARY_STAGES,
+    SERVING_STANDBY_STAGES,
+    standby_pods_can_be_ready,
+    standby_replicas,
+)
 
 SERVICE_ACCOUNT = "erlmcp"
 REDIS_PORT = 6379
 RETIRED_TAG = "dr-retired"  # the policy dr-serving-region-has-standby reads it
-# Stages in which the standby release serves the primary's traffic, and in which the primary's
-# own release must stay at 0 pods (its database is stale until the cutover).
-SERVING_STANDBY_STAGES: tuple[DrStage, ...] = ("failover", "resync")
-FENCED_PRIMARY_STAGES: tuple[DrStage, ...] = ("failover", "resync", "drain")
 
 
 @dataclass(frozen=True)
@@ -498,28 +500,6 @@ class ErlmcpRegion(pulumi.ComponentResource):
         return release
 
 
-def standby_pods_can_be_ready(pair: DrPairConfig, stage: DrStage) -> bool:
-    """Warm pods of an Aurora standby point at its cluster's writer endpoint, which a Global
-    Database secondary keeps inactive until promotion (AWS Database Blog, "Introducing Aurora
-    Global Database Failover": the secondary Regions' writer endpoints are inactive): they run,
-    but cannot pass `/ready` (which needs the database) until the failover promotes the cluster.
-    Awaiting them would time the update out, so the update does not wait for them; pointing them
-    at the reader endpoint instead would change their pod template at failover, and a rolling
-    restart of every warm pod is the capacity wait they exist to avoid. An RDS replica accepts
-    connections before promotion under the same address: awaited."""
-    return not (pair.database == "aurora-global" and stage == "normal")
-
-
-def standby_replicas(stage: DrStage, pair: DrPairConfig, primary: RegionConfig) -> int:
-    """Pods of the standby release: warm pods, the primary's pods while it serves in the
-    primary's place, none while failback drains writes and cuts over."""
-    if stage in SERVING_STANDBY_STAGES:
-        return primary.pods
-    if stage in ("drain", "cutover"):
-        return 0
-    return pair.standby_pods
-
-
 def region_tags(stack: StackConfig, region: str) -> dict[str, str]:
     return {
         **stack.tags,
@@ -527,34 +507,4 @@ def region_tags(stack: StackConfig, region: str) -> dict[str, str]:
         "environment": stack.environment,
         "region": region,
         "managed-by": "pulumi",
-    }
-
-
-def backup_writer_policy(bucket_arn: str, key_arn: str, environment: str, region: str) -> dict:
-    """erlmcp writes ETS snapshots and config copies to its region's bucket, and nothing else."""
-    prefixes = [f"{environment}/ets/", f"{environment}/config/"]
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "ListOwnPrefixes",
-                "Effect": "Allow",
-                "Action": "s3:ListBucket",
-                "Resource": bucket_arn,
-                "Condition": {"StringLike": {"s3:prefix": [f"{p}*" for p in prefixes]}},
-            },
-            {
-                "Sid": "ReadWriteOwnPrefixes",
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject"],
-                "Resource": [f"{bucket_arn}/{p}*" for p in prefixes],
-            },
-            {
-                "Sid": "UseRegionKeyThroughS3",
-                "Effect": "Allow",
-                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-                "Resource": key_arn,
-                "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
-            },
-        ],
     }

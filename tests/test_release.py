@@ -11,12 +11,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from components.release import (
-    ErlmcpRelease,
-    ErlmcpReleaseArgs,
-    HpaSettings,
-    PodResources,
-)
+from components.release import ErlmcpRelease
+from components.release_args import ErlmcpReleaseArgs, HpaSettings, PodResources
 from offline.recorder import RecordedResource, RecordedStack, is_secret
 from tests.conftest import assert_parented_under, is_secret_output
 
