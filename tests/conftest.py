@@ -5,13 +5,16 @@ from __future__ import annotations
 import copy
 import functools
 import gc
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pulumi
+import pulumi_kubernetes as k8s
 import pytest
 from pulumi.runtime.sync_await import _sync_await
 
+from components.eks import kubeconfig
 from offline.recorder import (
     RecordedResource,
     RecordedStack,
@@ -54,6 +57,12 @@ STATEFUL_TYPES = frozenset(
 # The stateful resources are all `protect`ed (Aurora instances too: losing the writer is an
 # outage; components/aurora.py).
 PROTECTED_TYPES = STATEFUL_TYPES
+
+
+def k8s_provider(cluster_name: str, region: str) -> k8s.Provider:
+    """A Kubernetes provider for an EKS cluster, with the kubeconfig the EKS component makes."""
+    config = kubeconfig("https://example.eks.amazonaws.com", "Y2E=", cluster_name, region)
+    return k8s.Provider("test-k8s", kubeconfig=json.dumps(config))
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from components.lb_controller import (
 )
 from offline.mocks import RealisticMocks
 from offline.recorder import RecordedResource, RecordedStack, RecordingMonitor
-from tests.conftest import assert_parented_under
+from tests.conftest import assert_parented_under, k8s_provider
 
 COMPONENT = "erlmcp:components:LoadBalancerController"
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -41,30 +41,7 @@ LB = "service.beta.kubernetes.io/aws-load-balancer-"
 
 
 def cluster_provider() -> k8s.Provider:
-    kubeconfig = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "users": [
-            {
-                "name": "eks",
-                "user": {
-                    "exec": {
-                        "apiVersion": "client.authentication.k8s.io/v1beta1",
-                        "command": "aws",
-                        "args": [
-                            "eks",
-                            "get-token",
-                            "--cluster-name",
-                            CLUSTER,
-                            "--region",
-                            "eu-west-1",
-                        ],
-                    }
-                },
-            }
-        ],
-    }
-    return k8s.Provider("test-k8s", kubeconfig=json.dumps(kubeconfig))
+    return k8s_provider(CLUSTER, "eu-west-1")
 
 
 def build(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 from components.release import ErlmcpRelease
 from components.release_args import ErlmcpReleaseArgs, HpaSettings, PodResources
 from offline.recorder import RecordedResource, RecordedStack, is_secret
-from tests.conftest import assert_parented_under, is_secret_output
+from tests.conftest import assert_parented_under, is_secret_output, k8s_provider
 
 COMPONENT = "erlmcp:components:ErlmcpRelease"
 NAMESPACE = "kubernetes:core/v1:Namespace"
@@ -56,30 +55,7 @@ LB = "service.beta.kubernetes.io/aws-load-balancer-"
 
 
 def cluster_provider() -> k8s.Provider:
-    kubeconfig = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "users": [
-            {
-                "name": "eks",
-                "user": {
-                    "exec": {
-                        "apiVersion": "client.authentication.k8s.io/v1beta1",
-                        "command": "aws",
-                        "args": [
-                            "eks",
-                            "get-token",
-                            "--cluster-name",
-                            "c",
-                            "--region",
-                            "us-east-1",
-                        ],
-                    }
-                },
-            }
-        ],
-    }
-    return k8s.Provider("test-k8s", kubeconfig=json.dumps(kubeconfig))
+    return k8s_provider("c", "us-east-1")
 
 
 def release_args(provider: k8s.Provider, **overrides: Any) -> ErlmcpReleaseArgs:
