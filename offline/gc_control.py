@@ -12,6 +12,18 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+_freeze_after_blocks = False
+
+
+def freeze_garbage_after_blocks(enabled: bool = True) -> None:
+    """For a process that renders many stacks and keeps them (the test session): at the end of a
+    paused block, move everything alive, the block's cyclic garbage included, to the permanent
+    generation instead of leaving it to the next full collection, which would walk every
+    recording kept so far (about 0.3 s a render). Costs the garbage's memory, about 35 MiB a
+    render, which a test run's few dozen renders afford."""
+    global _freeze_after_blocks
+    _freeze_after_blocks = enabled
+
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
@@ -24,5 +36,7 @@ def collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        if _freeze_after_blocks:
+            gc.freeze()
         if was_enabled:
             gc.enable()

@@ -15,6 +15,7 @@ import pytest
 from pulumi.runtime.sync_await import _sync_await
 
 from components.eks import kubeconfig
+from offline.gc_control import freeze_garbage_after_blocks
 from offline.recorder import (
     RecordedResource,
     RecordedStack,
@@ -33,6 +34,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     analysis pause the collector themselves (offline/gc_control.py)."""
     gc.collect()
     gc.freeze()
+    freeze_garbage_after_blocks()
     # Tests make many short-lived objects (recordings' copies, moto's requests) and few cycles:
     # collect the young generation less often than CPython's default of every 700 allocations.
     gc.set_threshold(20_000, 20, 20)

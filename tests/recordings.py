@@ -148,6 +148,15 @@ def recorded_stack(
     return recorded
 
 
+def shared_plan(recorded: RecordedStack, stack_config: Mapping[str, Any]) -> dict[str, Any]:
+    """`build_plan` over a recording, with the pack report shared like `pack_report`'s."""
+    from offline.plan import build_plan
+    from offline.stacks import PROD_STACK_FILE
+
+    report = pack_report(recorded, stack_config=stack_config)
+    return build_plan(recorded, dict(stack_config), PROD_STACK_FILE, report=report)
+
+
 def pack_report(
     recorded: RecordedStack,
     *,

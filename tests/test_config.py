@@ -591,11 +591,12 @@ def test_a_real_update_refuses_placeholders_before_registering_anything(prod_con
     assert monitor.recorded == []
 
 
-def test_a_preview_only_warns_about_placeholders(prod_config, monkeypatch):
+def test_a_preview_only_warns_about_placeholders(prod_values, monkeypatch):
     monkeypatch.setattr(config_module, "_rendered_offline", lambda: False)
+    monkeypatch.setattr(pulumi.runtime, "is_dry_run", lambda: True)
     warned: list[str] = []
     monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warned.append(message))
-    run_stack_file(prod_config, monitor=RecordingMonitor(RealisticMocks()), preview=True)
+    config_module._refuse_placeholders_in_a_real_update(parse_stack_config(prod_values))
     assert len(warned) == 2 and all(w.startswith("placeholder in the stack file") for w in warned)
 
 

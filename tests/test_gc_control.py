@@ -79,3 +79,26 @@ def test_analysis_hands_back_the_collector_and_pulumi_policys_json_format(collec
     assert [d.policy for d in found] == ["kms-key-rotation"]
     assert gc.isenabled()
     assert pulumi_policy_impl.json_format is json_format
+
+
+def test_a_test_session_freezes_what_a_paused_block_leaves_instead_of_collecting_it():
+    from offline import gc_control
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+    previous = gc_control._freeze_after_blocks
+    try:
+        gc_control.freeze_garbage_after_blocks(False)
+        frozen = gc.get_freeze_count()
+        with gc_control.collector_paused():
+            Cycle()
+        assert gc.get_freeze_count() == frozen  # left to the next collection
+
+        gc_control.freeze_garbage_after_blocks(True)
+        with gc_control.collector_paused():
+            Cycle()
+        assert gc.get_freeze_count() > frozen  # moved out of every later collection's walk
+    finally:
+        gc_control.freeze_garbage_after_blocks(previous)

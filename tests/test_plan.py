@@ -20,7 +20,7 @@ from offline.plan_schema import PLAN_SCHEMA, SECRET
 from offline.recorder import reveal
 from offline.stacks import PROD_STACK_FILE, run_stack_file, stack_file_config
 from tests.conftest import STATEFUL_TYPES, dr_stage_config
-from tests.recordings import recorded_stack
+from tests.recordings import recorded_stack, shared_plan
 
 REGIONS = [
     "ap-northeast-1",
@@ -39,7 +39,7 @@ def prod_config() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def plan(prod_stack, prod_config) -> dict[str, Any]:
-    return build_plan(prod_stack, prod_config, PROD_STACK_FILE)
+    return shared_plan(prod_stack, prod_config)
 
 
 def test_plan_matches_its_schema(plan):
@@ -127,10 +127,10 @@ def test_exceptions_and_failover_are_loud(prod_stack, prod_config):
 
 def test_failback_stages_and_retired_copies_are_loud(dr_stage_stack):
     drain = dr_stage_config("us-east-1", "drain")
-    page = render(build_plan(dr_stage_stack("us-east-1", "drain"), drain, PROD_STACK_FILE))
+    page = render(shared_plan(dr_stage_stack("us-east-1", "drain"), drain))
     assert "> **FAILBACK DRAIN** us-east-1: the standby's release is stopped" in page
     final_config = dr_stage_config("us-east-1", "generation-2")
-    final = build_plan(dr_stage_stack("us-east-1", "generation-2"), final_config, PROD_STACK_FILE)
+    final = shared_plan(dr_stage_stack("us-east-1", "generation-2"), final_config)
     jsonschema.validate(final, PLAN_SCHEMA)
     assert final["dr"]["generations"]["us-east-1"] == {"current": 2, "retired": [1]}
     assert "> **RETIRED COPIES KEPT** us-east-1: database generation(s) 1" in render(final)
