@@ -125,7 +125,6 @@ class ErlmcpRelease(pulumi.ComponentResource):
         self._labels = {
             **args.labels,
             **self._selector,
-            "app.kubernetes.io/version": args.version,
             "app.kubernetes.io/part-of": APP,
             "app.kubernetes.io/managed-by": "pulumi",
             "erlmcp.io/environment": args.environment,
@@ -166,6 +165,11 @@ class ErlmcpRelease(pulumi.ComponentResource):
 
     def _metadata(self, name: str, **extra: Any) -> dict[str, Any]:
         return {"name": name, "namespace": self._ns, "labels": self._labels, **extra}
+
+    @property
+    def _versioned_labels(self) -> dict[str, str]:
+        """The version is the StatefulSet's alone: a rollout changes nothing else."""
+        return {**self._labels, "app.kubernetes.io/version": self._args.version}
 
     # -- objects -------------------------------------------------------------------------------
 
@@ -414,12 +418,15 @@ class ErlmcpRelease(pulumi.ComponentResource):
             "replicas": self._args.replicas,
             "pod_management_policy": "Parallel",
             "selector": {"match_labels": self._selector},
-            "update_strategy": {"type": "RollingUpdate", "rolling_update": {"partition": 0}},
-            "min_ready_seconds": 10,
+            "update_strategy": {
+                "type": "RollingUpdate",
+                "rolling_update": {"partition": self._args.update_partition},
+            },
+            "min_ready_seconds": self._args.min_ready_seconds,
             "revision_history_limit": 10,
             "template": {
                 "metadata": {
-                    "labels": self._labels,
+                    "labels": self._versioned_labels,
                     "annotations": {
                         "erlmcp.io/config-sha256": config_hash,
                         "kubectl.kubernetes.io/default-container": CONTAINER_NAME,
@@ -429,6 +436,16 @@ class ErlmcpRelease(pulumi.ComponentResource):
             },
         }
         opts = self._opts(depends_on)
+        if self._args.ready_timeout_minutes is not None:
+            # pulumi-kubernetes waits for the updated pods to be Ready within the update's
+            # timeout; a canary that never becomes Ready fails the update.
+            timeout = f"{self._args.ready_timeout_minutes}m"
+            opts = pulumi.ResourceOptions.merge(
+                opts,
+                pulumi.ResourceOptions(
+                    custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout)
+                ),
+            )
         annotations: dict[str, str] = {}
         if self._args.hpa is not None and not self._args.starts_from_zero:
             opts = pulumi.ResourceOptions.merge(
@@ -445,9 +462,11 @@ class ErlmcpRelease(pulumi.ComponentResource):
             annotations["pulumi.com/skipAwait"] = "true"
         return k8s.apps.v1.StatefulSet(
             f"{self._name}-statefulset",
-            metadata=self._metadata(STATEFULSET_NAME, annotations=annotations)
+            metadata=self._metadata(
+                STATEFULSET_NAME, labels=self._versioned_labels, annotations=annotations
+            )
             if annotations
-            else self._metadata(STATEFULSET_NAME),
+            else self._metadata(STATEFULSET_NAME, labels=self._versioned_labels),
             spec=spec,
             opts=opts,
         )

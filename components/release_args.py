@@ -84,12 +84,25 @@ class ErlmcpReleaseArgs:
     starts_from_zero: bool = False
     """This update brings the release up from 0 pods: the count is applied (and forced), since
     the HPA does not scale a StatefulSet up from 0; the next update hands it to the HPA."""
+    update_partition: int = 0
+    """Pods with a lower ordinal keep the revision they run when the template changes: a canary
+    of the highest ordinals (StatefulSet `updateStrategy.rollingUpdate.partition`)."""
+    min_ready_seconds: int = 10
+    """A new pod counts as available only after being Ready this long."""
+    ready_timeout_minutes: int | None = None
+    """How long `pulumi up` waits for the updated pods to be Ready (None: the provider's
+    default, 10 minutes)."""
     await_ready: bool = True
     """Whether `pulumi up` waits for the StatefulSet's pods to be Ready (pulumi-kubernetes'
     await; `pulumi.com/skipAwait` when False). False only for pods that cannot be Ready yet by
     design, such as a warm standby whose database endpoint activates at promotion."""
 
     def __post_init__(self) -> None:
+        if not 0 <= self.update_partition <= self.replicas:
+            raise ValueError(
+                f"update_partition {self.update_partition} must be between 0 and the "
+                f"{self.replicas} replicas"
+            )
         if not self.version or self.version == "latest":
             raise ValueError(
                 f"version must pin an image tag, got {self.version!r}: 'latest' or an empty "

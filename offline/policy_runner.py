@@ -53,7 +53,7 @@ from offline.stacks import (
     stack_file_of,
     stack_name_of,
 )
-from regions.config import ConfigError, parse_stack_config
+from regions.config import ConfigError, StackConfig, parse_stack_config
 from regions.dr_budget import stack_budget
 
 POLICIES_DIR = REPO_ROOT / "policies"
@@ -62,6 +62,8 @@ DR_POLICY = "dr-standby-holds-replicas"
 DR_BUDGET_POLICY = "dr-budget-meets-targets"
 DR_STANDBY_POLICY = "dr-serving-region-has-standby"
 DNS_EMPTY_REGIONS_POLICY = "dns-no-traffic-to-empty-regions"
+ROLLOUT_ORDER_POLICY = "rollout-waves-in-order"
+ROLLOUT_VERSIONS_POLICY = "rollout-at-most-two-versions"
 
 
 class FirstPreviewMocks(RealisticMocks):
@@ -195,6 +197,19 @@ def stack_policy_config(stack_config: Mapping[str, Any]) -> dict[str, Any]:
         },
         DR_STANDBY_POLICY: {"no_standby": sorted(stack.no_standby), "failed_over": failed_over},
         DNS_EMPTY_REGIONS_POLICY: {"failed_over": failed_over},
+        **_rollout_policy_config(stack),
+    }
+
+
+def _rollout_policy_config(stack: StackConfig) -> dict[str, Any]:
+    if stack.rollout is None:
+        return {}
+    return {
+        ROLLOUT_ORDER_POLICY: {
+            "waves": stack.rollout.waves,
+            "from_version": stack.release.version,
+        },
+        ROLLOUT_VERSIONS_POLICY: {"from_version": stack.release.version},
     }
 
 

@@ -71,6 +71,7 @@ class RecordedResource:
     id: str | None
     region: str | None = None
     replace_on_changes: list[str] = field(default_factory=list)
+    custom_timeouts: dict[str, str] = field(default_factory=dict)
 
     @property
     def plain_inputs(self) -> dict[str, Any]:
@@ -193,6 +194,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 id=resource_id if request.custom else None,
                 region=region,
                 replace_on_changes=list(request.replaceOnChanges),
+                custom_timeouts={
+                    key: value
+                    for key, value in json_format.MessageToDict(request.customTimeouts).items()
+                    if value
+                },
             )
         )
         if request.type.startswith("pulumi:providers:kubernetes"):

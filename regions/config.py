@@ -456,6 +456,11 @@ class ReleaseConfig(_Model):
     otel_endpoint: str = "http://otel-collector.observability:4317"
     database_name: str = Field(default="erlmcp", pattern=r"^[a-z][a-z0-9_]*$")
     database_user: str = Field(default="erlmcp", pattern=r"^[a-z][a-z0-9_]*$")
+    min_ready_seconds: int = Field(default=30, ge=0, le=3600)
+    """A new pod counts as available only after being Ready this long (StatefulSet field): a
+    pod that crashes soon after its first Ready stops the roll before the next pod."""
+    ready_timeout_minutes: int = Field(default=10, ge=1, le=120)
+    """How long `pulumi up` waits for a release's updated pods to be Ready before it fails."""
 
     @field_validator("version")
     @classmethod
@@ -547,6 +552,36 @@ class BackupVaultConfig(_Model):
         return self
 
 
+class RolloutConfig(_Model):
+    """A new erlmcp version going region by region (README "Rolling out a new version"):
+    regions of the waves before `wave` run `version`; the regions of `wave` run it on
+    `canaryPods` pods (their highest ordinals), or on every pod when that is 0; later waves keep
+    `release.version`. Rollback is the previous config, applied by a plain `pulumi up`."""
+
+    version: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    waves: list[Annotated[list[AwsRegionName], Field(min_length=1)]] = Field(min_length=1)
+    wave: int = Field(ge=1)
+    canary_pods: int = Field(default=0, ge=0)
+    soak_minutes: float = Field(default=15, ge=0)
+    """How long the driver (`python -m rollout`) watches a step's health before the next."""
+
+    @model_validator(mode="after")
+    def _waves(self) -> RolloutConfig:
+        if self.wave > len(self.waves):
+            raise _KeyedError(("wave",), f"there are {len(self.waves)} waves, not {self.wave}")
+        seen: set[str] = set()
+        for index, wave in enumerate(self.waves):
+            for region in wave:
+                if region in seen:
+                    raise _KeyedError(("waves", index), f"{region} is in two waves")
+                seen.add(region)
+        return self
+
+    def wave_of(self, region: str) -> int | None:
+        """The 1-based wave a region is in."""
+        return next((i + 1 for i, wave in enumerate(self.waves) if region in wave), None)
+
+
 class BackupsConfig(_Model):
     database: DatabaseBackups = DatabaseBackups()
     vault: BackupVaultConfig = BackupVaultConfig()
@@ -584,6 +619,7 @@ class StackConfig(_Model):
     # Failed-over primaries on their way back: primary region -> failback stage (README).
     failback: dict[AwsRegionName, FailbackStage] = Field(default_factory=dict)
     backups: BackupsConfig
+    rollout: RolloutConfig | None = None
 
     @model_validator(mode="after")
     def _topology(self) -> StackConfig:
@@ -596,6 +632,7 @@ class StackConfig(_Model):
         _check_every_serving_region_has_a_standby(self.regions, self.dr_pairs, self.no_standby)
         _check_failover(self.dr_pairs, self.failover)
         _check_failback(self.failover, self.failback)
+        _check_rollout(self.regions, self.release, self.rollout)
         return self
 
     def placeholders(self) -> list[str]:
@@ -628,6 +665,42 @@ class StackConfig(_Model):
 
     def pair_for_standby(self, region: str) -> DrPairConfig | None:
         return next((p for p in self.dr_pairs if p.standby == region), None)
+
+
+def _check_rollout(
+    regions: Mapping[str, RegionConfig], release: ReleaseConfig, rollout: RolloutConfig | None
+) -> None:
+    if rollout is None:
+        return
+    if rollout.version == release.version:
+        raise _KeyedError(("rollout", "version"), f"the fleet already runs {release.version}")
+    if rollout.version not in release.image_digests:
+        raise _KeyedError(
+            ("rollout", "version"),
+            f"release.imageDigests has no digest for {rollout.version} (README 'Image digests')",
+        )
+    for index, wave in enumerate(rollout.waves):
+        for region in wave:
+            if region not in regions:
+                raise _KeyedError(("rollout", "waves", index), f"{region} is not under 'regions'")
+            if not regions[region].serving:
+                raise _KeyedError(
+                    ("rollout", "waves", index),
+                    f"{region} is a standby: its standby releases follow their primaries",
+                )
+    missing = sorted(
+        set(r for r, c in regions.items() if c.serving)
+        - {region for wave in rollout.waves for region in wave}
+    )
+    if missing:
+        raise _KeyedError(("rollout", "waves"), f"{', '.join(missing)} in no wave")
+    for region in rollout.waves[rollout.wave - 1]:
+        pods = regions[region].pods
+        if rollout.canary_pods and rollout.canary_pods * 2 > pods:
+            raise _KeyedError(
+                ("rollout", "canaryPods"),
+                f"{rollout.canary_pods} of {region}'s {pods} pods is more than half a region",
+            )
 
 
 def _check_zones(regions: Mapping[str, RegionConfig]) -> None:

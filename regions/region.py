@@ -50,6 +50,7 @@ from regions.config import (
 from regions.databases import Database
 from regions.lineage import DatabaseCopy
 from regions.providers import StackProviders
+from regions.rollout import ReleaseVersion, region_version, settled_version
 from regions.standby import (
     FENCED_PRIMARY_STAGES,
     SERVING_STANDBY_STAGES,
@@ -354,6 +355,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
         hpa: HpaConfig | None,
         data: DataEndpoints,
         service_role: ServiceAccountRole,
+        version: ReleaseVersion,
         starts_from_zero: bool = False,
         await_ready: bool = True,
     ) -> ErlmcpRelease:
@@ -367,8 +369,11 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 region=self.region,
                 environment=self.stack.environment,
                 image=release.image,
-                version=release.version,
-                image_digest=release.image_digests[release.version],
+                version=version.version,
+                image_digest=release.image_digests[version.version],
+                update_partition=version.partition,
+                min_ready_seconds=release.min_ready_seconds,
+                ready_timeout_minutes=release.ready_timeout_minutes,
                 replicas=replicas,
                 hpa=HpaSettings(hpa.min_replicas, hpa.max_replicas, hpa.target_cpu_percent)
                 if hpa
@@ -409,10 +414,12 @@ class ErlmcpRegion(pulumi.ComponentResource):
         stage = self.stack.dr_stage(self.stack.pair_of_primary(self.region))
         fenced = stage in FENCED_PRIMARY_STAGES
         self.database_endpoints["primary"] = self.database.address
+        replicas = 0 if fenced else self.config.pods
         self.release = self._release(
             f"{self.region}-erlmcp",
             namespace=self.stack.release.namespace,
-            replicas=0 if fenced else self.config.pods,
+            replicas=replicas,
+            version=region_version(self.stack, self.region, replicas),
             hpa=None if fenced else self.config.hpa,
             # The cutover brings the fenced release back from 0; step 4 hands it to the HPA.
             starts_from_zero=stage == "cutover",
@@ -463,6 +470,8 @@ class ErlmcpRegion(pulumi.ComponentResource):
             f"{prefix}-erlmcp",
             namespace=namespace,
             replicas=standby_replicas(stage, pair, primary.config),
+            # The primary's settled version: a failover never changes what runs.
+            version=ReleaseVersion(settled_version(self.stack, primary.region)),
             hpa=primary.config.hpa if serving else None,
             # A cold standby (0 warm pods) is brought up from 0 by the failover itself.
             starts_from_zero=stage == "failover" and pair.standby_pods == 0,

@@ -16,6 +16,9 @@ from erlmcp_policies.stack import (
     dr_targets,
     eks_hpa_metrics_source,
     eks_network_policy_enforced,
+    rollout_canary_at_most_half,
+    rollout_two_versions,
+    rollout_waves_in_order,
     vpc_cidrs,
 )
 
@@ -32,4 +35,7 @@ STACK_POLICIES: list[StackValidationPolicy] = [
     backup_vaults.POLICY,
     eks_network_policy_enforced.POLICY,
     eks_hpa_metrics_source.POLICY,
+    rollout_waves_in_order.POLICY,
+    rollout_two_versions.POLICY,
+    rollout_canary_at_most_half.POLICY,
 ]

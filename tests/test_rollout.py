@@ -1,0 +1,163 @@
+"""Rollouts by config (regions/rollout.py, `erlmcp-infra:rollout`): the model, and the offline
+plan of prod's 3.0.0 -> 3.1.0 rollout wave by wave: only the wave's StatefulSets change (its
+primaries' and the standby releases that follow them), nothing stateful, no standby drifts from
+its primary, and a canary is the highest ordinals of a partitioned StatefulSet."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from offline.plan import plan_resources
+from offline.plan_diff import diff_plans
+from offline.stacks import project_values, stack_file_config
+from regions.config import ConfigError, parse_stack_config
+from regions.rollout import region_version, settled_version
+from tests.conftest import STATEFUL_TYPES
+from tests.recordings import recorded_stack
+
+NEW = "3.1.0"
+WAVES = [["eu-west-1"], ["ap-southeast-1", "ap-northeast-1"], ["us-east-1"]]
+STATEFULSET = "kubernetes:apps/v1:StatefulSet"
+VERSION_LABEL = "app.kubernetes.io/version"
+
+
+def rollout_config(wave: int | None, canary_pods: int = 0, **rollout: Any) -> dict[str, Any]:
+    """Prod's stack file with 3.1.0 rolling out, at `wave` (None: finished, the fleet on 3.1.0)."""
+    config = copy.deepcopy(stack_file_config())
+    release = config["erlmcp-infra:release"]
+    release["imageDigests"][NEW] = "sha256:" + "1" * 64
+    if wave is None:
+        release["version"] = NEW
+        return config
+    config["erlmcp-infra:rollout"] = {
+        "version": NEW,
+        "waves": WAVES,
+        "wave": wave,
+        "canaryPods": canary_pods,
+        **rollout,
+    }
+    return config
+
+
+def values(config: dict[str, Any]) -> dict[str, Any]:
+    return project_values(config)
+
+
+# --- the model ----------------------------------------------------------------------------
+
+
+def test_a_rollout_gives_each_region_its_version():
+    stack = parse_stack_config(values(rollout_config(2, canary_pods=1)))
+    assert region_version(stack, "eu-west-1", 2).version == NEW  # wave 1: done
+    canary = region_version(stack, "ap-southeast-1", 2)
+    assert (canary.version, canary.partition) == (NEW, 1)  # wave 2: ordinal 1 runs 3.1.0
+    assert region_version(stack, "us-east-1", 3).version == "3.0.0"  # wave 3: not yet
+    # Standby releases run their primary's settled version.
+    assert settled_version(stack, "eu-west-1") == NEW
+    assert settled_version(stack, "ap-southeast-1") == "3.0.0"
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "message"),
+    [
+        (lambda r: r.update(waves=[["eu-west-1"], ["us-west-2"]]), "rollout.waves[1]", "standby"),
+        (lambda r: r.update(waves=[["eu-west-1", "sa-east-1"]]), "rollout.waves[0]", "not under"),
+        (lambda r: r.update(waves=[["eu-west-1"], ["eu-west-1"]]), "rollout.waves[1]", "two waves"),
+        (lambda r: r.update(waves=WAVES[:2]), "rollout.waves", "us-east-1 in no wave"),
+        (lambda r: r.update(wave=4), "rollout.wave", "there are 3 waves, not 4"),
+        (lambda r: r.update(canaryPods=2), "rollout.canaryPods", "more than half a region"),
+        (lambda r: r.update(version="3.2.0"), "rollout.version", "no digest for 3.2.0"),
+        (lambda r: r.update(version="3.0.0"), "rollout.version", "already runs 3.0.0"),
+    ],
+)
+def test_a_bad_rollout_is_named_where_it_is_written(change, where, message):
+    config = rollout_config(1, canary_pods=1)
+    change(config["erlmcp-infra:rollout"])
+    with pytest.raises(ConfigError) as caught:
+        parse_stack_config(values(config))
+    assert f"erlmcp-infra:{where}" in str(caught.value)
+    assert message in str(caught.value)
+
+
+# --- the plan, wave by wave ---------------------------------------------------------------
+
+# Each wave's regions, and the standby releases that follow them (by logical name).
+WAVE_STATEFULSETS = {
+    1: {"eu-west-1-erlmcp-statefulset", "eu-central-1-standby-of-eu-west-1-erlmcp-statefulset"},
+    2: {
+        "ap-southeast-1-erlmcp-statefulset",
+        "ap-northeast-1-erlmcp-statefulset",
+        "ap-northeast-1-standby-of-ap-southeast-1-erlmcp-statefulset",
+        "ap-southeast-1-standby-of-ap-northeast-1-erlmcp-statefulset",
+    },
+    3: {"us-east-1-erlmcp-statefulset", "us-west-2-standby-of-us-east-1-erlmcp-statefulset"},
+}
+
+
+@pytest.fixture(scope="module")
+def waves(prod_stack) -> dict[int, Any]:
+    """Prod before the rollout (0) and after each wave's full step (1, 2, 3)."""
+    return {0: prod_stack, **{wave: recorded_stack(rollout_config(wave)) for wave in (1, 2, 3)}}
+
+
+def versions(stack) -> dict[str, str]:
+    return {
+        r.name: r.plain_inputs["spec"]["template"]["metadata"]["labels"][
+            "app.kubernetes.io/version"
+        ]
+        for r in stack.of_type(STATEFULSET)
+    }
+
+
+def changes(before, after) -> dict[str, list[str]]:
+    diff = diff_plans({"resources": plan_resources(before)}, {"resources": plan_resources(after)})
+    assert diff["added"] == [] and diff["removed"] == [] and diff["replaced"] == []
+    return {c["urn"].rsplit("::", 1)[-1]: c["inputs"] for c in diff["changed"]}
+
+
+@pytest.mark.parametrize("wave", [1, 2, 3])
+def test_each_wave_changes_only_its_statefulsets(waves, wave):
+    changed = changes(waves[wave - 1], waves[wave])
+    assert set(changed) == WAVE_STATEFULSETS[wave]
+    assert all(inputs == ["metadata", "spec"] for inputs in changed.values())
+    by_name = {r.name: r for r in waves[wave].resources}
+    assert not [n for n in changed if by_name[n].type in STATEFUL_TYPES]
+
+
+@pytest.mark.parametrize("wave", [1, 2, 3])
+def test_no_standby_drifts_from_its_primary(waves, wave):
+    found = versions(waves[wave])
+    for name, version in found.items():
+        if "-standby-of-" in name:
+            primary = name.split("-standby-of-")[1].removesuffix("-erlmcp-statefulset")
+            assert version == found[f"{primary}-erlmcp-statefulset"], name
+
+
+def test_after_the_last_wave_the_fleet_runs_the_new_version(waves):
+    assert set(versions(waves[3]).values()) == {NEW}
+    # Finishing (release.version: 3.1.0, no rollout) gives every release what wave 3 gave it.
+    finished = parse_stack_config(values(rollout_config(None)))
+    during = parse_stack_config(values(rollout_config(3)))
+    for region, config in finished.regions.items():
+        if not config.serving:
+            continue  # a standby region has only its primary's standby releases
+        assert region_version(finished, region, config.pods) == region_version(
+            during, region, config.pods
+        )
+
+
+def test_a_canary_is_the_highest_ordinals_of_a_partitioned_statefulset(waves):
+    canary = recorded_stack(rollout_config(1, canary_pods=1))
+    changed = changes(waves[0], canary)
+    # The standby of a primary in its canary step keeps the old version.
+    assert set(changed) == {"eu-west-1-erlmcp-statefulset"}
+    spec = canary.one(STATEFULSET, "eu-west-1-erlmcp-statefulset").plain_inputs["spec"]
+    assert spec["template"]["metadata"]["labels"]["app.kubernetes.io/version"] == NEW
+    assert spec["updateStrategy"]["rollingUpdate"]["partition"] == 1  # ordinal 1 of 0..1
+    assert spec["minReadySeconds"] == 30
+    # The update fails when the new pods do not become Ready in time.
+    statefulset = canary.one(STATEFULSET, "eu-west-1-erlmcp-statefulset")
+    assert statefulset.custom_timeouts == {"create": "10m", "update": "10m"}
