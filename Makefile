@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install plan preview test policy bench scan lint clean failover bootstrap-plan bootstrap-preview
+.PHONY: install plan preview test policy bench scan lint clean failover rollout bootstrap-plan bootstrap-preview
 # Empty: prod, or the stack named by CONFIG's file name (Pulumi.<stack>.yaml).
 STACK ?=
 
@@ -26,6 +26,13 @@ plan: $(STAMP)
 failover: $(STAMP)
 	$(if $(PRIMARY),,$(error PRIMARY=<region> is required, e.g. make failover PRIMARY=us-east-1))
 	$(BIN)/python -m offline.failover --primary $(PRIMARY) $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG))
+
+## rollout: VERSION=<v> rolls erlmcp out wave by wave (canary, soak, health); run it again to resume;
+##          WAVES='eu-west-1 ap-southeast-1,ap-northeast-1 us-east-1', DRY_RUN=1 (needs the Pulumi CLI
+##          and AWS credentials, except DRY_RUN)
+rollout: $(STAMP)
+	$(if $(VERSION),,$(error VERSION=<version> is required, e.g. make rollout VERSION=3.1.0))
+	$(BIN)/python -m rollout --stack $(or $(STACK),prod) --to $(VERSION) $(if $(WAVES),--waves $(WAVES)) $(if $(DRY_RUN),--dry-run)
 
 ## bootstrap-plan: check the erlmcp-state stack offline (config, resources, policy pack)
 bootstrap-plan: $(STAMP)

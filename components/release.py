@@ -55,6 +55,7 @@ Decisions, and why
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -456,6 +457,10 @@ class ErlmcpRelease(pulumi.ComponentResource):
             # still owns `.spec.replicas`, and a plain server-side apply would stop on that
             # field conflict instead of scaling.
             annotations["pulumi.com/patchForce"] = "true"
+        if self._args.update_partition > 0:
+            annotations["pulumi.com/waitFor"] = canary_ready(
+                self._args.replicas, self._args.update_partition
+            )
         if not self._args.await_ready:
             # pulumi-kubernetes skips its readiness await for an object carrying this annotation
             # (provider/pkg/metadata/overrides.go, `SkipAwaitLogic`); pods start all the same.
@@ -569,6 +574,23 @@ class ErlmcpRelease(pulumi.ComponentResource):
             },
             opts=self._opts(),
         )
+
+
+def canary_ready(replicas: int, partition: int) -> str:
+    """What "ready" means for a canary. pulumi-kubernetes' own StatefulSet await succeeds only
+    once `.status.currentRevision` equals `.status.updateRevision`
+    (provider/pkg/await/statefulset.go, lines 189 and 434), which the StatefulSet controller
+    sets only when every pod is updated: under a partition, never. The `pulumi.com/waitFor`
+    annotation replaces that await (provider/pkg/metadata/overrides.go, `ReadyCondition`): the
+    canary's ordinals run the new revision and every pod is available (Ready for
+    minReadySeconds). Assumes the StatefulSet runs its configured `replicas`; a region whose
+    HPA has scaled it elsewhere fails the wait, and the driver rolls the step back."""
+    return json.dumps(
+        [
+            f"jsonpath={{.status.updatedReplicas}}={replicas - partition}",
+            f"jsonpath={{.status.availableReplicas}}={replicas}",
+        ]
+    )
 
 
 def _first_hostname(status: Any) -> str | None:

@@ -6,6 +6,7 @@ its primary, and a canary is the highest ordinals of a partitioned StatefulSet."
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -158,6 +159,14 @@ def test_a_canary_is_the_highest_ordinals_of_a_partitioned_statefulset(waves):
     assert spec["template"]["metadata"]["labels"]["app.kubernetes.io/version"] == NEW
     assert spec["updateStrategy"]["rollingUpdate"]["partition"] == 1  # ordinal 1 of 0..1
     assert spec["minReadySeconds"] == 30
-    # The update fails when the new pods do not become Ready in time.
+    # The update fails when the new pods do not become Ready in time. pulumi-kubernetes' own
+    # StatefulSet await would never finish under a partition: the canary waits for its own.
     statefulset = canary.one(STATEFULSET, "eu-west-1-erlmcp-statefulset")
     assert statefulset.custom_timeouts == {"create": "10m", "update": "10m"}
+    annotations = statefulset.plain_inputs["metadata"]["annotations"]
+    assert json.loads(annotations["pulumi.com/waitFor"]) == [
+        "jsonpath={.status.updatedReplicas}=1",
+        "jsonpath={.status.availableReplicas}=2",
+    ]
+    full = waves[1].one(STATEFULSET, "eu-west-1-erlmcp-statefulset").plain_inputs["metadata"]
+    assert "pulumi.com/waitFor" not in full.get("annotations", {})

@@ -1,0 +1,179 @@
+"""Is a wave healthy? The two signals an SRE would look at before the next wave, read with boto3.
+
+- **Route 53 health checks**: each region's HTTPS check on `/health` (components/dns.py), whose
+  id the stack exports as `regions.<region>.healthCheckId`. It is what moves traffic away from a
+  region, so it must pass. The gate is stricter than Route 53's own rule (a check is healthy
+  while more than 18 % of its checkers see it healthy): every checker's latest report must be a
+  success, because a canary that fails one request in three is the thing to catch.
+- **CloudWatch alarms**: none of the region's alarms may be in ALARM. The driver relies on this
+  naming convention: every alarm that guards erlmcp in a region lives in that region and is
+  named `erlmcp-<environment>-<region>-<what>` (e.g. `erlmcp-prod-eu-west-1-5xx-rate`), so
+  `AlarmNamePrefix=erlmcp-<environment>-<region>` finds all of them and nothing of another
+  stack. An alarm named otherwise is not seen. Composite alarms count too (DescribeAlarms
+  returns only metric alarms unless `AlarmTypes` asks for both).
+
+A signal that cannot be read (API error, no health check id in the outputs, no checker
+report) counts as unhealthy: a rollout must not go on because it could not look.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+# Route 53's API (and its health checks) is served from us-east-1.
+ROUTE53_REGION = "us-east-1"
+_CLIENT_CONFIG = Config(
+    retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=15
+)
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One reading: a health check or an alarm (or the absence of alarms) of one region."""
+
+    kind: str
+    """`route53-health-check` or `cloudwatch-alarm`."""
+    region: str
+    name: str
+    healthy: bool
+    detail: str
+
+    def describe(self) -> str:
+        state = "healthy" if self.healthy else "UNHEALTHY"
+        return f"{self.region} {self.kind} {self.name}: {state} ({self.detail})"
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    signals: tuple[Signal, ...]
+
+    @property
+    def healthy(self) -> bool:
+        return all(signal.healthy for signal in self.signals)
+
+    @property
+    def failing(self) -> tuple[Signal, ...]:
+        return tuple(signal for signal in self.signals if not signal.healthy)
+
+
+def health_check_ids(outputs: Mapping[str, object]) -> dict[str, str | None]:
+    """`regions.<region>.healthCheckId` of the stack outputs (plain values, as
+    `OutputValue.value` holds them)."""
+    regions = outputs.get("regions")
+    if not isinstance(regions, Mapping):
+        return {}
+    return {
+        str(region): (str(values["healthCheckId"]) if values.get("healthCheckId") else None)
+        for region, values in regions.items()
+        if isinstance(values, Mapping)
+    }
+
+
+class HealthReader:
+    """Reads the signals of a set of regions; `endpoint_url` points every client elsewhere
+    (tests: a local moto server). Clients are made once per region and reused."""
+
+    def __init__(
+        self,
+        environment: str,
+        *,
+        endpoint_url: str | None = None,
+        session: boto3.session.Session | None = None,
+    ) -> None:
+        self.environment = environment
+        self._endpoint_url = endpoint_url
+        self._session = session
+        self._clients: dict[tuple[str, str], object] = {}
+
+    def _client(self, service: str, region: str) -> object:
+        key = (service, region)
+        if key not in self._clients:
+            session = self._session or boto3.session.Session()
+            self._session = session
+            self._clients[key] = session.client(
+                service,  # type: ignore[call-overload]
+                region_name=region,
+                endpoint_url=self._endpoint_url,
+                config=_CLIENT_CONFIG,
+            )
+        return self._clients[key]
+
+    def alarm_prefix(self, region: str) -> str:
+        return f"erlmcp-{self.environment}-{region}"
+
+    def read(self, regions: Sequence[str], check_ids: Mapping[str, str | None]) -> HealthReport:
+        signals: list[Signal] = []
+        for region in regions:
+            signals.append(self._health_check(region, check_ids.get(region)))
+            signals.extend(self._alarms(region))
+        return HealthReport(tuple(signals))
+
+    def _health_check(self, region: str, check_id: str | None) -> Signal:
+        kind = "route53-health-check"
+        if not check_id:
+            return Signal(kind, region, "?", False, "no healthCheckId in the stack outputs")
+        try:
+            route53 = self._client("route53", ROUTE53_REGION)
+            answer = route53.get_health_check_status(HealthCheckId=check_id)  # type: ignore[attr-defined]
+        except (BotoCoreError, ClientError) as error:
+            return Signal(kind, region, check_id, False, f"could not be read: {error}")
+        observations = answer.get("HealthCheckObservations") or []
+        if not observations:
+            return Signal(kind, region, check_id, False, "no checker has reported yet")
+        failures = [
+            o
+            for o in observations
+            if not str((o.get("StatusReport") or {}).get("Status", "")).startswith("Success")
+        ]
+        if failures:
+            first = failures[0]
+            status = (first.get("StatusReport") or {}).get("Status", "no status")
+            return Signal(
+                kind,
+                region,
+                check_id,
+                False,
+                f"{len(failures)} of {len(observations)} checkers report a failure, e.g. "
+                f"{first.get('Region', '?')}: {status}",
+            )
+        count = len(observations)
+        return Signal(
+            kind, region, check_id, True, f"{count} checker{'s' * (count > 1)} report success"
+        )
+
+    def _alarms(self, region: str) -> list[Signal]:
+        kind, prefix = "cloudwatch-alarm", self.alarm_prefix(region)
+        try:
+            cloudwatch = self._client("cloudwatch", region)
+            pages = cloudwatch.get_paginator("describe_alarms").paginate(  # type: ignore[attr-defined]
+                StateValue="ALARM",
+                AlarmNamePrefix=prefix,
+                AlarmTypes=["MetricAlarm", "CompositeAlarm"],
+            )
+            alarms = [
+                alarm
+                for page in pages
+                for alarm in [*page.get("MetricAlarms", []), *page.get("CompositeAlarms", [])]
+            ]
+        except (BotoCoreError, ClientError) as error:
+            return [Signal(kind, region, f"{prefix}*", False, f"could not be read: {error}")]
+        # AWS applies StateValue and the prefix together; filter again rather than trust every
+        # implementation to (moto 5 drops StateValue when a prefix is given).
+        firing = [a for a in alarms if a.get("StateValue") == "ALARM"]
+        if not firing:
+            return [Signal(kind, region, f"{prefix}*", True, "no alarm in ALARM")]
+        return [
+            Signal(
+                kind,
+                region,
+                str(alarm["AlarmName"]),
+                False,
+                f"in ALARM: {alarm.get('StateReason', 'no reason given')}",
+            )
+            for alarm in firing
+        ]
