@@ -47,6 +47,7 @@ from rollout.driver import (
     plan_rollout,
 )
 from rollout.health import HealthReader
+from rollout.offline_check import Render, offline_plan_lines, render_offline
 from rollout.stack_file import (
     StackFileError,
     environment,
@@ -240,9 +241,11 @@ def main(
     sleep: Callable[[float], None] = time.sleep,
     aws_endpoint_url: str | None = None,
     check_every_seconds: float = 60.0,
+    render: Render = render_offline,
 ) -> int:
-    """`sleep`, `aws_endpoint_url` and `check_every_seconds` are for tests (no-op soak, a local
-    AWS endpoint); the Pulumi CLI is chosen with --pulumi-root like any installation."""
+    """`sleep`, `aws_endpoint_url`, `check_every_seconds` and `render` are for tests (no-op
+    soak, a local AWS endpoint, shared offline renders); the Pulumi CLI is chosen with
+    --pulumi-root like any installation."""
     args = build_parser().parse_args(argv)
     out, err = Console(), Console(stderr=True)
     project_dir = args.project_dir.resolve()
@@ -272,7 +275,10 @@ def main(
     if args.dry_run:
         for line in dry_run_lines(plan, config):
             _say(out, line)
-        return 0
+        lines, ok = offline_plan_lines(plan, config, render)
+        for line in lines:
+            _say(out, line)
+        return 0 if ok else 1
     return _run(args, plan, env, out, err, sleep, aws_endpoint_url, check_every_seconds, argv)
 
 

@@ -20,7 +20,7 @@ from offline.plan_schema import PLAN_SCHEMA, SECRET
 from offline.recorder import reveal
 from offline.stacks import PROD_STACK_FILE, run_stack_file, stack_file_config
 from tests.conftest import STATEFUL_TYPES, dr_stage_config
-from tests.recordings import recorded_stack, shared_plan
+from tests.recordings import pack_report, recorded_stack, shared_plan
 
 REGIONS = [
     "ap-northeast-1",
@@ -209,8 +209,12 @@ def test_diff_lists_changed_inputs(plan):
 
 @pytest.fixture
 def recorded_as(monkeypatch, prod_stack, prod_config):
-    """Let the CLI use the session's recording instead of running the program again."""
+    """Let the CLI use the session's recording and its pack report instead of running the
+    program and the pack again."""
     monkeypatch.setattr(plan_cli, "record_stack_file", lambda *a, **k: (prod_stack, prod_config))
+    monkeypatch.setattr(
+        plan_cli, "analyze_recorded", lambda recorded, **k: pack_report(recorded, **k)
+    )
 
 
 def test_cli_writes_both_files_and_a_summary(recorded_as, tmp_path, capsys):

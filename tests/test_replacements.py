@@ -18,7 +18,7 @@ from offline.replacements import (
     replacing_changes,
 )
 from offline.stacks import stack_file_config
-from tests.recordings import recorded_stack, shared_plan
+from tests.recordings import pack_report, recorded_stack, shared_plan
 
 RDS = "aws:rds/instance:Instance"
 CACHE = "aws:elasticache/replicationGroup:ReplicationGroup"
@@ -215,6 +215,10 @@ def test_the_cli_exits_1_on_a_stateful_replacement_unless_allowed(
     old_path.write_text(json.dumps(old))
     monkeypatch.setattr(
         plan_cli, "record_stack_file", lambda *a, **k: (prod_stack, stack_file_config())
+    )
+    # The session's pack report of prod, not three more runs of the pack.
+    monkeypatch.setattr(
+        plan_cli, "analyze_recorded", lambda recorded, **k: pack_report(recorded, **k)
     )
     out = tmp_path / "out"
     assert main(["--against", str(old_path), "--out", str(out)]) == 1

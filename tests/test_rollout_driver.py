@@ -25,7 +25,8 @@ import pytest
 import yaml
 from botocore.stub import Stubber
 
-from offline.stacks import REPO_ROOT
+from offline.recorder import RecordedResource, RecordedStack
+from offline.stacks import REPO_ROOT, run_stack_file
 from rollout.__main__ import main
 from rollout.health import HealthReader
 from tests.moto_server import moto_endpoint
@@ -95,7 +96,12 @@ class World:
         path = self.root / "scenario.json"
         path.write_text(json.dumps({**json.loads(path.read_text()), **changes}))
 
-    def run(self, *args: str, sleep: Callable[[float], None] = lambda _: None) -> Run:
+    def run(
+        self,
+        *args: str,
+        sleep: Callable[[float], None] = lambda _: None,
+        render: Callable[[dict[str, Any]], RecordedStack] | None = None,
+    ) -> Run:
         self.capsys.readouterr()
         code = main(
             [
@@ -109,6 +115,9 @@ class World:
             ],
             sleep=sleep,
             aws_endpoint_url=self.endpoint,
+            # The dry run's offline renders cost seconds each: the tests that are not about them
+            # see an empty stack at every step (no change), the one that is renders for real.
+            render=render or (lambda config: RecordedStack(project="p", stack="s")),
         )
         captured = self.capsys.readouterr()
         return Run(code, captured.out, captured.err)
@@ -473,3 +482,69 @@ def test_health_signals(moto_url: str) -> None:
     details = {s.region: s.detail for s in unreadable.failing}
     assert "could not be read" in details["eu-west-1"]
     assert details["us-east-1"] == "no healthCheckId in the stack outputs"
+
+
+def _one_pair(stack_file: Path) -> None:
+    """The stack file cut to us-east-1 and its standby (a quick render)."""
+    document = yaml.safe_load(stack_file.read_text())
+    config = document["config"]
+    regions = config["erlmcp-infra:regions"]
+    config["erlmcp-infra:regions"] = {r: regions[r] for r in ("us-east-1", "us-west-2")}
+    config["erlmcp-infra:drPairs"] = [
+        p for p in config["erlmcp-infra:drPairs"] if p["primary"] == "us-east-1"
+    ]
+    stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+def test_dry_run_shows_each_steps_offline_plan(world: World) -> None:
+    _one_pair(world.stack_file)
+    original = world.stack_file.read_bytes()
+
+    run = world.run("--to", NEW, "--waves", "us-east-1", "--dry-run", render=run_stack_file)
+
+    assert run.code == 0, run.out + run.err
+    offline = run.out.split("Offline plan of each step")[1]
+    assert "1. wave 1 canary (1 pod): us-east-1-erlmcp-statefulset (update)" in offline
+    assert (
+        "2. wave 1 full: us-east-1-erlmcp-statefulset (update), "
+        "us-west-2-standby-of-us-east-1-erlmcp-statefulset (update)"
+    ) in offline
+    assert "3. finish: nothing" in offline
+    assert "REFUSED" not in offline
+    assert world.stack_file.read_bytes() == original
+    assert world.calls() == []
+
+
+def test_dry_run_refuses_a_step_whose_offline_plan_changes_more(world: World) -> None:
+    stray = RecordedResource(
+        urn="urn:pulumi:prod::erlmcp-infra::aws:ec2/vpc:Vpc::us-west-2-network-vpc",
+        type="aws:ec2/vpc:Vpc",
+        name="us-west-2-network-vpc",
+        custom=True,
+        parent=None,
+        provider=None,
+        inputs={},
+        outputs={},
+        dependencies=[],
+        property_dependencies={},
+        protect=False,
+        retain_on_delete=False,
+        delete_before_replace=False,
+        ignore_changes=[],
+        additional_secret_outputs=[],
+        aliases=[],
+        id="vpc-1",
+        region="us-west-2",
+    )
+    renders: list[int] = []
+
+    def render(config: dict[str, Any]) -> RecordedStack:
+        renders.append(1)
+        # From the first step on, a VPC appears: nothing a rollout may create.
+        return RecordedStack(project="p", stack="s", resources=[stray] if len(renders) > 1 else [])
+
+    run = world.run("--to", NEW, "--waves", *WAVES, "--dry-run", render=render)
+
+    assert run.code == 1
+    assert "REFUSED: the step may not change us-west-2-network-vpc (create)" in run.out
+    assert world.calls() == []
