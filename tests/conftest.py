@@ -61,6 +61,37 @@ STATEFUL_TYPES = frozenset(
 PROTECTED_TYPES = STATEFUL_TYPES
 
 
+def recorded_resource(
+    urn: str,
+    type_: str,
+    *,
+    region: str | None = None,
+    inputs: dict[str, Any] | None = None,
+    dependencies: list[str] | None = None,
+) -> RecordedResource:
+    """A custom resource as the recorder would have it, for tests that build a graph by hand."""
+    return RecordedResource(
+        urn=urn,
+        type=type_,
+        name=urn.rsplit("::", 1)[-1],
+        custom=True,
+        parent=None,
+        provider=None,
+        inputs=inputs or {},
+        outputs={},
+        dependencies=dependencies or [],
+        property_dependencies={},
+        protect=False,
+        retain_on_delete=False,
+        delete_before_replace=False,
+        ignore_changes=[],
+        additional_secret_outputs=[],
+        aliases=[],
+        id=urn.rsplit("::", 1)[-1],
+        region=region,
+    )
+
+
 def k8s_provider(cluster_name: str, region: str) -> k8s.Provider:
     """A Kubernetes provider for an EKS cluster, with the kubeconfig the EKS component makes."""
     config = kubeconfig("https://example.eks.amazonaws.com", "Y2E=", cluster_name, region)

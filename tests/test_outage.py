@@ -23,7 +23,7 @@ from offline.outage import (
 from offline.recorder import RecordedStack, RecordingMonitor, run_program
 from offline.stacks import stack_file_config
 from regions.providers import GLOBAL_SERVICES_REGION
-from tests.conftest import STATEFUL_TYPES
+from tests.conftest import STATEFUL_TYPES, recorded_resource
 
 PAIRS = [(p["primary"], p["standby"]) for p in stack_file_config()["erlmcp-infra:drPairs"]]
 
@@ -130,31 +130,12 @@ def test_region_down_is_what_the_failover_command_reports():
 
 
 def _stack(*resources: tuple[str, str | None, list[str], dict]) -> RecordedStack:
-    from offline.recorder import RecordedResource
-
     return RecordedStack(
         project="p",
         stack="s",
         resources=[
-            RecordedResource(
-                urn=urn,
-                type="aws:s3/bucket:Bucket",
-                name=urn,
-                custom=True,
-                parent=None,
-                provider=None,
-                inputs=inputs,
-                outputs={},
-                dependencies=deps,
-                property_dependencies={},
-                protect=False,
-                retain_on_delete=False,
-                delete_before_replace=False,
-                ignore_changes=[],
-                additional_secret_outputs=[],
-                aliases=[],
-                id=urn,
-                region=region,
+            recorded_resource(
+                urn, "aws:s3/bucket:Bucket", region=region, inputs=inputs, dependencies=deps
             )
             for urn, region, deps, inputs in resources
         ],

@@ -25,10 +25,11 @@ import pytest
 import yaml
 from botocore.stub import Stubber
 
-from offline.recorder import RecordedResource, RecordedStack
+from offline.recorder import RecordedStack
 from offline.stacks import REPO_ROOT, run_stack_file
 from rollout.__main__ import main
 from rollout.health import HealthReader
+from tests.conftest import recorded_resource
 from tests.moto_server import moto_endpoint
 
 STANDIN = Path(__file__).parent / "rollout_standin" / "standin.py"
@@ -516,24 +517,9 @@ def test_dry_run_shows_each_steps_offline_plan(world: World) -> None:
 
 
 def test_dry_run_refuses_a_step_whose_offline_plan_changes_more(world: World) -> None:
-    stray = RecordedResource(
-        urn="urn:pulumi:prod::erlmcp-infra::aws:ec2/vpc:Vpc::us-west-2-network-vpc",
-        type="aws:ec2/vpc:Vpc",
-        name="us-west-2-network-vpc",
-        custom=True,
-        parent=None,
-        provider=None,
-        inputs={},
-        outputs={},
-        dependencies=[],
-        property_dependencies={},
-        protect=False,
-        retain_on_delete=False,
-        delete_before_replace=False,
-        ignore_changes=[],
-        additional_secret_outputs=[],
-        aliases=[],
-        id="vpc-1",
+    stray = recorded_resource(
+        "urn:pulumi:prod::erlmcp-infra::aws:ec2/vpc:Vpc::us-west-2-network-vpc",
+        "aws:ec2/vpc:Vpc",
         region="us-west-2",
     )
     renders: list[int] = []
