@@ -21,13 +21,14 @@ have the copies re-encrypted with the destination vault's key.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
+
+from components.service_role import service_role
 
 BACKUP_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
 RESTORE_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"
@@ -124,30 +125,17 @@ class BackupServiceRole(pulumi.ComponentResource):
         self, name: str, args: BackupServiceRoleArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("erlmcp:components:BackupServiceRole", name, None, opts)
-        trust = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "backup.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        }
-        role = aws.iam.Role(
+        role, _ = service_role(
             f"{name}-role",
-            assume_role_policy=json.dumps(trust),
+            service="backup.amazonaws.com",
             description="AWS Backup takes, copies and restores erlmcp databases as this role",
-            tags=dict(args.tags),
+            managed_policies={
+                f"{name}-backup": BACKUP_POLICY_ARN,
+                f"{name}-restore": RESTORE_POLICY_ARN,
+            },
+            tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        for suffix, policy_arn in (("backup", BACKUP_POLICY_ARN), ("restore", RESTORE_POLICY_ARN)):
-            aws.iam.RolePolicyAttachment(
-                f"{name}-{suffix}",
-                role=role.name,
-                policy_arn=policy_arn,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
         self.role_arn = role.arn
         self.register_outputs({"role_arn": self.role_arn})
 

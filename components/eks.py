@@ -15,6 +15,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.eks_addons import NODE_ADDONS, cluster_addons, validate_addons
+from components.service_role import service_role
 
 # The values CloudWatch Logs accepts for retention_in_days.
 # fmt: off
@@ -177,23 +178,17 @@ class EksCluster(pulumi.ComponentResource):
     ) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
         """A role only `service` can assume, with AWS-managed policies attached."""
         name = f"{self._prefix}-{suffix}"
-        role = aws.iam.Role(
+        role, attachments = service_role(
             name,
-            assume_role_policy=json.dumps(service_trust_policy(service)),
+            service=service,
             description=f"{description} of {self._args.cluster_name}",
+            managed_policies={
+                f"{name}-{policy}": _MANAGED_POLICY.format(policy) for policy in managed_policies
+            },
             tags=self._args.tags,
             opts=self._iam(),
         )
-        attachments: list[pulumi.Resource] = [
-            aws.iam.RolePolicyAttachment(
-                f"{name}-{policy}",
-                role=role.name,
-                policy_arn=_MANAGED_POLICY.format(policy),
-                opts=self._iam(),
-            )
-            for policy in managed_policies
-        ]
-        return role, attachments
+        return role, list(attachments)
 
     def _cluster_role(self) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
         """The control plane's role and the policies it must hold before the cluster is created
@@ -355,19 +350,6 @@ class EksCluster(pulumi.ComponentResource):
 
 def _issuer(cluster: aws.eks.Cluster) -> pulumi.Output[str]:
     return cluster.identities.apply(lambda identities: identities[0].oidcs[0].issuer)
-
-
-def service_trust_policy(service: str) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": service},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
 
 
 def secrets_key_policy(key_arn: str) -> dict[str, Any]:

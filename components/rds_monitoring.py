@@ -8,13 +8,13 @@ Enhanced Monitoring samples the database host's OS (CPU steal, memory, I/O per p
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
+
+from components.service_role import service_role
 
 MANAGED_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 # Seconds between samples: 60 is the finest interval without the cost of per-second metrics.
@@ -33,27 +33,12 @@ class RdsMonitoringRole(pulumi.ComponentResource):
         self, name: str, args: RdsMonitoringRoleArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("erlmcp:components:RdsMonitoringRole", name, None, opts)
-        trust = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "monitoring.rds.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        }
-        role = aws.iam.Role(
+        role, _ = service_role(
             f"{name}-role",
-            assume_role_policy=json.dumps(trust),
+            service="monitoring.rds.amazonaws.com",
             description="RDS Enhanced Monitoring publishes OS metrics as this role",
-            tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        aws.iam.RolePolicyAttachment(
-            f"{name}-policy",
-            role=role.name,
-            policy_arn=MANAGED_POLICY_ARN,
+            managed_policies={f"{name}-policy": MANAGED_POLICY_ARN},
+            tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.role_arn = role.arn
