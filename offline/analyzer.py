@@ -27,7 +27,6 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from importlib import metadata
 from typing import Any
 
 from google.protobuf import empty_pb2, json_format, struct_pb2
@@ -38,6 +37,7 @@ from pulumi_policy.policy import EnforcementLevel, Policy
 
 from offline.gc_control import collector_paused
 from offline.recorder import SECRET_SIG, SIG_KEY, UNKNOWN, RecordedResource, RecordedStack
+from regions.providers import default_provider_name
 
 ENFORCEMENT_LEVEL_NAMES = {
     analyzer_pb2.ADVISORY: "advisory",
@@ -194,15 +194,6 @@ def _package_of(type_: str) -> str:
     return type_.split(":", 1)[0]
 
 
-def _default_provider_name(package: str) -> str:
-    """The engine names default providers after the plugin version: `default_7_51_0`."""
-    try:
-        version = metadata.version(f"pulumi_{package}")
-    except metadata.PackageNotFoundError:
-        return "default"
-    return "default_" + version.replace(".", "_").replace("-", "_")
-
-
 @dataclass
 class StackPresentation:
     """Everything the engine would send the analyzer for one recorded stack.
@@ -236,7 +227,7 @@ class StackPresentation:
             return
         project, stack = self.recorded.project, self.recorded.stack
         type_ = f"pulumi:providers:{package}"
-        name = _default_provider_name(package)
+        name = default_provider_name(package)
         urn = default_urn(stack, project, type_, name)
         prefix = f"{package}:"
         properties = {

@@ -42,10 +42,15 @@ def regional_provider_name(region: str) -> str:
     return f"aws-{region}"
 
 
-def default_provider_name(distribution: str) -> str:
-    """The name the engine gave the default provider this SDK used: `default_7_51_1`
-    (pulumi/pulumi pkg/resource/deploy/providers/provider.go, `DefaultName`)."""
-    return "default_" + metadata.version(distribution).replace(".", "_")
+def default_provider_name(package: str) -> str:
+    """The name the engine gives the default provider of `package` at the version this SDK
+    installs: `default_7_51_1`, pre-release parts joined with `_` too (pulumi/pulumi
+    pkg/resource/deploy/providers/provider.go, `DefaultName`); `default` without a version."""
+    try:
+        version = metadata.version(f"pulumi_{package}")
+    except metadata.PackageNotFoundError:
+        return "default"
+    return "default_" + version.replace(".", "_").replace("-", "_")
 
 
 @dataclass(frozen=True)
@@ -106,15 +111,11 @@ def build_providers(stack: StackConfig) -> StackProviders:
     global_services = aws.Provider(
         GLOBAL_PROVIDER,
         **settings_for(stack, GLOBAL_SERVICES_REGION).arguments(),
-        opts=pulumi.ResourceOptions(
-            aliases=[pulumi.Alias(name=default_provider_name("pulumi-aws"))]
-        ),
+        opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name=default_provider_name("aws"))]),
     )
     random_provider = random.Provider(
         "random",
-        opts=pulumi.ResourceOptions(
-            aliases=[pulumi.Alias(name=default_provider_name("pulumi-random"))]
-        ),
+        opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name=default_provider_name("random"))]),
     )
     return StackProviders(
         regional=regional, global_services=global_services, random=random_provider

@@ -78,18 +78,14 @@ def test_a_failed_over_primarys_provider_calls_nothing():
 def test_the_global_provider_takes_over_the_old_default_provider(prod_stack):
     global_services = prod_stack.one("pulumi:providers:aws", GLOBAL_PROVIDER)
     assert global_services.plain_inputs["region"] == GLOBAL_SERVICES_REGION
-    assert [a["spec"]["name"] for a in global_services.aliases] == [
-        default_provider_name("pulumi-aws")
-    ]
+    assert [a["spec"]["name"] for a in global_services.aliases] == [default_provider_name("aws")]
     random_provider = prod_stack.of_type("pulumi:providers:random")[0]
-    assert [a["spec"]["name"] for a in random_provider.aliases] == [
-        default_provider_name("pulumi-random")
-    ]
+    assert [a["spec"]["name"] for a in random_provider.aliases] == [default_provider_name("random")]
 
 
 def test_default_provider_names_follow_the_engine():
-    assert default_provider_name("pulumi-aws").startswith("default_7_")
-    assert "." not in default_provider_name("pulumi-aws")
+    assert default_provider_name("aws").startswith("default_7_")
+    assert "." not in default_provider_name("aws")
 
 
 # --- moving resources between providers -------------------------------------------------------
