@@ -40,7 +40,7 @@ class NetworkArgs:
     cidr_block: str
     cluster_name: str
     """The EKS cluster that shares these subnets (its `kubernetes.io/cluster/<name>` tag)."""
-    availability_zones: Sequence[str] = ()
+    availability_zones: Sequence[str]
     """The zones' names (`us-east-1a`), one private and one public subnet in each. Given, not
     looked up: a lookup would call the region at every run of the program."""
     nat_gateway_per_az: bool = True

@@ -29,13 +29,14 @@ from typing import Any, TypeVar
 from filelock import FileLock
 
 from offline.outage import OutageMocks, RegionDown
+from offline.plan import build_plan
 from offline.policy_runner import (
     FirstPreviewMocks,
     PolicyReport,
     analyze_recorded,
 )
 from offline.recorder import RecordedStack, RecordingMonitor
-from offline.stacks import REPO_ROOT, run_stack_file
+from offline.stacks import PROD_STACK_FILE, REPO_ROOT, run_stack_file
 
 CACHE_ROOT = REPO_ROOT / "build" / "test-recordings"
 # What a recording or a report depends on, besides its config.
@@ -150,9 +151,6 @@ def recorded_stack(
 
 def shared_plan(recorded: RecordedStack, stack_config: Mapping[str, Any]) -> dict[str, Any]:
     """`build_plan` over a recording, with the pack report shared like `pack_report`'s."""
-    from offline.plan import build_plan
-    from offline.stacks import PROD_STACK_FILE
-
     report = pack_report(recorded, stack_config=stack_config)
     return build_plan(recorded, dict(stack_config), PROD_STACK_FILE, report=report)
 
