@@ -111,7 +111,7 @@ def build_plan(
             },
             "noStandby": dict(stack.no_standby),
         },
-        # What `pulumi up` refuses until replaced (regions/config.py `placeholders`).
+        # What `pulumi up` refuses until replaced (regions/config/stack.py `placeholders`).
         "placeholders": stack.placeholders(),
         "stage": "full" if stack.dns.delegated else "zone-only",
         "counts": {

@@ -12,7 +12,6 @@ import yaml
 from offline.mocks import RealisticMocks
 from offline.recorder import RecordingMonitor, flatten_config
 from offline.stacks import run_stack_file, stack_file_config
-from regions import config as config_module
 from regions.config import (
     PATTERN_MEANING,
     ConfigError,
@@ -23,6 +22,7 @@ from regions.config import (
     parse_stack_config,
     unknown_namespaces,
 )
+from regions.config import loading as config_module
 
 
 def rejects(values: dict[str, Any], *fragments: str) -> str:

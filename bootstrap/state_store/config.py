@@ -2,7 +2,7 @@
 
 `Pulumi.state.yaml` holds it under the `erlmcp-state:` namespace. `load_config` turns it into a
 `StateStoreConfig` or stops the program with a `pulumi.RunError` that names every bad key by its
-path (`erlmcp-state:replicaRegion`) and the reason, the way the main stack's `regions/config.py`
+path (`erlmcp-state:replicaRegion`) and the reason, the way the main stack's `regions/config/`
 does: a misspelt key is an error, never a silent default, because a silently defaulted region or
 alias here would put the state of every erlmcp stack somewhere nobody meant.
 """

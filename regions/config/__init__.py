@@ -1,0 +1,132 @@
+"""The stack configuration of erlmcp's topology: one pydantic model, parsed and checked once.
+
+`Pulumi.<stack>.yaml` holds the whole topology under the project namespace. `load_stack_config`
+turns it into a `StackConfig` or stops the program with a `pulumi.RunError` that names every bad
+key by its path (`erlmcp-infra:regions.us-east-1.pods`) and the reason, before anything is created.
+
+One concern a module: `values` (limits, quantities, checked value types), `region` (a region and
+a DR pair), `dns`, `release` (the release and a rollout), `backups`, `stack` (the whole stack and
+the rules across its regions) and `loading` (from the engine's config to a `StackConfig`).
+"""
+
+from regions.config.backups import (
+    AccessLogRetention,
+    BackupsConfig,
+    BackupVaultConfig,
+    CacheSnapshots,
+    DatabaseBackups,
+    ObjectRetention,
+    VaultLockConfig,
+)
+from regions.config.dns import DnsConfig, HealthCheckConfig
+from regions.config.loading import (
+    DISABLE_DEFAULT_PROVIDERS,
+    KNOWN_NAMESPACES,
+    PATTERN_MEANING,
+    PROVIDER_NAMESPACES,
+    UNKNOWN_KEY,
+    default_providers_left_on,
+    load_stack_config,
+    parse_stack_config,
+    read_project_config,
+    unknown_namespaces,
+)
+from regions.config.region import (
+    REQUIRED_ADDONS,
+    CacheConfig,
+    DatabaseConfig,
+    DrPairConfig,
+    HpaConfig,
+    NodesConfig,
+    PodConfig,
+    RegionConfig,
+)
+from regions.config.release import ReleaseConfig, RolloutConfig
+from regions.config.stack import StackConfig
+from regions.config.values import (
+    DOCUMENTATION_RANGES,
+    EXAMPLE_ACCOUNT_ID,
+    MAX_API_ACCESS_ADDRESSES,
+    MAX_POD_CPU,
+    MAX_POD_MEMORY_BYTES,
+    MAX_PODS_PER_REGION,
+    MIN_KUBERNETES,
+    MIN_POSTGRES_MAJOR,
+    MIN_REDIS_MAJOR,
+    PROJECT,
+    ZONES_PER_REGION,
+    AwsRegionName,
+    ConfigError,
+    CpuQuantity,
+    DrStage,
+    FailbackStage,
+    KubernetesVersion,
+    MemoryQuantity,
+    PostgresVersion,
+    PublicAccessCidr,
+    RedisVersion,
+    TimeWindow,
+    VpcCidr,
+    ZoneName,
+    parse_cpu,
+    parse_memory,
+)
+
+__all__ = [
+    "DISABLE_DEFAULT_PROVIDERS",
+    "DOCUMENTATION_RANGES",
+    "EXAMPLE_ACCOUNT_ID",
+    "KNOWN_NAMESPACES",
+    "MAX_API_ACCESS_ADDRESSES",
+    "MAX_PODS_PER_REGION",
+    "MAX_POD_CPU",
+    "MAX_POD_MEMORY_BYTES",
+    "MIN_KUBERNETES",
+    "MIN_POSTGRES_MAJOR",
+    "MIN_REDIS_MAJOR",
+    "PATTERN_MEANING",
+    "PROJECT",
+    "PROVIDER_NAMESPACES",
+    "REQUIRED_ADDONS",
+    "UNKNOWN_KEY",
+    "ZONES_PER_REGION",
+    "AccessLogRetention",
+    "AwsRegionName",
+    "BackupVaultConfig",
+    "BackupsConfig",
+    "CacheConfig",
+    "CacheSnapshots",
+    "ConfigError",
+    "CpuQuantity",
+    "DatabaseBackups",
+    "DatabaseConfig",
+    "DnsConfig",
+    "DrPairConfig",
+    "DrStage",
+    "FailbackStage",
+    "HealthCheckConfig",
+    "HpaConfig",
+    "KubernetesVersion",
+    "MemoryQuantity",
+    "NodesConfig",
+    "ObjectRetention",
+    "PodConfig",
+    "PostgresVersion",
+    "PublicAccessCidr",
+    "RedisVersion",
+    "RegionConfig",
+    "ReleaseConfig",
+    "RolloutConfig",
+    "StackConfig",
+    "TimeWindow",
+    "VaultLockConfig",
+    "VpcCidr",
+    "ZoneName",
+    "default_providers_left_on",
+    "load_stack_config",
+    "parse_cpu",
+    "parse_memory",
+    "parse_stack_config",
+    "read_project_config",
+    "unknown_namespaces",
+]

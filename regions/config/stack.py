@@ -1,0 +1,217 @@
+"""The whole stack's config and the rules that span its regions (pairs, capacity, failover)."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, model_validator
+
+from regions.config.backups import BackupsConfig
+from regions.config.dns import DnsConfig
+from regions.config.region import DrPairConfig, RegionConfig
+from regions.config.release import ReleaseConfig, RolloutConfig, _check_rollout
+from regions.config.values import (
+    EXAMPLE_ACCOUNT_ID,
+    MAX_PODS_PER_REGION,
+    AwsRegionName,
+    DrStage,
+    FailbackStage,
+    PublicAccessCidr,
+    _api_access_bounded,
+    _is_documentation,
+    _KeyedError,
+    _Model,
+)
+
+
+class StackConfig(_Model):
+    """Everything under the project's namespace in `Pulumi.<stack>.yaml`."""
+
+    environment: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    account_id: str = Field(pattern=r"^\d{12}$")
+    """The AWS account every provider is allowed to touch; given, not looked up through STS."""
+    domain: str = Field(pattern=r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
+    home_region: AwsRegionName
+    """The region whose certificate owns the apex's ACM validation record; keep it stable."""
+    api_access_cidrs: Annotated[list[PublicAccessCidr], AfterValidator(_api_access_bounded)] = (
+        Field(min_length=1)
+    )
+    tags: dict[str, str] = Field(default_factory=dict)
+    dns: DnsConfig = DnsConfig()
+    release: ReleaseConfig
+    regions: dict[AwsRegionName, RegionConfig] = Field(min_length=1)
+    dr_pairs: list[DrPairConfig] = Field(default_factory=list)
+    # Serving regions knowingly left without a standby, each with the reason.
+    no_standby: dict[AwsRegionName, Annotated[str, Field(min_length=10)]] = Field(
+        default_factory=dict
+    )
+    # Failed-over primaries: primary region -> the standby region now serving its traffic.
+    failover: dict[AwsRegionName, AwsRegionName] = Field(default_factory=dict)
+    # Failed-over primaries on their way back: primary region -> failback stage (README).
+    failback: dict[AwsRegionName, FailbackStage] = Field(default_factory=dict)
+    backups: BackupsConfig
+    rollout: RolloutConfig | None = None
+
+    @model_validator(mode="after")
+    def _topology(self) -> StackConfig:
+        if self.home_region not in self.regions:
+            raise _KeyedError(("homeRegion",), f"{self.home_region} is not under 'regions'")
+        _check_cidrs_disjoint(self.regions)
+        _check_zones(self.regions)
+        _check_pairs(self.regions, self.dr_pairs)
+        _check_capacity(self.regions, self.dr_pairs)
+        _check_every_serving_region_has_a_standby(self.regions, self.dr_pairs, self.no_standby)
+        _check_failover(self.dr_pairs, self.failover)
+        _check_failback(self.failover, self.failback)
+        _check_rollout(self.regions, self.release, self.rollout)
+        return self
+
+    def placeholders(self) -> list[str]:
+        """Values that stand for the operator's own and must be replaced before `pulumi up`: the
+        shipped stack file renders offline with them, a real update refuses them."""
+        found = [
+            f"apiAccessCidrs: {cidr} is a documentation range (RFC 5737): nobody could reach "
+            "the clusters; list your VPN and CI egress ranges"
+            for cidr in self.api_access_cidrs
+            if _is_documentation(ipaddress.ip_network(cidr))
+        ]
+        if self.account_id == EXAMPLE_ACCOUNT_ID:
+            found.append(
+                f"accountId: {EXAMPLE_ACCOUNT_ID} is AWS's documentation account; set yours "
+                "(`aws sts get-caller-identity --query Account`)"
+            )
+        return found
+
+    def pair_of_primary(self, region: str) -> DrPairConfig | None:
+        return next((p for p in self.dr_pairs if p.primary == region), None)
+
+    def failed_over(self, pair: DrPairConfig) -> bool:
+        return self.failover.get(pair.primary) == pair.standby
+
+    def dr_stage(self, pair: DrPairConfig | None) -> DrStage:
+        """Where the pair is in the failover and failback sequence (no pair: "normal")."""
+        if pair is None or not self.failed_over(pair):
+            return "normal"
+        return self.failback.get(pair.primary, "failover")
+
+    def pair_for_standby(self, region: str) -> DrPairConfig | None:
+        return next((p for p in self.dr_pairs if p.standby == region), None)
+
+
+def _check_zones(regions: Mapping[str, RegionConfig]) -> None:
+    for name, region in regions.items():
+        path = ("regions", name, "availabilityZones")
+        strangers = [z for z in region.availability_zones if z[:-1] != name]
+        if strangers:
+            raise _KeyedError(path, f"{', '.join(strangers)} not in {name}")
+        if len(set(region.availability_zones)) != len(region.availability_zones):
+            raise _KeyedError(path, "names a zone twice")
+
+
+def _check_cidrs_disjoint(regions: Mapping[str, RegionConfig]) -> None:
+    # File order: the region written later is the one whose range is new, so it gets the error.
+    names = list(regions)
+    for i, first in enumerate(names):
+        for second in names[i + 1 :]:
+            a = ipaddress.ip_network(regions[first].vpc_cidr)
+            b = ipaddress.ip_network(regions[second].vpc_cidr)
+            if a.overlaps(b):
+                raise _KeyedError(
+                    ("regions", second, "vpcCidr"),
+                    f"{b} overlaps regions.{first}.vpcCidr ({a}); peered or replicated VPCs "
+                    "need distinct ranges",
+                )
+
+
+def _check_pairs(regions: Mapping[str, RegionConfig], pairs: list[DrPairConfig]) -> None:
+    standby_of: dict[str, str] = {}
+    for index, pair in enumerate(pairs):
+        where = ("drPairs", index)
+        for side in ("primary", "standby"):
+            region = getattr(pair, side)
+            if region not in regions:
+                raise _KeyedError((*where, side), f"{region} is not a region under 'regions'")
+        if regions[pair.primary].role != "primary":
+            raise _KeyedError(
+                (*where, "primary"),
+                f"{pair.primary} has role standby; only a primary region has data to protect",
+            )
+        if pair.standby in standby_of:
+            raise _KeyedError(
+                (*where, "standby"),
+                f"{pair.standby} already stands by for {standby_of[pair.standby]}; "
+                "a standby serves one primary only",
+            )
+        standby_of[pair.standby] = pair.primary
+        if any(p.primary == pair.primary for p in pairs[:index]):
+            raise _KeyedError((*where, "primary"), f"{pair.primary} already has a standby region")
+    for name, region in sorted(regions.items()):
+        if region.role == "standby" and name not in standby_of:
+            raise _KeyedError(
+                ("regions", name, "role"),
+                f"{name} is a standby region but no drPairs entry names it as standby",
+            )
+
+
+def _check_capacity(regions: Mapping[str, RegionConfig], pairs: list[DrPairConfig]) -> None:
+    """A standby must be able to run its primary's pods on top of its own."""
+    for index, pair in enumerate(pairs):
+        primary, standby = regions[pair.primary], regions[pair.standby]
+        if pair.standby_pods > primary.max_pods:
+            raise _KeyedError(
+                ("drPairs", index, "standbyPods"),
+                f"{pair.standby_pods} warm pods exceed {pair.primary}'s maximum {primary.max_pods}",
+            )
+        total = standby.max_pods + primary.max_pods
+        if total > MAX_PODS_PER_REGION:
+            raise _KeyedError(
+                ("drPairs", index, "standby"),
+                f"{pair.standby} could have to run {standby.max_pods} pods of its own plus "
+                f"{primary.max_pods} of {pair.primary} = {total}, above {MAX_PODS_PER_REGION} "
+                "per region",
+            )
+
+
+def _check_every_serving_region_has_a_standby(
+    regions: Mapping[str, RegionConfig], pairs: list[DrPairConfig], no_standby: Mapping[str, str]
+) -> None:
+    protected = {p.primary for p in pairs}
+    for name in sorted(no_standby):
+        if name not in regions or not regions[name].serving:
+            raise _KeyedError(("noStandby", name), f"{name} is not a serving region")
+        if name in protected:
+            raise _KeyedError(("noStandby", name), f"{name} has a standby in drPairs")
+    for name, region in sorted(regions.items()):
+        if region.serving and name not in protected and name not in no_standby:
+            raise _KeyedError(
+                ("regions", name),
+                f"{name} serves traffic but its data has no standby: add a drPairs entry, or "
+                "list it under noStandby with the reason",
+            )
+
+
+def _check_failover(pairs: list[DrPairConfig], failover: Mapping[str, str]) -> None:
+    standby_of = {p.primary: p.standby for p in pairs}
+    for primary, standby in sorted(failover.items()):
+        if primary not in standby_of:
+            raise _KeyedError(("failover", primary), f"{primary} is not the primary of a drPair")
+        if standby_of[primary] != standby:
+            raise _KeyedError(
+                ("failover", primary),
+                f"{primary} fails over to its standby {standby_of[primary]}, not {standby}",
+            )
+        if failover.get(standby) == primary:
+            raise _KeyedError(
+                ("failover", primary), f"{primary} and {standby} cannot fail over to each other"
+            )
+
+
+def _check_failback(failover: Mapping[str, str], failback: Mapping[str, str]) -> None:
+    for primary, stage in sorted(failback.items()):
+        if primary not in failover:
+            raise _KeyedError(
+                ("failback", primary),
+                f"{primary} is not failed over: failback ({stage}) follows a 'failover' entry",
+            )
