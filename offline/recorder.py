@@ -8,6 +8,7 @@ retain-on-delete. Tests, the policy runner and the offline plan all read this re
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -247,6 +248,28 @@ def source_positions_skipped() -> Iterator[None]:
         pulumi_resource._get_stack_trace = walk
 
 
+def outputs_awaited_together(program: Callable[[], None]) -> Callable[[], Any]:
+    """`program`, then every output it left pending awaited at once.
+
+    After the program returns, the SDK (pulumi/runtime/stack.py `wait_for_rpcs`) waits for its
+    outputs with `asyncio.wait(..., FIRST_COMPLETED)` in a loop: every turn hooks a callback onto
+    every pending output and unhooks it again, so a stack of hundreds of resources spends about
+    a quarter of its render there. Awaiting them all together first leaves the SDK's loop
+    nothing to wait for; it still awaits each finished output, so an error surfaces as before.
+    """
+
+    async def run() -> None:
+        program()
+        while True:
+            with settings.SETTINGS.lock:
+                pending = [task for task in settings.SETTINGS.outputs if not task.done()]
+            if not pending:
+                return
+            await asyncio.wait(pending)
+
+    return run
+
+
 def flatten_config(project: str, config: Mapping[str, Any]) -> dict[str, str]:
     """Turn a stack file's `config:` mapping into the engine's flat string map.
 
@@ -282,8 +305,11 @@ def run_program(
     settings.ROOT.set(_NO_ROOT_YET)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     settings.ROOT.set(None)
+    # set_mocks keeps the outputs set of the run before (MockSettings makes no new one), and a
+    # failed run leaves its failed outputs there for the SDK to raise: this run would raise them.
+    settings.SETTINGS.outputs = set()
     with collector_paused(), source_positions_skipped():
-        _sync_await(run_in_stack(program))
+        _sync_await(run_in_stack(outputs_awaited_together(program)))
     return RecordedStack(
         project=project,
         stack=stack,
