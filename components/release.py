@@ -583,8 +583,9 @@ def canary_ready(replicas: int, partition: int) -> str:
     sets only when every pod is updated: under a partition, never. The `pulumi.com/waitFor`
     annotation replaces that await (provider/pkg/metadata/overrides.go, `ReadyCondition`): the
     canary's ordinals run the new revision and every pod is available (Ready for
-    minReadySeconds). Assumes the StatefulSet runs its configured `replicas`; a region whose
-    HPA has scaled it elsewhere fails the wait, and the driver rolls the step back."""
+    minReadySeconds). `replicas` must be the count the StatefulSet runs: with an HPA, the one
+    the rollout driver read when the canary began (regions/rollout.py `release_pods`). An HPA
+    that scales during the wait fails it, and the driver rolls the step back."""
     return json.dumps(
         [
             f"jsonpath={{.status.updatedReplicas}}={replicas - partition}",

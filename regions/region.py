@@ -50,7 +50,7 @@ from regions.config import (
 from regions.databases import Database
 from regions.lineage import DatabaseCopy
 from regions.providers import StackProviders
-from regions.rollout import ReleaseVersion, region_version, settled_version
+from regions.rollout import ReleaseVersion, region_version, release_pods, settled_version
 from regions.standby import (
     FENCED_PRIMARY_STAGES,
     SERVING_STANDBY_STAGES,
@@ -414,7 +414,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
         stage = self.stack.dr_stage(self.stack.pair_of_primary(self.region))
         fenced = stage in FENCED_PRIMARY_STAGES
         self.database_endpoints["primary"] = self.database.address
-        replicas = 0 if fenced else self.config.pods
+        replicas = 0 if fenced else release_pods(self.stack, self.region)
         self.release = self._release(
             f"{self.region}-erlmcp",
             namespace=self.stack.release.namespace,

@@ -25,6 +25,20 @@ class ReleaseVersion:
     """Pods with a lower ordinal keep the revision they run (0: every pod takes the template)."""
 
 
+def release_pods(stack: StackConfig, region: str) -> int:
+    """The pod count a region's own release is sized to: its configured `pods`, except during
+    its wave's canary, where the count the HPA runs (`rollout.livePods`, read from the cluster by
+    the driver) is the one the partition must be taken from. With an HPA the StatefulSet's
+    `spec.replicas` is in `ignore_changes` (components/release.py), so the value sent is the
+    value Pulumi's state holds after the driver's refresh; giving the program the same number
+    keeps the partition, the canary's wait and the rollout policies on the count that runs."""
+    configured = stack.regions[region].pods
+    rollout = stack.rollout
+    if rollout is None or stack.regions[region].hpa is None:
+        return configured
+    return rollout.live_pods.get(region, configured)
+
+
 def region_version(stack: StackConfig, region: str, replicas: int) -> ReleaseVersion:
     """The version of a region's own release of `replicas` pods."""
     rollout = stack.rollout

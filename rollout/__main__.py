@@ -35,19 +35,11 @@ from rich.table import Table
 from rich.text import Text
 
 from offline.stacks import REPO_ROOT
-from rollout.driver import (
-    CANARY,
-    FINISH,
-    FULL,
-    Driver,
-    RolloutPlan,
-    RolloutStopped,
-    Step,
-    describe_state,
-    plan_rollout,
-)
+from rollout.driver import Driver, RolloutStopped
 from rollout.health import HealthReader
+from rollout.live import LiveReader
 from rollout.offline_check import Render, offline_plan_lines, render_offline
+from rollout.plan import CANARY, FINISH, FULL, RolloutPlan, Step, describe_state, plan_rollout
 from rollout.stack_file import (
     StackFileError,
     environment,
@@ -174,6 +166,10 @@ def dry_run_lines(plan: RolloutPlan, config: dict[str, Any]) -> list[str]:
         lines.append(
             f"In progress: {plan.resumed_from.describe()}; it resumes at step {plan.start + 1}."
         )
+    lines.append(
+        "Pod counts are the configured ones: a canary's partition is taken from the pods its "
+        "region runs (the HPA's count) when the step begins."
+    )
     for index, step in enumerate(plan.steps):
         done = "done " if index < plan.start else ""
         before = sum(pods.get(r, 0) for w in plan.waves[: step.wave - 1] for r in w)
@@ -313,6 +309,7 @@ def _run(
                 stack,
                 health,
                 reporter,
+                LiveReader(stack),
                 sleep=sleep,
                 check_every_seconds=check_every_seconds,
             )

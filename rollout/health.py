@@ -1,4 +1,4 @@
-"""Is a wave healthy? The two signals an SRE would look at before the next wave, read with boto3.
+"""Is a wave healthy? The signals an SRE would look at before the next wave.
 
 - **Route 53 health checks**: each region's HTTPS check on `/health` (components/dns.py), whose
   id the stack exports as `regions.<region>.healthCheckId`. It is what moves traffic away from a
@@ -11,6 +11,11 @@
   `AlarmNamePrefix=erlmcp-<environment>-<region>` finds all of them and nothing of another
   stack. An alarm named otherwise is not seen. Composite alarms count too (DescribeAlarms
   returns only metric alarms unless `AlarmTypes` asks for both).
+
+- **The wave's StatefulSets** (read through Pulumi, live.py): every pod Ready; while a step
+  soaks, its pods on the new revision too. A canary's partition holds the lower ordinals back
+  and the HPA removes the highest ones first, so a scale-down during the soak can take the
+  canary's pods away: then nothing new is being judged, and the reading says so.
 
 A signal that cannot be read (API error, no health check id in the outputs, no checker
 report) counts as unhealthy: a rollout must not go on because it could not look.
@@ -25,6 +30,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from rollout.live import LiveRelease, own_statefulset_name
+
 # Route 53's API (and its health checks) is served from us-east-1.
 ROUTE53_REGION = "us-east-1"
 _CLIENT_CONFIG = Config(
@@ -37,7 +44,7 @@ class Signal:
     """One reading: a health check or an alarm (or the absence of alarms) of one region."""
 
     kind: str
-    """`route53-health-check` or `cloudwatch-alarm`."""
+    """`route53-health-check`, `cloudwatch-alarm` or `statefulset`."""
     region: str
     name: str
     healthy: bool
@@ -59,6 +66,29 @@ class HealthReport:
     @property
     def failing(self) -> tuple[Signal, ...]:
         return tuple(signal for signal in self.signals if not signal.healthy)
+
+
+def pods_signal(release: LiveRelease, soaking: str | None) -> Signal:
+    """Healthy when every pod is Ready and, while a step soaks (`soaking`: "canary" or "full"),
+    the step's pods run the new revision: a canary at least one (the HPA may have grown it), a
+    full step every pod."""
+    name, region = own_statefulset_name(release.region), release.region
+    detail = release.describe()
+    if release.replicas < 1 or release.ready < release.replicas:
+        return Signal("statefulset", region, name, False, f"not every pod is Ready: {detail}")
+    if soaking == "canary" and release.updated < 1:
+        return Signal(
+            "statefulset",
+            region,
+            name,
+            False,
+            f"no pod runs the new version any more (the HPA scaled the region to "
+            f"{release.replicas}, at or under the partition {release.partition}): nothing is "
+            f"being judged; {detail}",
+        )
+    if soaking == "full" and release.updated < release.replicas:
+        return Signal("statefulset", region, name, False, f"not every pod is updated: {detail}")
+    return Signal("statefulset", region, name, True, detail)
 
 
 def health_check_ids(outputs: Mapping[str, object]) -> dict[str, str | None]:

@@ -11,7 +11,7 @@ from typing import Any
 from offline.outage import changed_resources
 from offline.recorder import RecordedStack
 from offline.stacks import run_stack_file
-from rollout.driver import Change, RolloutPlan, allowed
+from rollout.plan import Change, RolloutPlan, allowed
 from rollout.stack_file import with_state
 
 Render = Callable[[dict[str, Any]], RecordedStack]

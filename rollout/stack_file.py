@@ -1,5 +1,6 @@
 """Where a rollout stands, as the stack file says: `erlmcp-infra:rollout` (its model is
-regions/config.py `RolloutConfig`; what each release runs at each step is regions/rollout.py).
+regions/config/release.py `RolloutConfig`; what each release runs at each step is
+regions/rollout.py).
 
 The stack file is the rollout's only record, so the driver can be stopped anywhere and started
 again: the step the file names is the one in progress (written before its `pulumi up`), every
@@ -15,7 +16,7 @@ import copy
 import io
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,21 +47,28 @@ class RolloutState:
     wave: int
     canary_pods: int
     soak_minutes: float
+    live_pods: dict[str, int] = field(default_factory=dict)
+    """During a canary: the pod count each region of the wave ran when the canary began (read
+    from the cluster, rollout/live.py), which its partition is computed from."""
 
     def as_config(self) -> dict[str, Any]:
         """The mapping as the stack file spells it (camelCase keys)."""
         soak = self.soak_minutes
-        return {
+        mapping: dict[str, Any] = {
             "version": self.version,
             "waves": [list(wave) for wave in self.waves],
             "wave": self.wave,
             "canaryPods": self.canary_pods,
             "soakMinutes": int(soak) if float(soak).is_integer() else soak,
         }
+        if self.live_pods:
+            mapping["livePods"] = dict(self.live_pods)
+        return mapping
 
     def describe(self) -> str:
         pods = f"canaryPods {self.canary_pods}" if self.canary_pods else "canaryPods 0 (all)"
-        return f"rollout of {self.version}: wave {self.wave} of {len(self.waves)}, {pods}"
+        live = "".join(f", {r} runs {n}" for r, n in self.live_pods.items())
+        return f"rollout of {self.version}: wave {self.wave} of {len(self.waves)}, {pods}{live}"
 
 
 def stack_file_path(project_dir: Path, stack: str) -> Path:
@@ -104,12 +112,22 @@ def read_rollout(config: dict[str, Any]) -> RolloutState | None:
         raise StackFileError(f"{where}.soakMinutes: minutes (0 or more) are expected")
     if raw.get("version") is None:
         raise StackFileError(f"{where}.version: the version being rolled out is missing")
+    live = raw.get("livePods") or {}
+    if not (
+        isinstance(live, dict)
+        and all(
+            isinstance(r, str) and isinstance(n, int) and not isinstance(n, bool) and n >= 0
+            for r, n in live.items()
+        )
+    ):
+        raise StackFileError(f"{where}.livePods: region -> pod count (0 or more) is expected")
     return RolloutState(
         version=str(raw["version"]),
         waves=tuple(tuple(w) for w in waves),
         wave=wave,
         canary_pods=canary,
         soak_minutes=float(soak),
+        live_pods=dict(live),
     )
 
 
@@ -138,7 +156,7 @@ def environment(config: dict[str, Any]) -> str:
 
 def regions(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Every region with `regionDefaults` filled in for the keys it does not set (the program
-    merges the same way, regions/config.py)."""
+    merges the same way, regions/config/loading.py)."""
     defaults = config.get(DEFAULTS_KEY) or {}
     return {
         name: {**defaults, **(settings or {})}
@@ -182,7 +200,7 @@ def with_state(
 
 
 def check_with_program(config: dict[str, Any]) -> None:
-    """Refuse a config the program itself would refuse (regions/config.py): a file written by
+    """Refuse a config the program itself would refuse (regions/config/): a file written by
     the driver must be one `pulumi up` accepts, or the rollout would stop halfway on its own
     write."""
     from regions.config import ConfigError, parse_stack_config
@@ -212,6 +230,13 @@ def _flow_waves(waves: tuple[tuple[str, ...], ...]) -> CommentedSeq:
     return outer
 
 
+def _flow_map(values: dict[str, int]) -> CommentedMap:
+    """`{eu-west-1: 5}`: one line."""
+    mapping = CommentedMap(values)
+    mapping.fa.set_flow_style()
+    return mapping
+
+
 def write_state(path: Path, state: RolloutState | None, version: str | None = None) -> None:
     """Set the rollout mapping to `state` (None removes it) and, when given, `release.version`,
     keeping every comment and the layout. A new mapping goes at the end of `config:`, without a
@@ -229,11 +254,16 @@ def write_state(path: Path, state: RolloutState | None, version: str | None = No
             rollout = CommentedMap()
             config[ROLLOUT_KEY] = rollout
         wanted = state.as_config()
+        for key in [key for key in rollout if key not in wanted]:
+            del rollout[key]  # livePods, once the canary is over
         for key, value in wanted.items():
             if key == "waves":
                 current = rollout.get("waves")
                 if current is None or [list(w) for w in current] != value:
                     rollout["waves"] = _flow_waves(state.waves)
+            elif key == "livePods":
+                if rollout.get(key) != value:
+                    rollout[key] = _flow_map(value)
             elif rollout.get(key) != value or key not in rollout:
                 rollout[key] = value
     if version is not None and str(config[RELEASE_KEY].get("version")) != version:

@@ -15,7 +15,7 @@ from offline.plan import plan_resources
 from offline.plan_diff import diff_plans
 from offline.stacks import project_values, stack_file_config
 from regions.config import ConfigError, parse_stack_config
-from regions.rollout import region_version, settled_version
+from regions.rollout import region_version, release_pods, settled_version
 from tests.conftest import STATEFUL_TYPES
 from tests.recordings import recorded_stack
 
@@ -41,6 +41,12 @@ def rollout_config(wave: int | None, canary_pods: int = 0, **rollout: Any) -> di
         **rollout,
     }
     return config
+
+
+def canary_config() -> dict[str, Any]:
+    """Wave 1's canary, eu-west-1 (configured with 2 pods) running 6 as its HPA scaled it: the
+    canary the rollout and policy tests share one recording of."""
+    return rollout_config(1, canary_pods=1, livePods={"eu-west-1": 6})
 
 
 def values(config: dict[str, Any]) -> dict[str, Any]:
@@ -72,6 +78,26 @@ def test_a_rollout_gives_each_region_its_version():
         (lambda r: r.update(canaryPods=2), "rollout.canaryPods", "more than half a region"),
         (lambda r: r.update(version="3.2.0"), "rollout.version", "no digest for 3.2.0"),
         (lambda r: r.update(version="3.0.0"), "rollout.version", "already runs 3.0.0"),
+        (
+            lambda r: r.update(canaryPods=0, livePods={"eu-west-1": 5}),
+            "rollout.livePods",
+            "only a canary takes its partition from the live count",
+        ),
+        (
+            lambda r: r.update(livePods={"us-east-1": 5}),
+            "rollout.livePods.us-east-1",
+            "us-east-1 is not in wave 1, the canary's",
+        ),
+        (
+            lambda r: r.update(livePods={"eu-west-1": 21}),
+            "rollout.livePods.eu-west-1",
+            "21 pods lies outside eu-west-1's HPA range 2..20",
+        ),
+        (
+            lambda r: r.update(canaryPods=3, livePods={"eu-west-1": 5}),
+            "rollout.canaryPods",
+            "3 of eu-west-1's 5 pods is more than half a region",
+        ),
     ],
 )
 def test_a_bad_rollout_is_named_where_it_is_written(change, where, message):
@@ -81,6 +107,18 @@ def test_a_bad_rollout_is_named_where_it_is_written(change, where, message):
         parse_stack_config(values(config))
     assert f"erlmcp-infra:{where}" in str(caught.value)
     assert message in str(caught.value)
+
+
+def test_a_canary_is_sized_on_the_pods_the_hpa_runs():
+    """Two canary pods of a region configured with 2 would be all of it; of the 4 its HPA runs,
+    half. The live count sizes only the canary's regions, and only while the canary lasts."""
+    stack = parse_stack_config(values(rollout_config(1, canary_pods=2, livePods={"eu-west-1": 4})))
+    assert release_pods(stack, "eu-west-1") == 4
+    assert release_pods(stack, "us-east-1") == 3  # configured: not in the canary
+    canary = region_version(stack, "eu-west-1", release_pods(stack, "eu-west-1"))
+    assert (canary.version, canary.partition) == (NEW, 2)  # ordinals 2 and 3 run 3.1.0
+    full = parse_stack_config(values(rollout_config(1)))
+    assert release_pods(full, "eu-west-1") == 2
 
 
 # --- the plan, wave by wave ---------------------------------------------------------------
@@ -151,13 +189,14 @@ def test_after_the_last_wave_the_fleet_runs_the_new_version(waves):
 
 
 def test_a_canary_is_the_highest_ordinals_of_a_partitioned_statefulset(waves):
-    canary = recorded_stack(rollout_config(1, canary_pods=1))
+    canary = recorded_stack(canary_config())
     changed = changes(waves[0], canary)
     # The standby of a primary in its canary step keeps the old version.
     assert set(changed) == {"eu-west-1-erlmcp-statefulset"}
     spec = canary.one(STATEFULSET, "eu-west-1-erlmcp-statefulset").plain_inputs["spec"]
     assert spec["template"]["metadata"]["labels"]["app.kubernetes.io/version"] == NEW
-    assert spec["updateStrategy"]["rollingUpdate"]["partition"] == 1  # ordinal 1 of 0..1
+    assert spec["replicas"] == 6  # what Pulumi's state holds after the driver's refresh
+    assert spec["updateStrategy"]["rollingUpdate"]["partition"] == 5  # ordinal 5 of 0..5
     assert spec["minReadySeconds"] == 30
     # The update fails when the new pods do not become Ready in time. pulumi-kubernetes' own
     # StatefulSet await would never finish under a partition: the canary waits for its own.
@@ -166,7 +205,7 @@ def test_a_canary_is_the_highest_ordinals_of_a_partitioned_statefulset(waves):
     annotations = statefulset.plain_inputs["metadata"]["annotations"]
     assert json.loads(annotations["pulumi.com/waitFor"]) == [
         "jsonpath={.status.updatedReplicas}=1",
-        "jsonpath={.status.availableReplicas}=2",
+        "jsonpath={.status.availableReplicas}=6",
     ]
     full = waves[1].one(STATEFULSET, "eu-west-1-erlmcp-statefulset").plain_inputs["metadata"]
     assert "pulumi.com/waitFor" not in full.get("annotations", {})

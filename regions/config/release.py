@@ -61,6 +61,10 @@ class RolloutConfig(_Model):
     canary_pods: int = Field(default=0, ge=0)
     soak_minutes: float = Field(default=15, ge=0)
     """How long the driver (`python -m rollout`) watches a step's health before the next."""
+    live_pods: dict[AwsRegionName, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    """During a canary: the pods each of the wave's regions ran when the canary began, read from
+    the cluster by the driver. An HPA owns the count, and the partition must leave `canaryPods`
+    of the pods that run, not of the configured ones (regions/rollout.py `release_pods`)."""
 
     @model_validator(mode="after")
     def _waves(self) -> RolloutConfig:
@@ -106,10 +110,45 @@ def _check_rollout(
     )
     if missing:
         raise _KeyedError(("rollout", "waves"), f"{', '.join(missing)} in no wave")
-    for region in rollout.waves[rollout.wave - 1]:
-        pods = regions[region].pods
+    current = rollout.waves[rollout.wave - 1]
+    _check_live_pods(regions, rollout, current)
+    for region in current:
+        pods = rollout.live_pods.get(region, regions[region].pods)
         if rollout.canary_pods and rollout.canary_pods * 2 > pods:
             raise _KeyedError(
                 ("rollout", "canaryPods"),
                 f"{rollout.canary_pods} of {region}'s {pods} pods is more than half a region",
+            )
+
+
+def _check_live_pods(
+    regions: Mapping[str, RegionConfig], rollout: RolloutConfig, current: list[str]
+) -> None:
+    """Live counts belong to the canary in progress, and must be counts its regions can run: in
+    the HPA's range, or the configured count where no HPA scales the region (then anything
+    else means something outside Pulumi scaled it, and `pulumi up` would scale it back)."""
+    if rollout.live_pods and not rollout.canary_pods:
+        raise _KeyedError(
+            ("rollout", "livePods"),
+            "only a canary takes its partition from the live count; the full step (canaryPods "
+            "0) updates every pod",
+        )
+    for region, count in rollout.live_pods.items():
+        path = ("rollout", "livePods", region)
+        if region not in current:
+            raise _KeyedError(path, f"{region} is not in wave {rollout.wave}, the canary's")
+        config = regions[region]
+        hpa = config.hpa
+        if hpa is None and count != config.pods:
+            raise _KeyedError(
+                path,
+                f"{region} runs {count} pods but has no HPA and is configured with "
+                f"{config.pods}: something else scaled it; `pulumi up` first",
+            )
+        if hpa is not None and not hpa.min_replicas <= count <= hpa.max_replicas:
+            raise _KeyedError(
+                path,
+                f"{count} pods lies outside {region}'s HPA range "
+                f"{hpa.min_replicas}..{hpa.max_replicas}: the cluster is not what the stack "
+                "file describes; find out why before rolling out",
             )

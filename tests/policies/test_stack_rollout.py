@@ -10,7 +10,7 @@ import pytest
 from offline.policy_runner import stack_policy_config
 from tests.policies.conftest import messages, set_property
 from tests.recordings import recorded_stack
-from tests.test_rollout import rollout_config
+from tests.test_rollout import canary_config, rollout_config
 
 ORDER = "rollout-waves-in-order"
 VERSIONS = "rollout-at-most-two-versions"
@@ -21,7 +21,7 @@ TEMPLATE_VERSION = "spec.template.metadata.labels.app\\.kubernetes\\.io/version"
 
 @pytest.fixture(scope="module")
 def canary():
-    config = rollout_config(1, canary_pods=1)
+    config = canary_config()
     return config, recorded_stack(config)
 
 

@@ -3,7 +3,12 @@ tests/test_rollout_driver.py (a per-test `bin/pulumi` wrapper execs it with the 
 in ROLLOUT_STANDIN_SCENARIO).
 
 It answers what `python -m rollout` makes the Automation API run: `version`, `stack select`,
-`stack output --json`, `stack history --json`, `preview` and `up`. For `preview` and `up` it
+`stack output --json`, `stack history --json`, `stack export`, `refresh --target` and `preview`
+and `up`. The cluster it pretends to be runs `live_pods` (scenario: region -> the HPA's count,
+else the configured pods), `unready` pods of a region are not Ready; `stack export` shows a
+StatefulSet as the last `refresh` (or `up`) of it saw the cluster, like Pulumi's state. An `up`
+of a canary fails as pulumi-kubernetes' `pulumi.com/waitFor` would when the stack file's count
+for a region (livePods, else pods) is not what the region runs. For `preview` and `up` it
 reads the stack file in its working directory and decides, from a small model of what each
 release runs (the rules of regions/rollout.py, written again here so the driver is checked
 against an independent reading), which erlmcp StatefulSets differ from what it last deployed.
@@ -20,8 +25,11 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
-from typing import Any
+
+# Every `pulumi` call starts this file afresh: pathlib and typing would cost a third of its start.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 PROJECT = "erlmcp-infra"
 STATEFULSET = "kubernetes:apps/v1:StatefulSet"
@@ -53,6 +61,7 @@ def releases(config: dict[str, Any]) -> dict[str, list[Any]]:
             return [release, 0]
         canary = rollout.get("canaryPods", 0)
         if wave == rollout["wave"] and canary:
+            replicas = (rollout.get("livePods") or {}).get(region, replicas)
             return [str(rollout["version"]), replicas - min(canary, replicas)]
         return [str(rollout["version"]), 0]
 
@@ -76,11 +85,31 @@ def releases(config: dict[str, Any]) -> dict[str, list[Any]]:
     return result
 
 
-def load_config(path: Path) -> dict[str, Any]:
+def load_config(path: str) -> dict[str, Any]:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return (yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}).get("config") or {}
+    with open(path, encoding="utf-8") as stream:
+        return (yaml.load(stream, Loader=loader) or {}).get("config") or {}
+
+
+def read_json(root: str, name: str, default: Any) -> Any:
+    path = os.path.join(root, name)
+    if not os.path.exists(path):
+        return default
+    with open(path, encoding="utf-8") as stream:
+        return json.load(stream)
+
+
+def write_json(root: str, name: str, value: Any) -> None:
+    with open(os.path.join(root, name), "w", encoding="utf-8") as stream:
+        json.dump(value, stream)
+
+
+def deployed_state(scenario: dict[str, Any], root: str) -> dict[str, list[Any]]:
+    """StatefulSet name -> [version, partition] as last deployed (at first: the initial file)."""
+    initial = read_json(root, "deployed.json", None)
+    return initial if initial is not None else releases(scenario["initial_config"])
 
 
 def option(args: list[str], name: str) -> str | None:
@@ -136,14 +165,130 @@ def pre_event(urn: str, kind: str, op: str, planning: bool) -> dict[str, Any]:
     return {"resourcePreEvent": {"metadata": metadata, "planning": planning}}
 
 
-def engine(command: str, args: list[str], scenario: dict[str, Any], root: Path) -> int:
+def program_pods(config: dict[str, Any]) -> dict[str, int]:
+    """Region -> the pod count the program sizes its own release to."""
+    rollout = config.get(f"{PROJECT}:rollout") or {}
+    defaults = config.get(f"{PROJECT}:regionDefaults") or {}
+    pods = {
+        name: int({**defaults, **(settings or {})}.get("pods", 0))
+        for name, settings in config[f"{PROJECT}:regions"].items()
+    }
+    return {**pods, **(rollout.get("livePods") or {})}
+
+
+def cluster_pods(scenario: dict[str, Any], region: str) -> int:
+    initial = program_pods(scenario["initial_config"])
+    return int((scenario.get("live_pods") or {}).get(region, initial.get(region, 0)))
+
+
+def observed(scenario: dict[str, Any], name: str, partition: int) -> dict[str, Any]:
+    """A region's own StatefulSet's outputs as the cluster shows it now."""
+    region = name.removesuffix("-erlmcp-statefulset")
+    live = cluster_pods(scenario, region)
+    ready = max(0, live - int((scenario.get("unready") or {}).get(region, 0)))
+    return {
+        "spec": {"replicas": live, "updateStrategy": {"rollingUpdate": {"partition": partition}}},
+        "status": {
+            "replicas": live,
+            "readyReplicas": ready,
+            "availableReplicas": ready,
+            "updatedReplicas": max(0, live - partition),
+        },
+    }
+
+
+def own_release(name: str) -> bool:
+    return "-standby-of-" not in name
+
+
+def canary_wait_failure(
+    scenario: dict[str, Any],
+    config: dict[str, Any],
+    wanted: dict[str, list[Any]],
+    changed: list[str],
+) -> str | None:
+    """What pulumi.com/waitFor reports when a canary's count is not the cluster's."""
+    counts = program_pods(config)
+    for name in changed:
+        partition = wanted[name][1]
+        if not own_release(name) or not partition:
+            continue
+        region = name.removesuffix("-erlmcp-statefulset")
+        live = cluster_pods(scenario, region)
+        if counts.get(region) != live:
+            return (
+                f"{name}: waitFor jsonpath={{.status.availableReplicas}}={counts.get(region)} "
+                f"not met: .status.availableReplicas is {live}"
+            )
+    return None
+
+
+def export(scenario: dict[str, Any], root: str) -> dict[str, Any]:
+    deployed = deployed_state(scenario, root)
+    counts = program_pods(scenario["initial_config"])
+    refreshed = read_json(root, "refreshed.json", {})
+    prefix = f"urn:pulumi:prod::{PROJECT}::"
+    resources = [
+        {"urn": f"{prefix}pulumi:pulumi:Stack::{PROJECT}-prod", "type": "pulumi:pulumi:Stack"}
+    ]
+    for name, (_, partition) in sorted(deployed.items()):
+        region = name.removesuffix("-erlmcp-statefulset")
+        outputs = refreshed.get(name) or {
+            "spec": {
+                "replicas": counts.get(region, 0),
+                "updateStrategy": {"rollingUpdate": {"partition": partition}},
+            },
+            "status": {},
+        }
+        resources.append(
+            {
+                "urn": f"{prefix}{PARENT}${STATEFULSET}::{name}",
+                "type": STATEFULSET,
+                "outputs": outputs,
+            }
+        )
+    return {"version": 3, "deployment": {"manifest": {}, "resources": resources}}
+
+
+def refresh(args: list[str], scenario: dict[str, Any], root: str) -> int:
+    targets = [args[i + 1] for i, arg in enumerate(args) if arg == "--target"]
+    deployed = deployed_state(scenario, root)
+    refreshed = read_json(root, "refreshed.json", {})
+    for urn in targets:
+        name = urn.rsplit("::", 1)[-1]
+        if name not in deployed:
+            print(f"error: target {urn} does not exist in the stack", file=sys.stderr)
+            return 255
+        refreshed[name] = observed(scenario, name, deployed[name][1])
+    write_json(root, "refreshed.json", refreshed)
+    append_history(root, "refresh", "succeeded", {"same": len(targets)})
+    log_call(scenario, args)
+    return 0
+
+
+def append_history(root: str, kind: str, result: str, counts: dict[str, int]) -> None:
+    history = read_json(root, "history.json", [])
+    now = time.strftime(DATETIME, time.gmtime())
+    history.append(
+        {
+            "kind": kind,
+            "startTime": now,
+            "endTime": now,
+            "message": "",
+            "environment": {},
+            "config": {},
+            "result": result,
+            "version": len(history) + 1,
+            "resourceChanges": counts,
+        }
+    )
+    write_json(root, "history.json", history)
+
+
+def engine(command: str, args: list[str], scenario: dict[str, Any], root: str) -> int:
     stack = option(args, "--stack") or "prod"
-    config = load_config(Path.cwd() / f"Pulumi.{stack}.yaml")
-    state_file = root / "deployed.json"
-    if state_file.exists():
-        deployed = json.loads(state_file.read_text())
-    else:
-        deployed = releases(load_config(Path(scenario["initial_stack_file"])))
+    config = load_config(os.path.join(os.getcwd(), f"Pulumi.{stack}.yaml"))
+    deployed = deployed_state(scenario, root)
     wanted = releases(config)
     changed = sorted(name for name in wanted if wanted[name] != deployed.get(name))
     prefix = f"urn:pulumi:{stack}::{PROJECT}::"
@@ -165,14 +310,17 @@ def engine(command: str, args: list[str], scenario: dict[str, Any], root: Path) 
     extra = [e for e in scenario.get("extra_changes", []) if matches(e["when"], config)]
     for change in extra:
         events.append(pre_event(change["urn"], change["type"], change["op"], planning))
-    fail = command == "up" and any(matches(w, config) for w in scenario.get("fail_up", []))
+    wait_failure = canary_wait_failure(scenario, config, wanted, changed)
+    fail = command == "up" and (
+        any(matches(w, config) for w in scenario.get("fail_up", [])) or wait_failure is not None
+    )
     if fail:
         urn = f"{prefix}{PARENT}${STATEFULSET}::{(changed or ['?'])[0]}"
         events.append(
             {
                 "diagnosticEvent": {
                     "urn": urn,
-                    "message": "1 out of 2 replicas succeeded readiness checks",
+                    "message": wait_failure or "1 out of 2 replicas succeeded readiness checks",
                     "color": "never",
                     "severity": "error",
                 }
@@ -202,27 +350,20 @@ def engine(command: str, args: list[str], scenario: dict[str, Any], root: Path) 
     send(option(args, "--event-log") or "", events)
     log_call(scenario, args, config, changed + [e["urn"] for e in extra])
     if command == "up":
-        history_file = root / "history.json"
-        history = json.loads(history_file.read_text()) if history_file.exists() else []
-        now = time.strftime(DATETIME, time.gmtime())
-        history.append(
-            {
-                "kind": "update",
-                "startTime": now,
-                "endTime": now,
-                "message": "",
-                "environment": {},
-                "config": {},
-                "result": "failed" if fail else "succeeded",
-                "version": len(history) + 1,
-                "resourceChanges": counts,
-            }
-        )
-        history_file.write_text(json.dumps(history))
+        append_history(root, "update", "failed" if fail else "succeeded", counts)
         if fail:
-            print("error: update failed", file=sys.stderr)
+            print(
+                f"error: update failed{': ' + wait_failure if wait_failure else ''}",
+                file=sys.stderr,
+            )
             return 255
-        state_file.write_text(json.dumps(wanted))
+        write_json(root, "deployed.json", wanted)
+        # pulumi-kubernetes keeps the live object it awaited as the outputs of what it updated.
+        refreshed = read_json(root, "refreshed.json", {})
+        for name in changed:
+            if own_release(name):
+                refreshed[name] = observed(scenario, name, wanted[name][1])
+        write_json(root, "refreshed.json", refreshed)
     print(f"{command}: {len(changed)} to update")
     return 0
 
@@ -243,23 +384,29 @@ def log_call(
 
 
 def main(argv: list[str]) -> int:
-    scenario_path = Path(os.environ["ROLLOUT_STANDIN_SCENARIO"])
-    scenario = json.loads(scenario_path.read_text())
+    scenario_path = os.environ["ROLLOUT_STANDIN_SCENARIO"]
+    root = os.path.dirname(scenario_path)
+    with open(scenario_path, encoding="utf-8") as stream:
+        scenario = json.load(stream)
     args = [arg for arg in argv if arg != "--non-interactive"]
     if args[:1] in (["preview"], ["up"]):
-        return engine(args[0], args, scenario, scenario_path.parent)
+        return engine(args[0], args, scenario, root)
+    if args[:1] == ["refresh"]:
+        return refresh(args, scenario, root)
     log_call(scenario, args)
     if args[:1] == ["version"]:
         print(f"v{scenario['version']}")
         return 0
     if args[:2] == ["stack", "select"]:
         return 0
+    if args[:2] == ["stack", "export"]:
+        print(json.dumps(export(scenario, root)))
+        return 0
     if args[:2] == ["stack", "output"]:
         print(json.dumps(scenario["outputs"]))
         return 0
     if args[:2] == ["stack", "history"]:
-        history_file = scenario_path.parent / "history.json"
-        history = json.loads(history_file.read_text()) if history_file.exists() else []
+        history = read_json(root, "history.json", [])
         print(json.dumps(list(reversed(history))[:1]))
         return 0
     print(f"pulumi stand-in: unsupported command: {' '.join(args)}", file=sys.stderr)

@@ -1,0 +1,124 @@
+"""What a wave's erlmcp StatefulSets run right now, read through Pulumi itself.
+
+An HPA owns a region's pod count (`spec.replicas` is in the release's `ignore_changes`,
+components/release.py), so the count in the stack file is only where the region started. The
+canary's partition and its wait must be computed from the count the cluster runs, and the soak
+must see that the canary's pods are still there and Ready. Both come from a targeted
+`pulumi refresh` of the wave's StatefulSets followed by `pulumi stack export`:
+
+- under `--target`, the engine makes refresh steps only for the targeted resources
+  (pulumi/pulumi pkg/resource/deploy/deployment_executor.go `refresh`, the `targetsActual`
+  loop, ~line 778), so nothing else in the stack is read or touched;
+- pulumi-kubernetes' Read returns the live object as the resource's outputs, status included,
+  and the live values of the fields the program sets as its inputs (provider/pkg/provider/
+  provider.go `Read`, `pruneLiveState(liveObj, oldInputs)`, ~line 2083): after the refresh,
+  state's `spec.replicas` is the HPA's count, which `ignore_changes` then keeps.
+
+The driver needs the same credentials for this as for `pulumi up` and no Kubernetes client of
+its own. `stack export` decrypts the stack's secrets (the Automation API passes
+`--show-secrets`); only the StatefulSets' counts are kept, and nothing of the export is logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+STATEFULSET = "kubernetes:apps/v1:StatefulSet"
+
+
+class StackState(Protocol):
+    """The part of `pulumi.automation.Stack` the reader uses."""
+
+    def export_stack(self) -> Any: ...
+
+    def refresh(self, *, target: list[str] | None = None) -> Any: ...
+
+
+@dataclass(frozen=True)
+class LiveRelease:
+    """A region's own erlmcp StatefulSet as the cluster last reported it."""
+
+    region: str
+    replicas: int
+    """`spec.replicas`: the HPA's count where there is an HPA."""
+    partition: int
+    ready: int
+    available: int
+    """Ready for at least minReadySeconds."""
+    updated: int
+    """Pods on the template's revision: the new version's pods during a canary."""
+
+    def describe(self) -> str:
+        return (
+            f"{self.ready}/{self.replicas} Ready, {self.available} available, "
+            f"{self.updated} on the template's revision (partition {self.partition})"
+        )
+
+
+class LiveReadError(Exception):
+    """The live state could not be read; the message says what is missing."""
+
+
+def own_statefulset_name(region: str) -> str:
+    """A region's own release's StatefulSet (regions/region.py `<region>-erlmcp` release,
+    components/release.py `<release>-statefulset`)."""
+    return f"{region}-erlmcp-statefulset"
+
+
+class LiveReader:
+    """Reads the live StatefulSets of regions through a stack; URNs are looked up once."""
+
+    def __init__(self, stack: StackState) -> None:
+        self.stack = stack
+        self._urns: dict[str, str] | None = None
+
+    def read(self, regions: Sequence[str]) -> dict[str, LiveRelease]:
+        urns = self._urns_of(regions)
+        self.stack.refresh(target=[urns[region] for region in regions])
+        resources = _resources(self.stack.export_stack())
+        by_urn = {resource.get("urn"): resource for resource in resources}
+        return {region: _live(region, by_urn.get(urns[region])) for region in regions}
+
+    def _urns_of(self, regions: Sequence[str]) -> dict[str, str]:
+        if self._urns is None:
+            self._urns = {
+                resource["urn"].rsplit("::", 1)[-1]: resource["urn"]
+                for resource in _resources(self.stack.export_stack())
+                if resource.get("type") == STATEFULSET and "urn" in resource
+            }
+        found = {r: self._urns.get(own_statefulset_name(r)) for r in regions}
+        missing = [own_statefulset_name(r) for r, urn in found.items() if urn is None]
+        if missing:
+            raise LiveReadError(
+                f"the stack's state has no {', '.join(missing)}: deploy the stack "
+                "(`pulumi up`) before rolling out to it"
+            )
+        return {r: urn for r, urn in found.items() if urn is not None}
+
+
+def _resources(deployment: Any) -> list[dict[str, Any]]:
+    body = getattr(deployment, "deployment", None) or {}
+    return list(body.get("resources") or [])
+
+
+def _live(region: str, resource: Mapping[str, Any] | None) -> LiveRelease:
+    name = own_statefulset_name(region)
+    if resource is None:
+        raise LiveReadError(f"{name} left the stack's state during the refresh")
+    outputs = resource.get("outputs") or {}
+    spec, status = outputs.get("spec") or {}, outputs.get("status") or {}
+    replicas = spec.get("replicas")
+    if not isinstance(replicas, int | float):
+        raise LiveReadError(f"{name}: the refreshed state has no spec.replicas")
+    partition = ((spec.get("updateStrategy") or {}).get("rollingUpdate") or {}).get("partition")
+    # Kubernetes leaves a zero count out of `status` (omitempty).
+    return LiveRelease(
+        region=region,
+        replicas=int(replicas),
+        partition=int(partition or 0),
+        ready=int(status.get("readyReplicas") or 0),
+        available=int(status.get("availableReplicas") or 0),
+        updated=int(status.get("updatedReplicas") or 0),
+    )
