@@ -20,22 +20,8 @@ Decisions, and why
   refuses the update), so a change of it replaces the Service (`replace_on_changes`).
 * `externalTrafficPolicy: Local`: no second hop through another node for anything that still
   reaches a node port.
-* Zones: `DoNotSchedule` with maxSkew 1 across `topology.kubernetes.io/zone`, so a zone outage
-  never takes more than its share of pods; `nodeTaintsPolicy: Honor` leaves the tainted nodes of
-  a failing zone out of the count, so the hard rule cannot strand replacement pods. Hosts:
-  `ScheduleAnyway`, a preference, because a hard per-node rule blocks scheduling as soon as one
-  eligible node with no erlmcp pod is full.
-* Service account token: not mounted (`automountServiceAccountToken: false`). erlmcp finds its
-  peers through the headless service's DNS and never calls the Kubernetes API. IRSA does not need
-  the mounted token: the EKS pod identity webhook adds its own projected `aws-iam-token` volume
-  (audience sts.amazonaws.com) to pods whose service account has the role annotation.
-* User 1000:1000 (the conventional unprivileged user of Erlang release images; change
-  `RUN_AS_USER` if the image is built with another) with a read-only root filesystem. The
-  writable `/tmp` emptyDir takes what an Erlang release writes at start and on crash:
-  `RELX_OUT_FILE_PATH` (the rendered vm.args/sys.config), `ERL_CRASH_DUMP`, and `HOME`.
-* Erlang distribution is pinned to 9100-9105 (`ERL_AFLAGS`), the range the NetworkPolicy opens,
-  and the node name is `erlmcp@<pod>.erlmcp-headless.<namespace>.svc.cluster.local`
-  (`ERLMCP_NODE_NAME`), the long name the runbook's `net_adm:ping` uses.
+* The pod (zones, service account token, user and filesystem, Erlang distribution):
+  components/release_pod.py.
 * `replicas` is the StatefulSet's starting size. With an HPA the field is in `ignore_changes`:
   once the HPA has scaled (through the scale subresource, which makes it the field's manager),
   pulumi-kubernetes drops an ignored field that another manager owns from its server-side apply
@@ -64,43 +50,27 @@ import pulumi_kubernetes as k8s
 
 from components.lb_controller import LOAD_BALANCER_CLASS, nlb_service_annotations
 from components.release_args import ErlmcpReleaseArgs, HpaSettings
+from components.release_names import (
+    APP,
+    CONFIG_MAP_NAME,
+    CONTAINER_NAME,
+    HEADLESS_SERVICE_NAME,
+    SECRET_NAME,
+    SERVICE_ACCOUNT_NAME,
+    SERVICE_NAME,
+    STATEFULSET_NAME,
+)
 from components.release_network import (
-    DIST_PORT_MAX,
-    DIST_PORT_MIN,
     EPMD_PORT,
     HTTP_PORT,
     HTTPS_PORT,
     MCP_PORT,
-    METRICS_PORT,
     REDIS_PORT,
     dist_ports,
     egress_rules,
     ingress_rules,
 )
-
-APP = "erlmcp"
-STATEFULSET_NAME = "erlmcp-cluster"
-HEADLESS_SERVICE_NAME = "erlmcp-headless"
-SERVICE_NAME = "erlmcp"
-SERVICE_ACCOUNT_NAME = "erlmcp"
-SECRET_NAME = "erlmcp-secrets"
-CONFIG_MAP_NAME = "erlmcp-config"
-CONTAINER_NAME = "erlmcp"
-
-RUN_AS_USER = 1000
-TERMINATION_GRACE_SECONDS = 60
-TMP_SIZE_LIMIT = "1Gi"
-
-# Environment variable -> key in `erlmcp-secrets`. The JWT secret goes by the name erlmcp reads,
-# ERLMCP_JWT_SECRET (seanchatmangpt/erlmcp apps/erlmcp_cli/src/erlmcp_cli_auth.erl:763, at
-# 1356e12d); the runbook's JWT_SECRET (§13.1) is read by no code, and without the right name
-# every node invents its own secret (:766), so a token issued by one pod fails on the next.
-SECRET_ENV = {
-    "ERLMCP_DB_PASSWORD": "db-password",
-    "ERLANG_COOKIE": "erlang-cookie",
-    "ERLMCP_JWT_SECRET": "jwt-secret",
-    "ERLMCP_REDIS_PASSWORD": "redis-auth-token",
-}
+from components.release_pod import pod_spec
 
 _LB_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-"
 
@@ -268,145 +238,6 @@ class ErlmcpRelease(pulumi.ComponentResource):
 
     # -- the StatefulSet -----------------------------------------------------------------------
 
-    def _env(self) -> list[dict[str, Any]]:
-        def field_ref(path: str) -> dict[str, Any]:
-            return {"field_ref": {"field_path": path}}
-
-        def key_ref(kind: str, name: str, key: str) -> dict[str, Any]:
-            return {kind: {"name": name, "key": key}}
-
-        from_config = [
-            {"name": key, "value_from": key_ref("config_map_key_ref", CONFIG_MAP_NAME, key)}
-            for key in self._config_data()
-        ]
-        from_secret = [
-            {"name": env, "value_from": key_ref("secret_key_ref", SECRET_NAME, key)}
-            for env, key in SECRET_ENV.items()
-        ]
-        return [
-            {"name": "POD_NAME", "value_from": field_ref("metadata.name")},
-            {"name": "POD_NAMESPACE", "value_from": field_ref("metadata.namespace")},
-            {
-                "name": "ERLMCP_NODE_NAME",
-                "value": f"{APP}@$(POD_NAME).{HEADLESS_SERVICE_NAME}.$(POD_NAMESPACE)"
-                ".svc.cluster.local",
-            },
-            *from_config,
-            *from_secret,
-            {
-                "name": "ERL_AFLAGS",
-                "value": f"-kernel inet_dist_listen_min {DIST_PORT_MIN} "
-                f"inet_dist_listen_max {DIST_PORT_MAX}",
-            },
-            {"name": "RELX_OUT_FILE_PATH", "value": "/tmp"},
-            {"name": "ERL_CRASH_DUMP", "value": "/tmp/erl_crash.dump"},
-            {"name": "HOME", "value": "/tmp"},
-        ]
-
-    @staticmethod
-    def _container_ports() -> list[dict[str, Any]]:
-        named = [
-            ("http", HTTP_PORT),
-            ("mcp", MCP_PORT),
-            ("metrics", METRICS_PORT),
-            ("epmd", EPMD_PORT),
-            *((f"dist-{p}", p) for p in dist_ports()),
-        ]
-        return [{"name": n, "container_port": p, "protocol": "TCP"} for n, p in named]
-
-    @staticmethod
-    def _probes() -> dict[str, Any]:
-        def http_get(path: str) -> dict[str, Any]:
-            return {"path": path, "port": "http", "scheme": "HTTP"}
-
-        return {
-            # Up to 5 minutes to boot (database connection, cluster join) before liveness counts.
-            "startup_probe": {
-                "http_get": http_get("/health"),
-                "period_seconds": 5,
-                "timeout_seconds": 3,
-                "failure_threshold": 60,
-            },
-            "liveness_probe": {
-                "http_get": http_get("/health"),
-                "period_seconds": 10,
-                "timeout_seconds": 3,
-                "failure_threshold": 3,
-            },
-            "readiness_probe": {
-                "http_get": http_get("/ready"),
-                "period_seconds": 5,
-                "timeout_seconds": 3,
-                "failure_threshold": 3,
-                "success_threshold": 1,
-            },
-        }
-
-    def _container(self) -> dict[str, Any]:
-        args = self._args
-        res = args.resources
-        return {
-            "name": CONTAINER_NAME,
-            # The tag is for people; the kubelet pulls by digest, so a re-pushed tag changes
-            # nothing until the config names the new digest (and IfNotPresent is then exact).
-            "image": f"{args.image}:{args.version}@{args.image_digest}",
-            "image_pull_policy": "IfNotPresent",
-            "ports": self._container_ports(),
-            "env": self._env(),
-            "resources": {
-                "requests": {"cpu": res.cpu_request, "memory": res.memory_request},
-                "limits": {"cpu": res.cpu_limit, "memory": res.memory_limit},
-            },
-            **self._probes(),
-            "security_context": {
-                "run_as_non_root": True,
-                "run_as_user": RUN_AS_USER,
-                "run_as_group": RUN_AS_USER,
-                "read_only_root_filesystem": True,
-                "allow_privilege_escalation": False,
-                "privileged": False,
-                "capabilities": {"drop": ["ALL"]},
-                "seccomp_profile": {"type": "RuntimeDefault"},
-            },
-            "volume_mounts": [{"name": "tmp", "mount_path": "/tmp"}],
-        }
-
-    def _spread(self) -> list[dict[str, Any]]:
-        selector = {"match_labels": self._selector}
-        return [
-            {
-                "max_skew": 1,
-                "topology_key": "topology.kubernetes.io/zone",
-                "when_unsatisfiable": "DoNotSchedule",
-                "node_taints_policy": "Honor",
-                "label_selector": selector,
-            },
-            {
-                "max_skew": 1,
-                "topology_key": "kubernetes.io/hostname",
-                "when_unsatisfiable": "ScheduleAnyway",
-                "label_selector": selector,
-            },
-        ]
-
-    def _pod_spec(self) -> dict[str, Any]:
-        return {
-            "service_account_name": SERVICE_ACCOUNT_NAME,
-            "automount_service_account_token": False,
-            "enable_service_links": False,
-            "termination_grace_period_seconds": TERMINATION_GRACE_SECONDS,
-            "security_context": {
-                "run_as_non_root": True,
-                "run_as_user": RUN_AS_USER,
-                "run_as_group": RUN_AS_USER,
-                "fs_group": RUN_AS_USER,
-                "seccomp_profile": {"type": "RuntimeDefault"},
-            },
-            "topology_spread_constraints": self._spread(),
-            "containers": [self._container()],
-            "volumes": [{"name": "tmp", "empty_dir": {"size_limit": TMP_SIZE_LIMIT}}],
-        }
-
     def _statefulset(
         self, config: k8s.core.v1.ConfigMap, depends_on: Sequence[pulumi.Resource]
     ) -> k8s.apps.v1.StatefulSet:
@@ -433,7 +264,7 @@ class ErlmcpRelease(pulumi.ComponentResource):
                         "kubectl.kubernetes.io/default-container": CONTAINER_NAME,
                     },
                 },
-                "spec": self._pod_spec(),
+                "spec": pod_spec(self._args, self._selector, self._config_data().keys()),
             },
         }
         opts = self._opts(depends_on)
