@@ -12,7 +12,16 @@ must see that the canary's pods are still there and Ready. Both come from a targ
 - pulumi-kubernetes' Read returns the live object as the resource's outputs, status included,
   and the live values of the fields the program sets as its inputs (provider/pkg/provider/
   provider.go `Read`, `pruneLiveState(liveObj, oldInputs)`, ~line 2083): after the refresh,
-  state's `spec.replicas` is the HPA's count, which `ignore_changes` then keeps.
+  state's `spec.replicas` is the HPA's count, which `ignore_changes` then keeps;
+- a canary's StatefulSet is partitioned, so its revisions differ, and pulumi-kubernetes' read
+  await calls it not initialized: Read runs the StatefulSet awaiter (provider/pkg/await/
+  await.go `Read`, line 421; `revisionReady` at await/statefulset.go line 434), and the
+  `pulumi.com/waitFor` condition is used only on create and update. The engine does not fail
+  the refresh for it. It warns ("Refreshed resource is in an unhealthy state") and records init
+  errors, which make the next `up` update the StatefulSet again (pulumi/pulumi
+  pkg/resource/deploy/step.go `RefreshStep.Apply`, line 1602). The step after a canary updates
+  it anyway (the full step, or the rollback), and a resumed canary's preview shows the update,
+  which is inside what the step may change.
 
 The driver needs the same credentials for this as for `pulumi up` and no Kubernetes client of
 its own. `stack export` decrypts the stack's secrets (the Automation API passes

@@ -4,11 +4,16 @@ in ROLLOUT_STANDIN_SCENARIO).
 
 It answers what `python -m rollout` makes the Automation API run: `version`, `stack select`,
 `stack output --json`, `stack history --json`, `stack export`, `refresh --target` and `preview`
-and `up`. The cluster it pretends to be runs `live_pods` (scenario: region -> the HPA's count,
-else the configured pods), `unready` pods of a region are not Ready; `stack export` shows a
-StatefulSet as the last `refresh` (or `up`) of it saw the cluster, like Pulumi's state. An `up`
-of a canary fails as pulumi-kubernetes' `pulumi.com/waitFor` would when the stack file's count
-for a region (livePods, else pods) is not what the region runs. For `preview` and `up` it
+and `up`.
+
+The cluster it pretends to be runs `live_pods` (scenario: region -> the HPA's count, else the
+configured pods); `unready` pods of a region are not Ready. `stack export` shows a StatefulSet as
+the last `refresh` (or `up`) of it saw the cluster, like Pulumi's state. A refresh of a
+partitioned StatefulSet leaves init errors, so the next `preview`/`up` updates it. An `up` of a
+canary fails as pulumi-kubernetes' `pulumi.com/waitFor` would when the stack file's count for a
+region (livePods, else pods) is not what the region runs.
+
+For `preview` and `up` it
 reads the stack file in its working directory and decides, from a small model of what each
 release runs (the rules of regions/rollout.py, written again here so the driver is checked
 against an independent reading), which erlmcp StatefulSets differ from what it last deployed.
@@ -254,13 +259,21 @@ def refresh(args: list[str], scenario: dict[str, Any], root: str) -> int:
     targets = [args[i + 1] for i, arg in enumerate(args) if arg == "--target"]
     deployed = deployed_state(scenario, root)
     refreshed = read_json(root, "refreshed.json", {})
+    init_errors = set(read_json(root, "init_errors.json", []))
     for urn in targets:
         name = urn.rsplit("::", 1)[-1]
         if name not in deployed:
             print(f"error: target {urn} does not exist in the stack", file=sys.stderr)
             return 255
         refreshed[name] = observed(scenario, name, deployed[name][1])
+        if deployed[name][1]:
+            # pulumi-kubernetes' StatefulSet read await calls a partitioned StatefulSet not
+            # initialized (its revisions differ); the engine warns, keeps the refresh, and
+            # records init errors that make the next `up` update the resource.
+            print(f"warning: {name}: Refreshed resource is in an unhealthy state")
+            init_errors.add(name)
     write_json(root, "refreshed.json", refreshed)
+    write_json(root, "init_errors.json", sorted(init_errors))
     append_history(root, "refresh", "succeeded", {"same": len(targets)})
     log_call(scenario, args)
     return 0
@@ -290,7 +303,10 @@ def engine(command: str, args: list[str], scenario: dict[str, Any], root: str) -
     config = load_config(os.path.join(os.getcwd(), f"Pulumi.{stack}.yaml"))
     deployed = deployed_state(scenario, root)
     wanted = releases(config)
-    changed = sorted(name for name in wanted if wanted[name] != deployed.get(name))
+    init_errors = set(read_json(root, "init_errors.json", []))
+    changed = sorted(
+        name for name in wanted if wanted[name] != deployed.get(name) or name in init_errors
+    )
     prefix = f"urn:pulumi:{stack}::{PROJECT}::"
     planning = command == "preview"
     events: list[dict[str, Any]] = [{"preludeEvent": {"config": {}}}]
@@ -358,6 +374,7 @@ def engine(command: str, args: list[str], scenario: dict[str, Any], root: str) -
             )
             return 255
         write_json(root, "deployed.json", wanted)
+        write_json(root, "init_errors.json", sorted(init_errors - set(changed)))
         # pulumi-kubernetes keeps the live object it awaited as the outputs of what it updated.
         refreshed = read_json(root, "refreshed.json", {})
         for name in changed:
