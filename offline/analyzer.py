@@ -33,6 +33,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi import output as pulumi_output
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import policy as pulumi_policy_impl
+from pulumi_policy import proxy as pulumi_policy_proxy
 from pulumi_policy.policy import EnforcementLevel, Policy
 
 from offline.gc_control import collector_paused
@@ -464,13 +465,13 @@ class PackAnalyzer:
         return {policy: level for policy, (level, _) in reconciled.items()}
 
     def analyze(self, request: analyzer_pb2.AnalyzeRequest) -> list[Diagnostic]:
-        with collector_paused(), _each_message_decoded_once():
+        with collector_paused(), _each_message_decoded_once(), _proxies_built_on_access():
             response = self.servicer.Analyze(request, None)
         # The engine reports every resource diagnostic against the analyzed resource.
         return [replace(Diagnostic.from_proto(d), urn=request.urn) for d in response.diagnostics]
 
     def analyze_stack(self, request: analyzer_pb2.AnalyzeStackRequest) -> list[Diagnostic]:
-        with collector_paused(), _each_message_decoded_once():
+        with collector_paused(), _each_message_decoded_once(), _proxies_built_on_access():
             response = self.servicer.AnalyzeStack(request, None)
         return [Diagnostic.from_proto(d) for d in response.diagnostics]
 
@@ -518,6 +519,83 @@ def _each_message_decoded_once() -> Iterator[None]:
         yield
     finally:
         pulumi_policy_impl.json_format = json_format
+
+
+class _LazyDictProxy(pulumi_policy_proxy._DictProxy):
+    """pulumi-policy's `_DictProxy`, wrapping a child when it is first read instead of wrapping
+    the whole tree up front. pulumi-policy builds that tree for every policy and every resource
+    (`unknown_checking_proxy` inside the servicer's per-policy loops, and again for each
+    resource's provider), although most policies look at one resource type and return: that was
+    about a third of the pack's time. A read raises `UnknownValueError` naming the same path,
+    and the proxies are the same classes, so a policy cannot tell them apart."""
+
+    def __init__(self, target: dict[str, Any], props_acc: list[str]) -> None:
+        super().__init__(target, props_acc)
+        self._lazy_target = target
+        self._lazy_path = props_acc
+        self._children: dict[Any, Any] = {}
+
+    def __getitem__(self, key: Any) -> Any:
+        if key == "__target":
+            return self._lazy_target
+        if key not in self._children:
+            value = pulumi_policy_proxy._raise_if_unknown(
+                key, self._lazy_target[key], self._lazy_path
+            )
+            self._children[key] = _on_access(
+                value, pulumi_policy_proxy._append_prop(self._lazy_path, key)
+            )
+        return self._children[key]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._children.pop(key, None)
+        self._lazy_target[key] = value
+
+
+class _LazyListProxy(pulumi_policy_proxy._ListProxy):
+    """`_ListProxy`, each element wrapped when first read (see `_LazyDictProxy`)."""
+
+    def __init__(self, target: list[Any], props_acc: list[str]) -> None:
+        super().__init__(target, props_acc)
+        self._lazy_target = target
+        self._lazy_path = props_acc
+        self._children: dict[int, Any] = {}
+
+    def __getitem__(self, key: Any) -> Any:
+        if key == "__target":
+            return self._lazy_target
+        if isinstance(key, slice):
+            return [self[index] for index in range(len(self._lazy_target))[key]]
+        index = range(len(self._lazy_target))[key]  # IndexError as a list raises it
+        if index not in self._children:
+            value = pulumi_policy_proxy._raise_if_unknown(
+                key, self._lazy_target[index], self._lazy_path
+            )
+            self._children[index] = _on_access(
+                value, pulumi_policy_proxy._append_prop(self._lazy_path, index)
+            )
+        return self._children[index]
+
+
+def _on_access(value: Any, props_acc: list[str]) -> Any:
+    if isinstance(value, list):
+        return _LazyListProxy(value, props_acc)
+    if isinstance(value, dict):
+        return _LazyDictProxy(value, props_acc)
+    return value
+
+
+def _lazy_unknown_checking_proxy(props: dict[str, Any]) -> Any:
+    return _on_access(props, [])
+
+
+@contextmanager
+def _proxies_built_on_access() -> Iterator[None]:
+    pulumi_policy_impl.unknown_checking_proxy = _lazy_unknown_checking_proxy  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        pulumi_policy_impl.unknown_checking_proxy = pulumi_policy_proxy.unknown_checking_proxy
 
 
 def _initial_config_document(initial_config: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,95 @@
+"""offline/analyzer.py builds pulumi-policy's unknown-checking proxies on access instead of up
+front. A policy must not be able to tell: every read gives the same value, of the same proxy
+class, and reading an unknown raises the same `UnknownValueError`, naming the same path."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pytest
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
+
+from offline.analyzer import _lazy_unknown_checking_proxy
+
+
+def props() -> dict[str, Any]:
+    return {
+        "name": "b",
+        "tags": {"env": "prod", "owner": UNKNOWN_STRING_VALUE},
+        "rules": [
+            {"id": "r1", "filter": {"prefix": ""}},
+            {"id": UNKNOWN_STRING_VALUE, "ports": [443, 5005]},
+        ],
+        "empty": [],
+        "count": 3,
+    }
+
+
+def plain(value: Any) -> Any:
+    """What a policy reads, all of it, unknowns as a marker."""
+    if isinstance(value, Mapping):
+        out = {}
+        for key in value:
+            try:
+                out[key] = plain(value[key])
+            except UnknownValueError as error:
+                out[key] = ("unknown", error.message)
+        return out
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        out_list = []
+        for index in range(len(value)):
+            try:
+                out_list.append(plain(value[index]))
+            except UnknownValueError as error:
+                out_list.append(("unknown", error.message))
+        return out_list
+    return value
+
+
+READS: list[Callable[[Any], Any]] = [
+    lambda p: p["tags"]["env"],
+    lambda p: p["tags"].get("env"),
+    lambda p: p["tags"].get("owner"),
+    lambda p: "owner" in p["tags"],
+    lambda p: p["rules"][1]["id"],
+    lambda p: p["rules"][-1]["ports"][-1],
+    lambda p: plain(p["rules"][0:1]),
+    lambda p: p["rules"][5],
+    lambda p: p["missing"],
+    lambda p: len(p["rules"]),
+    lambda p: sorted(p),
+    lambda p: [isinstance(r, Mapping) for r in p["rules"]],
+    lambda p: isinstance(p["tags"], Mapping) and isinstance(p["empty"], Sequence),
+    lambda p: dict(p["rules"][0]["filter"].items()),
+    lambda p: p["rules"][0]["filter"] == {"prefix": ""},
+    lambda p: plain(p),
+]
+
+
+def outcome(read: Callable[[Any], Any], proxy: Any) -> Any:
+    try:
+        return "value", read(proxy)
+    except UnknownValueError as error:
+        return "unknown", error.message
+    except (KeyError, IndexError) as error:
+        return "error", type(error).__name__
+
+
+@pytest.mark.parametrize("read", READS)
+def test_a_read_gives_what_the_eager_proxy_gives(read):
+    assert outcome(read, _lazy_unknown_checking_proxy(props())) == outcome(
+        read, unknown_checking_proxy(props())
+    )
+
+
+def test_the_proxies_are_pulumi_policys_classes():
+    eager, lazy = unknown_checking_proxy(props()), _lazy_unknown_checking_proxy(props())
+    for path in (lambda p: p, lambda p: p["tags"], lambda p: p["rules"]):
+        assert isinstance(path(lazy), type(path(eager)))
+
+
+def test_an_unknown_is_named_by_its_path():
+    with pytest.raises(UnknownValueError) as raised:
+        _lazy_unknown_checking_proxy(props())["rules"][1]["id"]
+    assert raised.value.message == "string value at .rules.1.id can't be known during preview"
