@@ -24,8 +24,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -33,10 +32,10 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi import output as pulumi_output
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import policy as pulumi_policy_impl
-from pulumi_policy import proxy as pulumi_policy_proxy
 from pulumi_policy.policy import EnforcementLevel, Policy
 
 from offline.gc_control import collector_paused
+from offline.policy_speedups import _each_message_decoded_once, _proxies_built_on_access
 from offline.recorder import SECRET_SIG, SIG_KEY, UNKNOWN, RecordedResource, RecordedStack
 from regions.providers import default_provider_name
 
@@ -481,121 +480,6 @@ class PackAnalyzer:
             for request in requests:
                 found.extend(self.analyze(request))
         return found
-
-
-class _DecodeOnce:
-    """`json_format` as pulumi-policy's servicer sees it during one call: `MessageToDict` converts
-    each protobuf message once and hands the same dict to every later policy.
-
-    The servicer converts a resource's properties again for every policy (pulumi-policy 1.21.0,
-    pulumi_policy/policy.py, `_PolicyAnalyzerServicer.Analyze` line 997 and `AnalyzeStack` line
-    1049: `deserialize_properties(json_format.MessageToDict(...))` inside the per-policy loop),
-    which was half of the pack's time.
-    Sharing the converted dict is invisible to the policies: `deserialize_properties` only reads
-    it and builds a new dict and list for every container, so each policy still gets its own copy.
-    The messages are kept referenced while cached, so an `id` is never reused within a call.
-    """
-
-    def __init__(self) -> None:
-        self._decoded: dict[int, tuple[Any, dict[str, Any]]] = {}
-
-    def MessageToDict(self, message: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        if args or kwargs:
-            return json_format.MessageToDict(message, *args, **kwargs)
-        cached = self._decoded.get(id(message))
-        if cached is None:
-            cached = (message, json_format.MessageToDict(message))
-            self._decoded[id(message)] = cached
-        return cached[1]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(json_format, name)
-
-
-@contextmanager
-def _each_message_decoded_once() -> Iterator[None]:
-    pulumi_policy_impl.json_format = _DecodeOnce()  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        pulumi_policy_impl.json_format = json_format
-
-
-class _LazyDictProxy(pulumi_policy_proxy._DictProxy):
-    """pulumi-policy's `_DictProxy`, wrapping a child when it is first read instead of wrapping
-    the whole tree up front. pulumi-policy builds that tree for every policy and every resource
-    (`unknown_checking_proxy` inside the servicer's per-policy loops, and again for each
-    resource's provider), although most policies look at one resource type and return: that was
-    about a third of the pack's time. A read raises `UnknownValueError` naming the same path,
-    and the proxies are the same classes, so a policy cannot tell them apart."""
-
-    def __init__(self, target: dict[str, Any], props_acc: list[str]) -> None:
-        super().__init__(target, props_acc)
-        self._lazy_target = target
-        self._lazy_path = props_acc
-        self._children: dict[Any, Any] = {}
-
-    def __getitem__(self, key: Any) -> Any:
-        if key == "__target":
-            return self._lazy_target
-        if key not in self._children:
-            value = pulumi_policy_proxy._raise_if_unknown(
-                key, self._lazy_target[key], self._lazy_path
-            )
-            self._children[key] = _on_access(
-                value, pulumi_policy_proxy._append_prop(self._lazy_path, key)
-            )
-        return self._children[key]
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        self._children.pop(key, None)
-        self._lazy_target[key] = value
-
-
-class _LazyListProxy(pulumi_policy_proxy._ListProxy):
-    """`_ListProxy`, each element wrapped when first read (see `_LazyDictProxy`)."""
-
-    def __init__(self, target: list[Any], props_acc: list[str]) -> None:
-        super().__init__(target, props_acc)
-        self._lazy_target = target
-        self._lazy_path = props_acc
-        self._children: dict[int, Any] = {}
-
-    def __getitem__(self, key: Any) -> Any:
-        if key == "__target":
-            return self._lazy_target
-        if isinstance(key, slice):
-            return [self[index] for index in range(len(self._lazy_target))[key]]
-        index = range(len(self._lazy_target))[key]  # IndexError as a list raises it
-        if index not in self._children:
-            value = pulumi_policy_proxy._raise_if_unknown(
-                key, self._lazy_target[index], self._lazy_path
-            )
-            self._children[index] = _on_access(
-                value, pulumi_policy_proxy._append_prop(self._lazy_path, index)
-            )
-        return self._children[index]
-
-
-def _on_access(value: Any, props_acc: list[str]) -> Any:
-    if isinstance(value, list):
-        return _LazyListProxy(value, props_acc)
-    if isinstance(value, dict):
-        return _LazyDictProxy(value, props_acc)
-    return value
-
-
-def _lazy_unknown_checking_proxy(props: dict[str, Any]) -> Any:
-    return _on_access(props, [])
-
-
-@contextmanager
-def _proxies_built_on_access() -> Iterator[None]:
-    pulumi_policy_impl.unknown_checking_proxy = _lazy_unknown_checking_proxy  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        pulumi_policy_impl.unknown_checking_proxy = pulumi_policy_proxy.unknown_checking_proxy
 
 
 def _initial_config_document(initial_config: Mapping[str, Any]) -> dict[str, Any]:

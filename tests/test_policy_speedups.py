@@ -1,4 +1,4 @@
-"""offline/analyzer.py builds pulumi-policy's unknown-checking proxies on access instead of up
+"""offline/policy_speedups.py builds pulumi-policy's unknown-checking proxies on access, not up
 front. A policy must not be able to tell: every read gives the same value, of the same proxy
 class, and reading an unknown raises the same `UnknownValueError`, naming the same path."""
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
-from offline.analyzer import _lazy_unknown_checking_proxy
+from offline.policy_speedups import _lazy_unknown_checking_proxy
 
 
 def props() -> dict[str, Any]:

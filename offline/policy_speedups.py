@@ -1,0 +1,141 @@
+"""Making pulumi-policy's servicer cheap to call offline, without changing what it decides.
+
+The servicer (`pulumi_policy.policy._PolicyAnalyzerServicer`, pinned at 1.21.0) redoes work for
+every policy of every resource: it converts the resource's protobuf properties again and wraps
+the whole tree, and its provider's, in unknown-checking proxies, although most policies look at
+one type and return. During each call offline/analyzer.py makes it use:
+
+- `_each_message_decoded_once`: a `json_format` whose `MessageToDict` returns the same dict for
+  the same message (the servicer's `deserialize_properties` only reads it and builds a new
+  container for each policy, so no policy sees another's data);
+- `_proxies_built_on_access`: proxies of pulumi-policy's own classes that wrap a child when it
+  is first read, raising the same `UnknownValueError` naming the same path.
+
+tests/test_plan.py renders a stack with and without them and compares the plans byte for byte;
+tests/test_policy_speedups.py compares every kind of read with the eager proxies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from google.protobuf import json_format
+from pulumi_policy import policy as pulumi_policy_impl
+from pulumi_policy import proxy as pulumi_policy_proxy
+
+
+class _DecodeOnce:
+    """`json_format` as pulumi-policy's servicer sees it during one call: `MessageToDict` converts
+    each protobuf message once and hands the same dict to every later policy.
+
+    The servicer converts a resource's properties again for every policy (pulumi-policy 1.21.0,
+    pulumi_policy/policy.py, `_PolicyAnalyzerServicer.Analyze` line 997 and `AnalyzeStack` line
+    1049: `deserialize_properties(json_format.MessageToDict(...))` inside the per-policy loop),
+    which was half of the pack's time.
+    Sharing the converted dict is invisible to the policies: `deserialize_properties` only reads
+    it and builds a new dict and list for every container, so each policy still gets its own copy.
+    The messages are kept referenced while cached, so an `id` is never reused within a call.
+    """
+
+    def __init__(self) -> None:
+        self._decoded: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+    def MessageToDict(self, message: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if args or kwargs:
+            return json_format.MessageToDict(message, *args, **kwargs)
+        cached = self._decoded.get(id(message))
+        if cached is None:
+            cached = (message, json_format.MessageToDict(message))
+            self._decoded[id(message)] = cached
+        return cached[1]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(json_format, name)
+
+
+@contextmanager
+def _each_message_decoded_once() -> Iterator[None]:
+    pulumi_policy_impl.json_format = _DecodeOnce()  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        pulumi_policy_impl.json_format = json_format
+
+
+class _LazyDictProxy(pulumi_policy_proxy._DictProxy):
+    """pulumi-policy's `_DictProxy`, wrapping a child when it is first read instead of wrapping
+    the whole tree up front. pulumi-policy builds that tree for every policy and every resource
+    (`unknown_checking_proxy` inside the servicer's per-policy loops, and again for each
+    resource's provider), although most policies look at one resource type and return: that was
+    about a third of the pack's time. A read raises `UnknownValueError` naming the same path,
+    and the proxies are the same classes, so a policy cannot tell them apart."""
+
+    def __init__(self, target: dict[str, Any], props_acc: list[str]) -> None:
+        super().__init__(target, props_acc)
+        self._lazy_target = target
+        self._lazy_path = props_acc
+        self._children: dict[Any, Any] = {}
+
+    def __getitem__(self, key: Any) -> Any:
+        if key == "__target":
+            return self._lazy_target
+        if key not in self._children:
+            value = pulumi_policy_proxy._raise_if_unknown(
+                key, self._lazy_target[key], self._lazy_path
+            )
+            self._children[key] = _on_access(
+                value, pulumi_policy_proxy._append_prop(self._lazy_path, key)
+            )
+        return self._children[key]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._children.pop(key, None)
+        self._lazy_target[key] = value
+
+
+class _LazyListProxy(pulumi_policy_proxy._ListProxy):
+    """`_ListProxy`, each element wrapped when first read (see `_LazyDictProxy`)."""
+
+    def __init__(self, target: list[Any], props_acc: list[str]) -> None:
+        super().__init__(target, props_acc)
+        self._lazy_target = target
+        self._lazy_path = props_acc
+        self._children: dict[int, Any] = {}
+
+    def __getitem__(self, key: Any) -> Any:
+        if key == "__target":
+            return self._lazy_target
+        if isinstance(key, slice):
+            return [self[index] for index in range(len(self._lazy_target))[key]]
+        index = range(len(self._lazy_target))[key]  # IndexError as a list raises it
+        if index not in self._children:
+            value = pulumi_policy_proxy._raise_if_unknown(
+                key, self._lazy_target[index], self._lazy_path
+            )
+            self._children[index] = _on_access(
+                value, pulumi_policy_proxy._append_prop(self._lazy_path, index)
+            )
+        return self._children[index]
+
+
+def _on_access(value: Any, props_acc: list[str]) -> Any:
+    if isinstance(value, list):
+        return _LazyListProxy(value, props_acc)
+    if isinstance(value, dict):
+        return _LazyDictProxy(value, props_acc)
+    return value
+
+
+def _lazy_unknown_checking_proxy(props: dict[str, Any]) -> Any:
+    return _on_access(props, [])
+
+
+@contextmanager
+def _proxies_built_on_access() -> Iterator[None]:
+    pulumi_policy_impl.unknown_checking_proxy = _lazy_unknown_checking_proxy  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        pulumi_policy_impl.unknown_checking_proxy = pulumi_policy_proxy.unknown_checking_proxy
