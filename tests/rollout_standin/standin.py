@@ -1,5 +1,5 @@
 """A stand-in for the Pulumi CLI, run as `pulumi` by the Automation API in
-tests/test_rollout_driver.py (a per-test `bin/pulumi` wrapper execs it with the scenario's path
+tests/rollout_driver/ (a per-test `bin/pulumi` wrapper execs it with the scenario's path
 in ROLLOUT_STANDIN_SCENARIO).
 
 It answers what `python -m rollout` makes the Automation API run: `version`, `stack select`,

@@ -1,0 +1,101 @@
+"""Fixtures of the rollout driver's tests: one moto server per worker, a fresh world per test
+(world.py)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+
+from offline.stacks import REPO_ROOT
+from tests.moto_server import moto_endpoint
+from tests.rollout_driver.world import (
+    FILE_CLI,
+    NEW,
+    NEW_DIGEST,
+    REGIONS,
+    SERVING,
+    SITE_PACKAGES,
+    STANDIN,
+    World,
+    with_digest,
+)
+
+
+@pytest.fixture(scope="package")
+def moto_url() -> Iterator[str]:
+    with moto_endpoint() as url:
+        yield url
+
+
+@pytest.fixture
+def world(
+    tmp_path: Path,
+    moto_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> World:
+    monkeypatch.setenv("PULUMI_HOME", str(tmp_path / "pulumi-home"))
+    monkeypatch.setenv("PULUMI_SKIP_UPDATE_CHECK", "true")
+    monkeypatch.setenv("COLUMNS", "200")
+    # Every test starts from an empty AWS.
+    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"))
+
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(REPO_ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
+    text = with_digest((REPO_ROOT / "Pulumi.prod.yaml").read_text(), NEW, NEW_DIGEST)
+    (project / "Pulumi.prod.yaml").write_text(text)
+
+    route53 = boto3.client("route53", region_name="us-east-1", endpoint_url=moto_url)
+    check_ids = {
+        region: route53.create_health_check(
+            CallerReference=f"{tmp_path.name}-{region}",
+            HealthCheckConfig={
+                "Type": "HTTPS",
+                "FullyQualifiedDomainName": f"{region}.erlmcp.io",
+                "Port": 443,
+                "ResourcePath": "/health",
+                "RequestInterval": 30,
+                "FailureThreshold": 3,
+            },
+        )["HealthCheck"]["Id"]
+        for region in REGIONS
+    }
+
+    root = tmp_path / "pulumi-cli"
+    (root / "bin").mkdir(parents=True)
+    (root / "scenario.json").write_text(
+        json.dumps(
+            {
+                "version": FILE_CLI,
+                "calls": str(root / "calls.jsonl"),
+                # The stack file as first deployed, parsed once here rather than per call.
+                "initial_config": yaml.safe_load(text)["config"],
+                "outputs": {"regions": {r: {"healthCheckId": i} for r, i in check_ids.items()}},
+            }
+        )
+    )
+    wrapper = root / "bin" / "pulumi"
+    # `-S` skips the site machinery (the virtualenv's .pth files cost ~30 ms a start, and the
+    # Automation API starts the CLI four times an update); the stand-in needs only PyYAML and
+    # grpc from site-packages.
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f"ROLLOUT_STANDIN_SCENARIO='{root / 'scenario.json'}' PYTHONPATH='{SITE_PACKAGES}' "
+        f"exec '{sys.executable}' -S '{STANDIN}' \"$@\"\n"
+    )
+    wrapper.chmod(0o755)
+
+    w = World(project, root, moto_url, capsys)
+    for region in SERVING:  # alarms at OK are no signal (moto drops StateValue with a prefix)
+        w.alarm(region, f"erlmcp-prod-{region}-5xx-rate", "OK")
+    w.alarm("eu-west-1", "erlmcp-staging-eu-west-1-5xx-rate", "ALARM")  # another stack's
+    return w
