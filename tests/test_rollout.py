@@ -121,6 +121,20 @@ def test_a_canary_is_sized_on_the_pods_the_hpa_runs():
     assert release_pods(full, "eu-west-1") == 2
 
 
+def test_a_region_without_an_hpa_must_run_its_configured_pods():
+    """Without an HPA the count is Pulumi's: another count means something else scaled the
+    region, and `pulumi up` would scale it back under the canary."""
+    config = rollout_config(1, canary_pods=1, livePods={"eu-west-1": 3})
+    del config["erlmcp-infra:regions"]["eu-west-1"]["hpa"]
+    with pytest.raises(ConfigError) as caught:
+        parse_stack_config(values(config))
+    assert "erlmcp-infra:rollout.livePods.eu-west-1" in str(caught.value)
+    assert "runs 3 pods but has no HPA and is configured with 2" in str(caught.value)
+    config["erlmcp-infra:rollout"]["livePods"] = {"eu-west-1": 2}
+    stack = parse_stack_config(values(config))
+    assert release_pods(stack, "eu-west-1") == 2
+
+
 # --- the plan, wave by wave ---------------------------------------------------------------
 
 # Each wave's regions, and the standby releases that follow them (by logical name).
