@@ -9,7 +9,9 @@ one type and return. During each call offline/analyzer.py makes it use:
   the same message (the servicer's `deserialize_properties` only reads it and builds a new
   container for each policy, so no policy sees another's data);
 - `_proxies_built_on_access`: proxies of pulumi-policy's own classes that wrap a child when it
-  is first read, raising the same `UnknownValueError` naming the same path.
+  is first read, raising the same `UnknownValueError` naming the same path, and keeping a
+  policy's writes to themselves; with them, each message's properties converted once
+  (`_DeserializeOnce`) and shared by every policy.
 
 tests/test_plan.py renders a stack with and without them and compares the plans byte for byte;
 tests/test_policy_speedups.py compares every kind of read with the eager proxies.
@@ -22,6 +24,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from google.protobuf import json_format
+from pulumi_policy import deserialize as pulumi_policy_deserialize
 from pulumi_policy import policy as pulumi_policy_impl
 from pulumi_policy import proxy as pulumi_policy_proxy
 
@@ -34,8 +37,9 @@ class _DecodeOnce:
     pulumi_policy/policy.py, `_PolicyAnalyzerServicer.Analyze` line 997 and `AnalyzeStack` line
     1049: `deserialize_properties(json_format.MessageToDict(...))` inside the per-policy loop),
     which was half of the pack's time.
-    Sharing the converted dict is invisible to the policies: `deserialize_properties` only reads
-    it and builds a new dict and list for every container, so each policy still gets its own copy.
+    Sharing the decoded dict is invisible to the policies: `deserialize_properties` only reads it.
+    Its result is shared too (`_DeserializeOnce`, with the proxies built on access), and what
+    keeps the policies apart is then the proxies, which never write into what they wrap.
     The messages are kept referenced while cached, so an `id` is never reused within a call.
     """
 
@@ -70,29 +74,43 @@ class _LazyDictProxy(pulumi_policy_proxy._DictProxy):
     (`unknown_checking_proxy` inside the servicer's per-policy loops, and again for each
     resource's provider), although most policies look at one resource type and return: that was
     about a third of the pack's time. A read raises `UnknownValueError` naming the same path,
-    and the proxies are the same classes, so a policy cannot tell them apart."""
+    a write stays in the proxy (reads see it, the shared target does not), and the proxies are
+    the same classes, so a policy cannot tell them apart."""
 
     def __init__(self, target: dict[str, Any], props_acc: list[str]) -> None:
         super().__init__(target, props_acc)
         self._lazy_target = target
         self._lazy_path = props_acc
         self._children: dict[Any, Any] = {}
+        self._set: dict[Any, Any] = {}
+        """What the policy set: kept here, never written into the target, which every policy of
+        the call shares (`_DeserializeOnce`)."""
 
     def __getitem__(self, key: Any) -> Any:
         if key == "__target":
-            return self._lazy_target
+            # pulumi-policy's proxy keeps its (wrapped) children in a dict of its own.
+            return {k: self._set[k] if k in self._set else self._child(k) for k in self}
+        if key in self._set:  # returned as set, as pulumi-policy's proxy returns it
+            return pulumi_policy_proxy._raise_if_unknown(key, self._set[key], self._lazy_path)
+        pulumi_policy_proxy._raise_if_unknown(key, self._lazy_target[key], self._lazy_path)
+        return self._child(key)
+
+    def _child(self, key: Any) -> Any:
         if key not in self._children:
-            value = pulumi_policy_proxy._raise_if_unknown(
-                key, self._lazy_target[key], self._lazy_path
-            )
             self._children[key] = _on_access(
-                value, pulumi_policy_proxy._append_prop(self._lazy_path, key)
+                self._lazy_target[key], pulumi_policy_proxy._append_prop(self._lazy_path, key)
             )
         return self._children[key]
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        self._children.pop(key, None)
-        self._lazy_target[key] = value
+        self._set[key] = value
+
+    def __iter__(self) -> Iterator[Any]:
+        yield from self._lazy_target
+        yield from (key for key in self._set if key not in self._lazy_target)
+
+    def __len__(self) -> int:
+        return len(self._lazy_target) + sum(1 for key in self._set if key not in self._lazy_target)
 
 
 class _LazyListProxy(pulumi_policy_proxy._ListProxy):
@@ -106,16 +124,17 @@ class _LazyListProxy(pulumi_policy_proxy._ListProxy):
 
     def __getitem__(self, key: Any) -> Any:
         if key == "__target":
-            return self._lazy_target
+            return [self._child(index) for index in range(len(self._lazy_target))]
         if isinstance(key, slice):
             return [self[index] for index in range(len(self._lazy_target))[key]]
         index = range(len(self._lazy_target))[key]  # IndexError as a list raises it
+        pulumi_policy_proxy._raise_if_unknown(key, self._lazy_target[index], self._lazy_path)
+        return self._child(index)
+
+    def _child(self, index: int) -> Any:
         if index not in self._children:
-            value = pulumi_policy_proxy._raise_if_unknown(
-                key, self._lazy_target[index], self._lazy_path
-            )
             self._children[index] = _on_access(
-                value, pulumi_policy_proxy._append_prop(self._lazy_path, index)
+                self._lazy_target[index], pulumi_policy_proxy._append_prop(self._lazy_path, index)
             )
         return self._children[index]
 
@@ -132,10 +151,32 @@ def _lazy_unknown_checking_proxy(props: dict[str, Any]) -> Any:
     return _on_access(props, [])
 
 
+class _DeserializeOnce:
+    """`deserialize_properties` as the servicer sees it during one call: each decoded message
+    (the same dict every time, `_DecodeOnce`) is converted once, and every policy gets the same
+    tree. The servicer only ever hands that tree to `unknown_checking_proxy`, so this is used
+    only with the proxies built on access, which never write into their target."""
+
+    def __init__(self) -> None:
+        self._converted: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+    def __call__(self, props: dict[str, Any], proxy_secrets: bool = False) -> dict[str, Any]:
+        if proxy_secrets:  # remediation's secret-preserving proxies: not shared
+            return pulumi_policy_deserialize.deserialize_properties(props, proxy_secrets)
+        cached = self._converted.get(id(props))
+        if cached is None or cached[0] is not props:
+            cached = (props, pulumi_policy_deserialize.deserialize_properties(props))
+            self._converted[id(props)] = cached
+        return cached[1]
+
+
 @contextmanager
 def _proxies_built_on_access() -> Iterator[None]:
+    """Lazy proxies, and the properties converted once per message for them to share."""
     pulumi_policy_impl.unknown_checking_proxy = _lazy_unknown_checking_proxy  # type: ignore[assignment]
+    pulumi_policy_impl.deserialize_properties = _DeserializeOnce()  # type: ignore[assignment]
     try:
         yield
     finally:
         pulumi_policy_impl.unknown_checking_proxy = pulumi_policy_proxy.unknown_checking_proxy
+        pulumi_policy_impl.deserialize_properties = pulumi_policy_deserialize.deserialize_properties

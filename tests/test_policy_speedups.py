@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
-from offline.policy_speedups import _lazy_unknown_checking_proxy
+from offline.policy_speedups import _DeserializeOnce, _lazy_unknown_checking_proxy
 
 
 def props() -> dict[str, Any]:
@@ -64,6 +64,8 @@ READS: list[Callable[[Any], Any]] = [
     lambda p: dict(p["rules"][0]["filter"].items()),
     lambda p: p["rules"][0]["filter"] == {"prefix": ""},
     lambda p: plain(p),
+    lambda p: plain(p["rules"]["__target"]),
+    lambda p: plain(p["__target"]),
 ]
 
 
@@ -93,3 +95,39 @@ def test_an_unknown_is_named_by_its_path():
     with pytest.raises(UnknownValueError) as raised:
         _lazy_unknown_checking_proxy(props())["rules"][1]["id"]
     assert raised.value.message == "string value at .rules.1.id can't be known during preview"
+
+
+def writes(proxy: Any) -> Any:
+    """A policy that writes into its props, then reads them back."""
+    proxy["added"] = {"x": 1}
+    proxy["name"] = "renamed"
+    proxy["tags"]["env"] = "dev"
+    return (
+        list(proxy),
+        len(proxy),
+        proxy["added"],
+        proxy["name"],
+        proxy["tags"]["env"],
+        plain(proxy["__target"]["tags"]),
+    )
+
+
+def test_a_write_reads_back_as_in_pulumi_policys_proxy():
+    assert writes(_lazy_unknown_checking_proxy(props())) == writes(unknown_checking_proxy(props()))
+
+
+def test_a_write_reaches_no_other_policy():
+    """Every policy of a call gets a proxy over one shared tree (`_DeserializeOnce`)."""
+    shared = props()
+    writes(_lazy_unknown_checking_proxy(shared))
+    assert shared == props()
+    assert plain(_lazy_unknown_checking_proxy(shared)) == plain(unknown_checking_proxy(props()))
+
+
+def test_each_message_is_converted_once_per_call():
+    convert = _DeserializeOnce()
+    decoded, other = {"a": [1, {"b": 2}]}, {"a": [1, {"b": 2}]}
+    assert convert(decoded) is convert(decoded)
+    assert convert(other) is not convert(decoded)
+    assert convert(other) == convert(decoded) == {"a": [1, {"b": 2}]}
+    assert convert(decoded, True) is not convert(decoded, True)  # remediation's: not shared
