@@ -18,8 +18,9 @@ must see that the canary's pods are still there and Ready. Both come from a targ
   await.go `Read`, line 421; `revisionReady` at await/statefulset.go line 434), and the
   `pulumi.com/waitFor` condition is used only on create and update. The engine does not fail
   the refresh for it. It warns ("Refreshed resource is in an unhealthy state") and records init
-  errors, which make the next `up` update the StatefulSet again (pulumi/pulumi
-  pkg/resource/deploy/step.go `RefreshStep.Apply`, line 1602). The step after a canary updates
+  errors (pulumi/pulumi pkg/resource/deploy/step.go `RefreshStep.Apply`, line 1602), for which
+  the next `up` makes an empty update of the StatefulSet "to continue awaiting initialization"
+  (step_generator.go, line 2180). The step after a canary updates
   it anyway (the full step, or the rollback), and a resumed canary's preview shows the update,
   which is inside what the step may change.
 
