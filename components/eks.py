@@ -265,9 +265,10 @@ class EksCluster(pulumi.ComponentResource):
         )
 
     def _volume_key_grant(self) -> aws.kms.Grant:
-        """Lets EC2 Auto Scaling launch nodes whose volumes the region key encrypts. The role is
-        created by AWS with the account's first Auto Scaling group (or by
-        `aws iam create-service-linked-role --aws-service-name autoscaling.amazonaws.com`)."""
+        """Lets EC2 Auto Scaling launch nodes whose volumes the region key encrypts. KMS refuses
+        a grant to a role that does not exist, and AWS makes this one only with the account's
+        first Auto Scaling group, after this grant: in a fresh account the erlmcp-state stack
+        makes it first (bootstrap/state_store/account.py)."""
         grantee = pulumi.Output.from_input(self._args.kms_key_arn).apply(autoscaling_role_arn)
         return aws.kms.Grant(
             f"{self._prefix}-node-volumes-grant",

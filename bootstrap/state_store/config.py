@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pulumi
 from pulumi.runtime import config as pulumi_config
@@ -101,6 +101,9 @@ class StateStoreConfig(BaseModel):
     tags: dict[str, str] = Field(default_factory=dict)
     noncurrent_version_days: int = Field(default=DEFAULT_NONCURRENT_VERSION_DAYS, ge=1)
     """Days an overwritten state file (every `pulumi up` writes one) stays restorable."""
+    autoscaling_service_role: Literal["create", "exists"]
+    """Whether this stack makes the account's EC2 Auto Scaling service-linked role
+    (state_store/account.py); no default, because AWS refuses to make it twice."""
 
     @field_validator("replica_region")
     @classmethod
@@ -151,11 +154,20 @@ def _format_path(loc: tuple[str | int, ...]) -> str:
     return f"{PROJECT}:{text}" if text else PROJECT
 
 
+# What to set a required key to, when the key is missing.
+_REQUIRED_HINTS = {
+    "autoscalingServiceRole": "`create` if the account has no EC2 Auto Scaling service-linked "
+    "role (`aws iam get-role --role-name AWSServiceRoleForAutoScaling` answers NoSuchEntity), "
+    "`exists` if it has one",
+}
+
+
 def _message(item: Mapping[str, Any]) -> str:
     if item["type"] == "extra_forbidden":
         return UNKNOWN_KEY
     if item["type"] == "missing":
-        return "required, and has no default"
+        hint = _REQUIRED_HINTS.get(str(item["loc"][-1]))
+        return f"required: {hint}" if hint else "required, and has no default"
     return str(item["msg"]).removeprefix("Value error, ")
 
 

@@ -1,12 +1,15 @@
-"""The `erlmcp-state` stack: the key, a state bucket in each region, replication both ways, and
-the outputs operators and the main stack's README refer to."""
+"""The `erlmcp-state` stack: the key, a state bucket in each region, replication both ways, the
+account's EC2 Auto Scaling service-linked role when it has none, and the outputs operators and
+the main stack's README refer to."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_aws as aws
 
+from state_store.account import autoscaling_role_arn, autoscaling_service_role
 from state_store.buckets import StateBucket, StateBucketArgs, backend_url
 from state_store.config import StateStoreConfig
 from state_store.key import StateKey, StateKeyArgs
@@ -21,6 +24,8 @@ class StateStore:
     key: StateKey
     buckets: dict[str, StateBucket]
     """By region."""
+    autoscaling_role: aws.iam.ServiceLinkedRole | None
+    """Made here only when the account had none (`autoscalingServiceRole: create`)."""
 
 
 def build(config: StateStoreConfig) -> StateStore:
@@ -64,7 +69,16 @@ def build(config: StateStoreConfig) -> StateStore:
                 tags=tags,
             ),
         )
-    return StateStore(config=config, providers=providers, key=key, buckets=buckets)
+    autoscaling_role = autoscaling_service_role(
+        config.autoscaling_service_role, providers.global_services, tags
+    )
+    return StateStore(
+        config=config,
+        providers=providers,
+        key=key,
+        buckets=buckets,
+        autoscaling_role=autoscaling_role,
+    )
 
 
 def export(store: StateStore) -> None:
@@ -83,3 +97,5 @@ def export(store: StateStore) -> None:
     pulumi.export("keyArns", store.key.arns)
     pulumi.export("primaryRegion", store.config.primary_region)
     pulumi.export("replicaRegion", store.config.replica_region)
+    # AWS names the role, so its ARN is the same whether this stack made it or found it.
+    pulumi.export("autoscalingServiceRoleArn", autoscaling_role_arn(store.config.account_id))

@@ -36,6 +36,7 @@ def test_the_stack_file_parses_to_the_documented_defaults():
     assert config.regions == ("us-east-2", "us-west-2")
     assert config.key_alias == "erlmcp-pulumi-state"
     assert config.noncurrent_version_days == 365
+    assert config.autoscaling_service_role == "create"
     assert config.all_tags == {
         "service": "erlmcp",
         "environment": "shared",
@@ -46,12 +47,23 @@ def test_the_stack_file_parses_to_the_documented_defaults():
     }
 
 
-def test_only_the_account_id_is_required():
-    config = parse_config({"accountId": "012345678901"})
+def test_only_the_account_and_its_autoscaling_role_are_required():
+    config = parse_config({"accountId": "012345678901", "autoscalingServiceRole": "exists"})
     assert config.account_id == "012345678901"
     assert config.regions == ("us-east-2", "us-west-2")
     assert config.all_tags == {"project": "erlmcp-state"}
-    assert problems_of({}) == "erlmcp-state:accountId: required, and has no default"
+    assert problems_of({}).splitlines() == [
+        "erlmcp-state:accountId: required, and has no default",
+        "erlmcp-state:autoscalingServiceRole: required: `create` if the account has no EC2 Auto "
+        "Scaling service-linked role (`aws iam get-role --role-name "
+        "AWSServiceRoleForAutoScaling` answers NoSuchEntity), `exists` if it has one",
+    ]
+
+
+def test_the_autoscaling_role_is_made_or_known_to_exist():
+    assert "erlmcp-state:autoscalingServiceRole: Input should be 'create' or 'exists'" in (
+        problems_of(values(autoscalingServiceRole="import"))
+    )
 
 
 def test_the_stack_file_disables_default_providers():
@@ -135,6 +147,7 @@ def test_aws_reserved_tag_keys_are_refused():
 def test_provider_and_misspelt_namespaces_are_refused():
     engine = {
         "erlmcp-state:accountId": "123456789012",
+        "erlmcp-state:autoscalingServiceRole": "exists",
         "aws:region": "us-east-1",
         "erlmcp-stat:tags": '{"owner": "x"}',
         "pulumi:disable-default-providers": '["*"]',

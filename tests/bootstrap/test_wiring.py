@@ -51,8 +51,9 @@ def test_what_the_stack_holds(state_stack: RecordedStack):
         "aws:s3/bucketReplicationConfig:BucketReplicationConfig": 2,
         "aws:iam/role:Role": 2,
         "aws:iam/rolePolicy:RolePolicy": 2,
+        "aws:iam/serviceLinkedRole:ServiceLinkedRole": 1,
     }
-    assert len(cloud_resources(state_stack)) == 40
+    assert len(cloud_resources(state_stack)) == 41
 
 
 def test_one_provider_per_region_and_one_for_iam_each_tied_to_the_account(
@@ -93,10 +94,10 @@ def test_stateful_resources_are_protected_and_retained(state_stack: RecordedStac
     assert len(stateful) == 10
     loose = [r.urn for r in stateful if not (r.protect and r.retain_on_delete)]
     assert loose == []
-    # Nothing else is retained: removing it from the program removes it from AWS.
-    assert all(
-        not r.retain_on_delete for r in state_stack.resources if r.type not in STATEFUL_TYPES
-    )
+    # Nothing else is retained, but the account's Auto Scaling role, which every Auto Scaling
+    # group of the account acts through: removing anything else from the program removes it.
+    retained = [r.type for r in state_stack.resources if r.retain_on_delete]
+    assert sorted(set(retained) - STATEFUL_TYPES) == ["aws:iam/serviceLinkedRole:ServiceLinkedRole"]
 
 
 def test_every_taggable_resource_has_the_configured_tags_and_the_project(
@@ -111,7 +112,13 @@ def test_every_taggable_resource_has_the_configured_tags_and_the_project(
         "project": "erlmcp-state",
     }
     taggable = [r for r in cloud_resources(state_stack) if r.type in TAGGABLE_AWS_TYPES]
-    assert {r.type for r in taggable} == {BUCKET, KEY, REPLICA_KEY, "aws:iam/role:Role"}
+    assert {r.type for r in taggable} == {
+        BUCKET,
+        KEY,
+        REPLICA_KEY,
+        "aws:iam/role:Role",
+        "aws:iam/serviceLinkedRole:ServiceLinkedRole",
+    }
     assert {r.urn: r.plain_inputs.get("tags") for r in taggable} == {
         r.urn: expected for r in taggable
     }
