@@ -1,7 +1,9 @@
 """What the account needs once, before any erlmcp stack: the EC2 Auto Scaling service-linked role.
 
 Each region's EKS nodes boot from volumes encrypted with the region's key, so the main stack
-grants that role the use of the key (components/eks.py `_volume_key_grant`). KMS refuses a grant
+grants that role the use of the key (components/eks.py `_volume_key_grant`; EC2 Auto Scaling
+user guide, "Required AWS KMS key policy for use with encrypted volumes", and AWS Knowledge
+Center "kms-launch-ec2-instance": the grant, made in the group's account). KMS refuses a grant
 to a principal that does not exist, and AWS creates the role only with the account's first Auto
 Scaling group, which the node groups make after the grant: in a fresh account the main stack's
 first `pulumi up` would stop at the grant. This stack runs once per account before the main
