@@ -37,7 +37,7 @@ from rich.text import Text
 from offline.stacks import REPO_ROOT
 from rollout.driver import Driver, RolloutStopped
 from rollout.health import HealthReader
-from rollout.live import LiveReader
+from rollout.live import LiveReader, PulumiStackState
 from rollout.offline_check import Render, offline_plan_lines, render_offline
 from rollout.plan import CANARY, FINISH, FULL, RolloutPlan, Step, describe_state, plan_rollout
 from rollout.stack_file import (
@@ -309,7 +309,7 @@ def _run(
                 stack,
                 health,
                 reporter,
-                LiveReader(stack),
+                LiveReader(PulumiStackState(stack)),
                 sleep=sleep,
                 check_every_seconds=check_every_seconds,
             )

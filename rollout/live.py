@@ -25,25 +25,52 @@ must see that the canary's pods are still there and Ready. Both come from a targ
   which is inside what the step may change.
 
 The driver needs the same credentials for this as for `pulumi up` and no Kubernetes client of
-its own. `stack export` decrypts the stack's secrets (the Automation API passes
-`--show-secrets`); only the StatefulSets' counts are kept, and nothing of the export is logged.
+its own. The export is run without `--show-secrets`, so the stack's secrets stay ciphertext:
+the Automation API's own `Stack.export_stack` always passes that flag
+(pulumi/automation/_local_workspace.py `export_stack`), so `PulumiStackState` runs the CLI
+through the workspace's `pulumi_command`, with the environment the workspace gives every
+command (`_run_pulumi_cmd_sync`: PULUMI_HOME, then its env vars).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from pulumi.automation import Stack
 
 STATEFULSET = "kubernetes:apps/v1:StatefulSet"
 
 
 class StackState(Protocol):
-    """The part of `pulumi.automation.Stack` the reader uses."""
+    """What the reader needs of a stack: its state, and a targeted refresh."""
 
-    def export_stack(self) -> Any: ...
+    def export(self) -> dict[str, Any]:
+        """`pulumi stack export`: `{"version": .., "deployment": {"resources": [...]}}`."""
+        ...
 
-    def refresh(self, *, target: list[str] | None = None) -> Any: ...
+    def refresh(self, targets: list[str]) -> None: ...
+
+
+class PulumiStackState:
+    """A stack of the Automation API, exported with its secrets left encrypted."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+
+    def export(self) -> dict[str, Any]:
+        workspace = self.stack.workspace
+        env = {"PULUMI_HOME": workspace.pulumi_home} if workspace.pulumi_home else {}
+        env.update(workspace.env_vars)
+        result = workspace.pulumi_command.run(  # type: ignore[attr-defined]
+            ["stack", "export", "--stack", self.stack.name], workspace.work_dir, env
+        )
+        return json.loads(result.stdout)
+
+    def refresh(self, targets: list[str]) -> None:
+        self.stack.refresh(target=targets)
 
 
 @dataclass(frozen=True)
@@ -86,8 +113,8 @@ class LiveReader:
 
     def read(self, regions: Sequence[str]) -> dict[str, LiveRelease]:
         urns = self._urns_of(regions)
-        self.stack.refresh(target=[urns[region] for region in regions])
-        resources = _resources(self.stack.export_stack())
+        self.stack.refresh([urns[region] for region in regions])
+        resources = _resources(self.stack.export())
         by_urn = {resource.get("urn"): resource for resource in resources}
         return {region: _live(region, by_urn.get(urns[region])) for region in regions}
 
@@ -95,7 +122,7 @@ class LiveReader:
         if self._urns is None:
             self._urns = {
                 resource["urn"].rsplit("::", 1)[-1]: resource["urn"]
-                for resource in _resources(self.stack.export_stack())
+                for resource in _resources(self.stack.export())
                 if resource.get("type") == STATEFULSET and "urn" in resource
             }
         found = {r: self._urns.get(own_statefulset_name(r)) for r in regions}
@@ -108,9 +135,8 @@ class LiveReader:
         return {r: urn for r, urn in found.items() if urn is not None}
 
 
-def _resources(deployment: Any) -> list[dict[str, Any]]:
-    body = getattr(deployment, "deployment", None) or {}
-    return list(body.get("resources") or [])
+def _resources(exported: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return list((exported.get("deployment") or {}).get("resources") or [])
 
 
 def _live(region: str, resource: Mapping[str, Any] | None) -> LiveRelease:

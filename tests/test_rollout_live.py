@@ -4,7 +4,6 @@ the stack file's `livePods` (rollout/stack_file.py) is read strictly."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -31,12 +30,12 @@ class FakeStack:
         ]
         self.after = resources_after
 
-    def export_stack(self) -> Any:
+    def export(self) -> dict[str, Any]:
         resources = self.after if self.refreshed else self.before
-        return SimpleNamespace(deployment={"resources": resources})
+        return {"version": 3, "deployment": {"resources": resources}}
 
-    def refresh(self, *, target: list[str] | None = None) -> Any:
-        self.refreshed.append(list(target or []))
+    def refresh(self, targets: list[str]) -> None:
+        self.refreshed.append(list(targets))
 
 
 def test_the_count_is_read_after_a_refresh_of_only_the_regions_statefulset():

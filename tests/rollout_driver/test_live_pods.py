@@ -68,6 +68,9 @@ def test_canary_partition_follows_the_pods_the_hpa_runs(world: World) -> None:
     assert first_refresh < first_preview  # read before the step was written
     assert calls[first_refresh]["args"].count("--target") == 1
     assert EU_STS_URN in calls[first_refresh]["args"]
+    # The state is read with its secrets left encrypted.
+    exports = [c["args"] for c in calls if c["args"][:2] == ["stack", "export"]]
+    assert exports and all("--show-secrets" not in args for args in exports)
     log = world.log_file.read_text()
     assert "wave 1 canary (1 pod): live pods: eu-west-1 5" in log
     assert (
