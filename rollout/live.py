@@ -44,6 +44,10 @@ from pulumi.automation import Stack
 STATEFULSET = "kubernetes:apps/v1:StatefulSet"
 
 
+class LiveReadError(Exception):
+    """The live state could not be read; the message says what is missing."""
+
+
 class StackState(Protocol):
     """What the reader needs of a stack: its state, and a targeted refresh."""
 
@@ -67,7 +71,10 @@ class PulumiStackState:
         result = workspace.pulumi_command.run(  # type: ignore[attr-defined]
             ["stack", "export", "--stack", self.stack.name], workspace.work_dir, env
         )
-        return json.loads(result.stdout)
+        try:
+            return json.loads(result.stdout)
+        except ValueError as error:
+            raise LiveReadError(f"`pulumi stack export` gave no readable state: {error}") from None
 
     def refresh(self, targets: list[str]) -> None:
         self.stack.refresh(target=targets)
@@ -92,10 +99,6 @@ class LiveRelease:
             f"{self.ready}/{self.replicas} Ready, {self.available} available, "
             f"{self.updated} on the template's revision (partition {self.partition})"
         )
-
-
-class LiveReadError(Exception):
-    """The live state could not be read; the message says what is missing."""
 
 
 def own_statefulset_name(region: str) -> str:

@@ -4,11 +4,12 @@ the stack file's `livePods` (rollout/stack_file.py) is read strictly."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from rollout.live import LiveReader, LiveReadError
+from rollout.live import LiveReader, LiveReadError, PulumiStackState
 from rollout.stack_file import StackFileError, read_rollout
 
 PREFIX = "urn:pulumi:prod::erlmcp-infra::erlmcp:regions:Region$erlmcp:components:ErlmcpRelease$"
@@ -84,3 +85,16 @@ def test_a_malformed_live_pods_mapping_is_refused(live: Any):
     }
     with pytest.raises(StackFileError, match="livePods: region -> pod count"):
         read_rollout(config)
+
+
+def test_an_export_that_is_no_state_is_an_error():
+    def run(args: list[str], cwd: str, env: dict[str, str]) -> Any:
+        assert args == ["stack", "export", "--stack", "prod"]  # no --show-secrets
+        return SimpleNamespace(stdout="error: no stack named 'prod' found")
+
+    workspace = SimpleNamespace(
+        pulumi_home=None, env_vars={}, work_dir=".", pulumi_command=SimpleNamespace(run=run)
+    )
+    stack = SimpleNamespace(workspace=workspace, name="prod")
+    with pytest.raises(LiveReadError, match="`pulumi stack export` gave no readable state"):
+        PulumiStackState(stack).export()  # type: ignore[arg-type]
