@@ -38,6 +38,7 @@ from offline.stacks import REPO_ROOT
 from rollout.driver import Driver, RolloutStopped
 from rollout.health import HealthReader
 from rollout.live import LiveReader, PulumiStackState
+from rollout.names import own_statefulset_name, standby_statefulset_name
 from rollout.offline_check import Render, offline_plan_lines, render_offline
 from rollout.plan import CANARY, FINISH, FULL, RolloutPlan, Step, describe_state, plan_rollout
 from rollout.stack_file import (
@@ -189,10 +190,10 @@ def dry_run_lines(plan: RolloutPlan, config: dict[str, Any]) -> list[str]:
             f"  {index + 1}. {done}{step.label}: {per_region} pods on {plan.version}; fleet "
             f"{before + sum(new.values())}/{fleet}"
         )
-        changes = [f"{r}-erlmcp-statefulset" for r in step.regions]
+        changes = [own_statefulset_name(r) for r in step.regions]
         if step.kind == FULL:
             changes += [
-                f"{s}-standby-of-{p}-erlmcp-statefulset ({warm} warm pods)"
+                f"{standby_statefulset_name(s, p)} ({warm} warm pods)"
                 for s, p, warm in standbys
                 if p in step.regions
             ]

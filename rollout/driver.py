@@ -27,7 +27,8 @@ from typing import Any, Protocol
 from pulumi.automation import CommandError, ConcurrentUpdateError, EngineEvent, Stack
 
 from rollout.health import HealthReader, HealthReport, Signal, health_check_ids, pods_signal
-from rollout.live import LiveReader, LiveReadError, LiveRelease, own_statefulset_name
+from rollout.live import LiveReader, LiveReadError, LiveRelease
+from rollout.names import own_statefulset_name
 from rollout.plan import (
     CANARY,
     FINISH,

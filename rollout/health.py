@@ -30,7 +30,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from rollout.live import LiveRelease, own_statefulset_name
+from rollout.live import LiveRelease
+from rollout.names import own_statefulset_name
 
 # Route 53's API (and its health checks) is served from us-east-1.
 ROUTE53_REGION = "us-east-1"

@@ -41,6 +41,8 @@ from typing import Any, Protocol
 
 from pulumi.automation import Stack
 
+from rollout.names import own_statefulset_name
+
 STATEFULSET = "kubernetes:apps/v1:StatefulSet"
 
 
@@ -99,12 +101,6 @@ class LiveRelease:
             f"{self.ready}/{self.replicas} Ready, {self.available} available, "
             f"{self.updated} on the template's revision (partition {self.partition})"
         )
-
-
-def own_statefulset_name(region: str) -> str:
-    """A region's own release's StatefulSet (regions/region.py `<region>-erlmcp` release,
-    components/release.py `<release>-statefulset`)."""
-    return f"{region}-erlmcp-statefulset"
 
 
 class LiveReader:

@@ -7,13 +7,13 @@ driver.py carries the steps out, `--dry-run` prints them (__main__.py, offline_c
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pulumi.automation import OpType
 
+from rollout.names import primary_of_standby, region_of_own
 from rollout.stack_file import (
     RELEASE_KEY,
     ROLLOUT_KEY,
@@ -35,11 +35,6 @@ DEFAULT_SOAK_MINUTES = 15.0
 STATEFULSET = "kubernetes:apps/v1:StatefulSet"
 # Engine steps that change nothing: the resource is as it was, or only read.
 NO_CHANGE = frozenset({OpType.SAME.value, OpType.READ.value})
-# Release names (regions/region.py): `<region>-erlmcp` for a region's own release,
-# `<standby>-standby-of-<primary>-erlmcp` for the release a standby region keeps for a primary;
-# the StatefulSet is `<release>-statefulset` (components/release.py).
-_STANDBY_RELEASE = re.compile(r"^(?P<host>.+)-standby-of-(?P<primary>.+)-erlmcp-statefulset$")
-_OWN_RELEASE = re.compile(r"^(?P<region>.+)-erlmcp-statefulset$")
 
 
 @dataclass(frozen=True)
@@ -81,11 +76,11 @@ def allowed(change: Change, step: Step) -> bool:
     moves nothing. A replacement is never allowed: it would restart every pod at once."""
     if change.type != STATEFULSET or change.op != OpType.UPDATE.value:
         return False
-    standby = _STANDBY_RELEASE.match(change.name)
-    if standby:
-        return step.kind == FULL and standby["primary"] in step.regions
-    own = _OWN_RELEASE.match(change.name)
-    return bool(own) and step.kind in (CANARY, FULL) and own["region"] in step.regions
+    primary = primary_of_standby(change.name)
+    if primary is not None:
+        return step.kind == FULL and primary in step.regions
+    region = region_of_own(change.name)
+    return region is not None and step.kind in (CANARY, FULL) and region in step.regions
 
 
 @dataclass(frozen=True)
