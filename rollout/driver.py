@@ -172,7 +172,7 @@ class Driver:
             )
         except (CommandError, LiveReadError) as error:
             self.reporter.step(step, "stopped")
-            why = _tail(error) if isinstance(error, CommandError) else str(error)
+            why = _why_unread(error)
             self.reporter.log(f"{step.label}: live pod counts could not be read: {why}")
             raise RolloutStopped(
                 f"the live pod counts of {', '.join(step.regions)} could not be read, so the "
@@ -307,9 +307,7 @@ class Driver:
         try:
             live = self.live.read(step.regions)
         except (CommandError, LiveReadError) as error:
-            why = "could not be read: " + (
-                _tail(error) if isinstance(error, CommandError) else str(error)
-            )
+            why = f"could not be read: {_why_unread(error)}"
             return tuple(
                 Signal("statefulset", r, own_statefulset_name(r), False, why) for r in step.regions
             )
@@ -369,6 +367,11 @@ def _change_of(event: EngineEvent) -> Change | None:
 
 def _signals_text(report: HealthReport) -> str:
     return "\n  ".join(signal.describe() for signal in report.failing)
+
+
+def _why_unread(error: CommandError | LiveReadError) -> str:
+    """Why the live StatefulSets could not be read: the CLI's last words, or the reader's."""
+    return _tail(error) if isinstance(error, CommandError) else str(error)
 
 
 def _tail(error: CommandError, lines: int = 8) -> str:
