@@ -51,7 +51,8 @@ AUTOSCALING_GRANT_OPERATIONS = (
     "DescribeKey",
     "CreateGrant",
 )
-_AUTOSCALING_ROLE = "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+AUTOSCALING_SERVICE = "autoscaling.amazonaws.com"
+_AUTOSCALING_ROLE = f"role/aws-service-role/{AUTOSCALING_SERVICE}/AWSServiceRoleForAutoScaling"
 
 
 @dataclass(frozen=True)
@@ -378,7 +379,13 @@ def secrets_key_policy(key_arn: str) -> dict[str, Any]:
 def autoscaling_role_arn(key_arn: str) -> str:
     """The EC2 Auto Scaling service-linked role of the key's account and partition."""
     parts = key_arn.split(":")
-    return f"arn:{parts[1]}:iam::{parts[4]}:{_AUTOSCALING_ROLE}"
+    return account_autoscaling_role_arn(parts[4], partition=parts[1])
+
+
+def account_autoscaling_role_arn(account_id: str, *, partition: str = "aws") -> str:
+    """An account's EC2 Auto Scaling service-linked role: AWS names it, so its ARN is known
+    before it exists."""
+    return f"arn:{partition}:iam::{account_id}:{_AUTOSCALING_ROLE}"
 
 
 def kubeconfig(endpoint: str, ca_data: str, cluster_name: str, region: str) -> dict[str, Any]:

@@ -24,15 +24,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
-AUTOSCALING_SERVICE = "autoscaling.amazonaws.com"
-AUTOSCALING_ROLE_NAME = "AWSServiceRoleForAutoScaling"
-
-
-def autoscaling_role_arn(account_id: str) -> str:
-    """The role's ARN: AWS names it, so it is known before it exists (components/eks.py grants
-    the same ARN)."""
-    path = f"aws-service-role/{AUTOSCALING_SERVICE}/{AUTOSCALING_ROLE_NAME}"
-    return f"arn:aws:iam::{account_id}:role/{path}"
+from components.eks import AUTOSCALING_SERVICE
 
 
 def autoscaling_service_role(

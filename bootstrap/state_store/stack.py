@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from state_store.account import autoscaling_role_arn, autoscaling_service_role
+from components.eks import account_autoscaling_role_arn
+from state_store.account import autoscaling_service_role
 from state_store.buckets import StateBucket, StateBucketArgs, backend_url
 from state_store.config import StateStoreConfig
 from state_store.key import StateKey, StateKeyArgs
@@ -98,4 +99,6 @@ def export(store: StateStore) -> None:
     pulumi.export("primaryRegion", store.config.primary_region)
     pulumi.export("replicaRegion", store.config.replica_region)
     # AWS names the role, so its ARN is the same whether this stack made it or found it.
-    pulumi.export("autoscalingServiceRoleArn", autoscaling_role_arn(store.config.account_id))
+    pulumi.export(
+        "autoscalingServiceRoleArn", account_autoscaling_role_arn(store.config.account_id)
+    )

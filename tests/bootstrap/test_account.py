@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from components.eks import autoscaling_role_arn as granted_role_arn
 from offline.recorder import RecordedStack
-from state_store.account import autoscaling_role_arn
 from tests.bootstrap.conftest import provider_of, record_state_store, state_config
 
 SERVICE_LINKED_ROLE = "aws:iam/serviceLinkedRole:ServiceLinkedRole"
@@ -33,6 +32,6 @@ def test_an_account_that_has_the_role_gets_nothing_but_its_arn():
     assert stack.outputs["autoscalingServiceRoleArn"] == ROLE_ARN
 
 
-def test_it_is_the_role_the_main_stacks_grant_their_keys_to():
+def test_it_is_the_role_the_main_stacks_grant_their_keys_to(state_stack: RecordedStack):
     key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    assert autoscaling_role_arn("123456789012") == granted_role_arn(key) == ROLE_ARN
+    assert state_stack.outputs["autoscalingServiceRoleArn"] == granted_role_arn(key) == ROLE_ARN
