@@ -41,6 +41,13 @@ class HpaConfig(_Model):
             )
         return self
 
+    def allows(self, pods: int) -> bool:
+        return self.min_replicas <= pods <= self.max_replicas
+
+    @property
+    def range_text(self) -> str:
+        return f"{self.min_replicas}..{self.max_replicas}"
+
 
 class PodConfig(_Model):
     cpu_request: CpuQuantity
@@ -179,11 +186,9 @@ class RegionConfig(_Model):
                 raise _KeyedError((to_camel(block),), "a primary region needs this block")
         if self.pods < 1:
             raise _KeyedError(("pods",), "a primary region serves traffic: at least 1 pod")
-        if self.hpa and not self.hpa.min_replicas <= self.pods <= self.hpa.max_replicas:
+        if self.hpa and not self.hpa.allows(self.pods):
             raise _KeyedError(
-                ("pods",),
-                f"{self.pods} lies outside the HPA range "
-                f"{self.hpa.min_replicas}..{self.hpa.max_replicas}",
+                ("pods",), f"{self.pods} lies outside the HPA range {self.hpa.range_text}"
             )
         return self
 

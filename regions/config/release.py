@@ -145,10 +145,9 @@ def _check_live_pods(
                 f"{region} runs {count} pods but has no HPA and is configured with "
                 f"{config.pods}: something else scaled it; `pulumi up` first",
             )
-        if hpa is not None and not hpa.min_replicas <= count <= hpa.max_replicas:
+        if hpa is not None and not hpa.allows(count):
             raise _KeyedError(
                 path,
-                f"{count} pods lies outside {region}'s HPA range "
-                f"{hpa.min_replicas}..{hpa.max_replicas}: the cluster is not what the stack "
-                "file describes; find out why before rolling out",
+                f"{count} pods lies outside {region}'s HPA range {hpa.range_text}: the cluster "
+                "is not what the stack file describes; find out why before rolling out",
             )
