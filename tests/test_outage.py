@@ -34,17 +34,23 @@ def render_down(program, region: str = "eu-west-1", strict: bool = True):
     return recorded, mocks.calls
 
 
+def provider_skipping_sts(name: str = "aws-eu-west-1") -> aws.Provider:
+    """An eu-west-1 provider that makes no STS call when it is configured (a failed-over
+    primary's, regions/providers.py): only what goes through it can reach the region."""
+    return aws.Provider(
+        name,
+        region="eu-west-1",
+        skip_credentials_validation=True,
+        skip_requesting_account_id=True,
+    )
+
+
 # --- the harness catches each kind of call ----------------------------------------------------
 
 
 def test_an_invoke_into_the_failed_region_is_an_error():
     def program():
-        provider = aws.Provider(
-            "aws-eu-west-1",
-            region="eu-west-1",
-            skip_credentials_validation=True,
-            skip_requesting_account_id=True,
-        )
+        provider = provider_skipping_sts()
         aws.get_availability_zones_output(
             region="eu-west-1", opts=pulumi.InvokeOutputOptions(provider=provider)
         ).names.apply(lambda names: names)
@@ -57,12 +63,7 @@ def test_an_invoke_into_the_failed_region_is_an_error():
 
 def test_an_invoke_through_a_provider_of_the_failed_region_is_an_error():
     def program():
-        provider = aws.Provider(
-            "aws-eu-west-1",
-            region="eu-west-1",
-            skip_credentials_validation=True,
-            skip_requesting_account_id=True,
-        )
+        provider = provider_skipping_sts()
         aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(provider=provider))
 
     with pytest.raises(Exception, match="eu-west-1 is down: invoke of aws:index/getCallerId"):
@@ -99,14 +100,7 @@ def test_a_read_of_a_resource_in_the_failed_region_is_an_error():
         aws.s3.Bucket.get(
             "b",
             "bucket-name",
-            opts=pulumi.ResourceOptions(
-                provider=aws.Provider(
-                    "p",
-                    region="eu-west-1",
-                    skip_credentials_validation=True,
-                    skip_requesting_account_id=True,
-                )
-            ),
+            opts=pulumi.ResourceOptions(provider=provider_skipping_sts("p")),
         )
 
     with pytest.raises(Exception, match="eu-west-1 is down: read of"):
