@@ -73,23 +73,22 @@ def pods_signal(release: LiveRelease, soaking: str | None) -> Signal:
     """Healthy when every pod is Ready and, while a step soaks (`soaking`: "canary" or "full"),
     the step's pods run the new revision: a canary at least one (the HPA may have grown it), a
     full step every pod."""
-    name, region = own_statefulset_name(release.region), release.region
     detail = release.describe()
+    problem = None
     if release.replicas < 1 or release.ready < release.replicas:
-        return Signal("statefulset", region, name, False, f"not every pod is Ready: {detail}")
-    if soaking == "canary" and release.updated < 1:
-        return Signal(
-            "statefulset",
-            region,
-            name,
-            False,
+        problem = "not every pod is Ready"
+    elif soaking == "canary" and release.updated < 1:
+        problem = (
             f"no pod runs the new version any more (the HPA scaled the region to "
             f"{release.replicas}, at or under the partition {release.partition}): nothing is "
-            f"being judged; {detail}",
+            "being judged"
         )
-    if soaking == "full" and release.updated < release.replicas:
-        return Signal("statefulset", region, name, False, f"not every pod is updated: {detail}")
-    return Signal("statefulset", region, name, True, detail)
+    elif soaking == "full" and release.updated < release.replicas:
+        problem = "not every pod is updated"
+    name = own_statefulset_name(release.region)
+    if problem is None:
+        return Signal("statefulset", release.region, name, True, detail)
+    return Signal("statefulset", release.region, name, False, f"{problem}: {detail}")
 
 
 def health_check_ids(outputs: Mapping[str, object]) -> dict[str, str | None]:
