@@ -23,7 +23,9 @@ import pytest
 import yaml
 
 from offline.recorder import RecordedStack
+from offline.stacks import stack_file_config
 from rollout.__main__ import main
+from rollout.stack_file import regions, serving_regions
 
 STANDIN = Path(__file__).parent.parent / "rollout_standin" / "standin.py"
 SITE_PACKAGES = Path(yaml.__file__).parent.parent
@@ -31,15 +33,8 @@ NEW = "3.1.0"
 NEW_DIGEST = "sha256:" + "31" * 32
 WAVES = ["eu-west-1", "ap-southeast-1,ap-northeast-1", "us-east-1"]
 # The prod stack file's regions, and what serves traffic.
-REGIONS = [
-    "us-east-1",
-    "us-west-2",
-    "eu-west-1",
-    "eu-central-1",
-    "ap-southeast-1",
-    "ap-northeast-1",
-]
-SERVING = ["us-east-1", "eu-west-1", "ap-southeast-1", "ap-northeast-1"]
+REGIONS = list(regions(stack_file_config()))
+SERVING = serving_regions(stack_file_config())
 STS = "{}-erlmcp-statefulset"
 # The Automation API reads engine events from a CLI after 3.205 over gRPC (the `--event-log`
 # value is a tcp:// address of its own server), from older CLIs through a file
