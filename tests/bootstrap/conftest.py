@@ -43,6 +43,15 @@ BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 LOGGING = "aws:s3/bucketLogging:BucketLogging"
 REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+# The tags the stack file gives every taggable resource, with the program's project tag.
+STACK_FILE_TAGS = {
+    "service": "erlmcp",
+    "environment": "shared",
+    "owner": "platform-sre",
+    "cost-center": "erlmcp",
+    "managed-by": "pulumi",
+    "project": "erlmcp-state",
+}
 
 
 class StateStoreMocks(RealisticMocks):

@@ -16,7 +16,12 @@ from state_store.config import (
     parse_config,
     project_values,
 )
-from tests.bootstrap.conftest import StateStoreMocks, record_state_store, state_config
+from tests.bootstrap.conftest import (
+    STACK_FILE_TAGS,
+    StateStoreMocks,
+    record_state_store,
+    state_config,
+)
 
 
 def values(**overrides: Any) -> dict[str, Any]:
@@ -37,14 +42,7 @@ def test_the_stack_file_parses_to_the_documented_defaults():
     assert config.key_alias == "erlmcp-pulumi-state"
     assert config.noncurrent_version_days == 365
     assert config.autoscaling_service_role == "create"
-    assert config.all_tags == {
-        "service": "erlmcp",
-        "environment": "shared",
-        "owner": "platform-sre",
-        "cost-center": "erlmcp",
-        "managed-by": "pulumi",
-        "project": "erlmcp-state",
-    }
+    assert config.all_tags == STACK_FILE_TAGS
 
 
 def test_only_the_account_and_its_autoscaling_role_are_required():

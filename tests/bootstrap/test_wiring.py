@@ -13,6 +13,7 @@ from tests.bootstrap.conftest import (
     PRIMARY,
     REPLICA,
     REPLICA_KEY,
+    STACK_FILE_TAGS,
     VERSIONING,
     StateStoreMocks,
     provider_of,
@@ -103,14 +104,7 @@ def test_stateful_resources_are_protected_and_retained(state_stack: RecordedStac
 def test_every_taggable_resource_has_the_configured_tags_and_the_project(
     state_stack: RecordedStack,
 ):
-    expected = {
-        "service": "erlmcp",
-        "environment": "shared",
-        "owner": "platform-sre",
-        "cost-center": "erlmcp",
-        "managed-by": "pulumi",
-        "project": "erlmcp-state",
-    }
+    expected = STACK_FILE_TAGS
     taggable = [r for r in cloud_resources(state_stack) if r.type in TAGGABLE_AWS_TYPES]
     assert {r.type for r in taggable} == {
         BUCKET,
