@@ -153,6 +153,11 @@ class DatabaseBackupPlanArgs:
     role_arn: pulumi.Input[str]
     start_hour_utc: int
     retention_days: int
+    selection_name: str = "databases"
+    """Unique within its plan only, so it need not repeat the plan's name: AWS Backup allows a
+    selection 1-50 characters of [0-9A-Za-z_.-] (terraform-provider-aws
+    internal/service/backup/selection.go:44, `StringLenBetween(1, 50)`), which a plan name with
+    two region names in it can pass."""
     start_window_minutes: int = 60
     completion_window_minutes: int = 480
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -196,7 +201,7 @@ class DatabaseBackupPlan(pulumi.ComponentResource):
         aws.backup.Selection(
             f"{name}-selection",
             region=args.region,
-            name=args.plan_name,
+            name=args.selection_name,
             plan_id=plan.id,
             iam_role_arn=args.role_arn,
             resources=list(args.database_arns),

@@ -4,7 +4,9 @@
     python -m offline.plan [--stack prod] [--config Pulumi.x.yaml] [--against old/plan.json]
                            [--allow-replace urn,...] [--out build]
 
-Exit 0 when the pack passes, 1 on a mandatory policy violation or on a replacement of a stateful
+Exit 0 when the pack passes, 1 on a mandatory policy violation, on an input a provider's own
+checks refuse (offline/provider_checks.py: what `pulumi preview` would reject) or on a replacement
+of a stateful
 resource that `--allow-replace` does not name (the files are still written), 2 on a bad stack
 file (naming the key) or an unreadable `--against` plan.
 """
@@ -27,6 +29,7 @@ from offline.policy_runner import (
     analyze_recorded,
     record_stack_file,
 )
+from offline.provider_checks import as_dict, check_stack
 from offline.recorder import RecordedStack, is_secret
 from offline.stacks import REPO_ROOT, project_values, stack_file_of
 from regions.config import ConfigError, parse_stack_config
@@ -113,6 +116,8 @@ def build_plan(
         },
         # What `pulumi up` refuses until replaced (regions/config/stack.py `placeholders`).
         "placeholders": stack.placeholders(),
+        # What the providers' own input checks refuse: `pulumi preview` itself fails on these.
+        "providerChecks": [as_dict(v) for v in check_stack(recorded)],
         "stage": "full" if stack.dns.delegated else "zone-only",
         "counts": {
             "byRegion": dict(sorted(Counter(r["region"] or "global" for r in resources).items())),
@@ -152,6 +157,15 @@ def summary(plan: dict[str, Any], paths: tuple[Path, Path]) -> str:
     lines += [
         f"  !! placeholder, refused by `pulumi up`: {p}" for p in plan.get("placeholders", [])
     ]
+    checks = plan.get("providerChecks", [])
+    if checks:
+        lines.append(
+            f"Provider input checks: FAILED ({len(checks)} inputs `pulumi preview` refuses)"
+        )
+        lines += [
+            f"  !! {c['urn']}\n       {c['argument']} = {c['value']}: {c['rule']} ({c['source']})"
+            for c in checks
+        ]
     if "diff" in plan:
         diff = plan["diff"]
         lines.append(
@@ -222,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    return 0 if plan["policy"]["passed"] else 1
+    return 0 if plan["policy"]["passed"] and not plan["providerChecks"] else 1
 
 
 if __name__ == "__main__":

@@ -218,6 +218,11 @@ def _loud(plan: dict[str, Any]) -> list[str]:
     notes += [
         f"> **PLACEHOLDER** (`pulumi up` refuses it): {p}" for p in plan.get("placeholders", [])
     ]
+    notes += [
+        f"> **REFUSED BY THE PROVIDER** (`pulumi preview` fails): `{c['urn']}` "
+        f"`{c['argument']}` = `{c['value']}`: {c['rule']} ({c['source']})"
+        for c in plan.get("providerChecks", [])
+    ]
     if plan.get("stage") == "zone-only":
         notes.insert(
             0,

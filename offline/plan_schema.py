@@ -20,6 +20,9 @@ Top level:
 - `stage`: `full`, or `zone-only` (the first stage of a fresh account: `dns.delegated: false`).
 - `placeholders`: values of the stack file that stand for the operator's own (a documentation
   CIDR, AWS's example account id); `pulumi up` refuses them.
+- `providerChecks[]`: inputs the providers' own checks refuse, as `pulumi preview` would
+  (`urn`, `argument`, `value` ("[secret]" for a secret), `rule`, `source`: the provider file
+  and line); offline/provider_checks.py.
 - `counts`: `byRegion` (region or "global" -> resources) and `byType`.
 - `diff` (only with `--against`): `added`, `removed` (urns), `changed` ({urn, inputs[],
   `replacedBy`: the inputs that force a replacement, [] for an in-place update, null when the
@@ -93,6 +96,7 @@ PLAN_SCHEMA: dict[str, Any] = {
         "dr",
         "counts",
         "placeholders",
+        "providerChecks",
         "stage",
     ],
     "additionalProperties": False,
@@ -138,6 +142,15 @@ PLAN_SCHEMA: dict[str, Any] = {
             },
         },
         "placeholders": {"type": "array", "items": {"type": "string"}},
+        "providerChecks": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["urn", "argument", "value", "rule", "source"],
+                "properties": {k: {"type": "string"} for k in ("argument", "value", "rule")}
+                | {"urn": _URN, "source": {"type": "string"}},
+            },
+        },
         "stage": {"enum": ["full", "zone-only"]},
         "counts": {
             "type": "object",
