@@ -236,6 +236,11 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    return exit_code(plan)
+
+
+def exit_code(plan: dict[str, Any]) -> int:
+    """0, or 1 when the pack fails or a provider would refuse an input (`pulumi preview` fails)."""
     return 0 if plan["policy"]["passed"] and not plan["providerChecks"] else 1
 
 

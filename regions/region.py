@@ -49,6 +49,7 @@ from regions.config import (
 )
 from regions.databases import Database
 from regions.lineage import DatabaseCopy
+from regions.names import cache_group_id, standby_cache_group_id
 from regions.providers import StackProviders
 from regions.rollout import ReleaseVersion, region_version, release_pods, settled_version
 from regions.standby import (
@@ -334,7 +335,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
             f"{self.region}-redis",
             RedisCacheArgs(
                 **self.data_placement(),
-                replication_group_id=f"erlmcp-{self.stack.environment}-{self.region}",
+                replication_group_id=cache_group_id(self.stack.environment, self.region),
                 node_type=cache.node_type,
                 engine_version=cache.engine_version,
                 num_cache_clusters=cache.nodes,
@@ -446,7 +447,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
             f"{prefix}-redis",
             RedisCacheArgs(
                 **self.data_placement(),
-                replication_group_id=f"erlmcp-{self.stack.environment}-{primary.region}-dr",
+                replication_group_id=standby_cache_group_id(self.stack.environment, primary.region),
                 node_type=source.cache.node_type,
                 engine_version=source.cache.engine_version,
                 num_cache_clusters=source.cache.nodes,

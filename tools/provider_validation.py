@@ -640,15 +640,23 @@ _CONST = re.compile(r'^\s*(?:const\s+)?(\w+)(?:\s+\w+)?\s*=\s*(-?\d+|"[^"\\]*")\
 def package_constants(directory: Path) -> dict[str, Any]:
     """The number and string constants of a Go package (`const X = 28`, `const ( Y = "z" )`)."""
     found: dict[str, Any] = {}
-    for file in sorted(directory.glob("*.go")):
-        if file.name.endswith("_test.go"):
-            continue
-        text = file.read_text(encoding="utf-8")
-        blocks = [m[1] for m in _CONST_BLOCK.finditer(text)]
-        singles = re.findall(r"^const\s+\w+.*$", text, re.M)
-        for chunk in [*blocks, *singles]:
-            found.update((name, json.loads(value)) for name, value in _CONST.findall(chunk))
+    for text in _go_files(directory):
+        found.update(constants_from_text(text))
     return found
+
+
+def constants_from_text(text: str) -> dict[str, Any]:
+    blocks = [m[1] for m in _CONST_BLOCK.finditer(text)]
+    singles = re.findall(r"^const\s+\w+.*$", text, re.M)
+    return {
+        name: json.loads(value)
+        for chunk in [*blocks, *singles]
+        for name, value in _CONST.findall(chunk)
+    }
+
+
+def load_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())
 
 
 def sdk_constants(enums: dict[str, list[str]], service: str) -> dict[str, str]:
@@ -663,17 +671,28 @@ def sdk_constants(enums: dict[str, list[str]], service: str) -> dict[str, str]:
     return found
 
 
+def _go_files(directory: Path) -> list[str]:
+    return [
+        file.read_text(encoding="utf-8")
+        for file in sorted(directory.glob("*.go"))
+        if not file.name.endswith("_test.go")
+    ]
+
+
 def package_definitions(directory: Path) -> dict[str, str]:
     """Every top-level function and variable of a Go package (test files aside)."""
     found: dict[str, str] = {}
-    for file in sorted(directory.glob("*.go")):
-        if file.name.endswith("_test.go"):
-            continue
-        text = file.read_text(encoding="utf-8")
-        matches = list(_DEFINITION.finditer(text))
-        for match, following in zip(matches, [*matches[1:], None], strict=False):
-            end = following.start() if following else len(text)
-            found[match[1] or match[2]] = text[match.start() : end]
+    for text in _go_files(directory):
+        found.update(package_definitions_from_text(text))
+    return found
+
+
+def package_definitions_from_text(text: str) -> dict[str, str]:
+    found = {}
+    matches = list(_DEFINITION.finditer(text))
+    for match, following in zip(matches, [*matches[1:], None], strict=False):
+        end = following.start() if following else len(text)
+        found[match[1] or match[2]] = text[match.start() : end]
     return found
 
 

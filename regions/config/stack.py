@@ -24,6 +24,7 @@ from regions.config.values import (
     _KeyedError,
     _Model,
 )
+from regions.names import CACHE_GROUP_ID_LIMIT, standby_cache_group_id
 
 
 class StackConfig(_Model):
@@ -58,6 +59,7 @@ class StackConfig(_Model):
     def _topology(self) -> StackConfig:
         if self.home_region not in self.regions:
             raise _KeyedError(("homeRegion",), f"{self.home_region} is not under 'regions'")
+        _check_derived_names(self.environment, self.regions)
         _check_cidrs_disjoint(self.regions)
         _check_zones(self.regions)
         _check_pairs(self.regions, self.dr_pairs)
@@ -98,6 +100,22 @@ class StackConfig(_Model):
 
     def pair_for_standby(self, region: str) -> DrPairConfig | None:
         return next((p for p in self.dr_pairs if p.standby == region), None)
+
+
+def _check_derived_names(environment: str, regions: Mapping[str, RegionConfig]) -> None:
+    """The longest limited identifier derived from the environment is a standby's Redis group
+    id; any region may come to hold one (a new DR pair), so every region must leave room."""
+    for region in sorted(regions):
+        group_id = standby_cache_group_id(environment, region)
+        if len(group_id) > CACHE_GROUP_ID_LIMIT:
+            room = len(environment) - (len(group_id) - CACHE_GROUP_ID_LIMIT)
+            raise _KeyedError(
+                ("environment",),
+                f"{environment!r} makes {region}'s Redis replication group id {group_id!r} "
+                f"{len(group_id)} characters; ElastiCache allows {CACHE_GROUP_ID_LIMIT} "
+                f"(terraform-provider-aws elasticache/replication_group.go:1172): use at most "
+                f"{room} characters",
+            )
 
 
 def _check_zones(regions: Mapping[str, RegionConfig]) -> None:
