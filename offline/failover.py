@@ -310,8 +310,8 @@ GlobalReplicationGroupId, 'erlmcp-{environment}-{primary}')].GlobalReplicationGr
        --primary-region {standby} --primary-replication-group-id erlmcp-{environment}-{primary}-dr
 
 2. Now, while {primary} is down: promote the database copy in {standby} and give its release
-   {primary}'s pods. Only {standby} changes; the engine still configures every provider, and
-   {_unreachable_providers(plan.down)} skip every configure-time call (README "Failover while a
+   {primary}'s pods. Only {standby} changes. The engine still configures every provider; these
+   make no call when configured: {_unreachable_providers(plan.down)} (README "Failover while a
    region is down"):
    pulumi up --stack {stack} --target-dependents \\
 {targets}
