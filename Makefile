@@ -21,7 +21,8 @@ install: $(STAMP)
 plan: $(STAMP)
 	$(BIN)/python -m offline.plan $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG)) $(if $(AGAINST),--against $(AGAINST)) $(if $(ALLOW_REPLACE),--allow-replace '$(ALLOW_REPLACE)')
 
-## failover: PRIMARY=<region> fails that primary over to its DR standby while it is down: checks,
+## failover: PRIMARY=<region> fails that primary over to its DR standby while it is down: checks
+##           the shell (a session taken through the standby's STS, AWS_REGION=<standby>: README),
 ##           edits the stack file, writes build/failover-<region>/plan.*, prints the commands
 failover: $(STAMP)
 	$(if $(PRIMARY),,$(error PRIMARY=<region> is required, e.g. make failover PRIMARY=us-east-1))

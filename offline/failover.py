@@ -1,22 +1,26 @@
 """`make failover PRIMARY=<region>`: fail a primary over to its DR standby while it is down.
 
 Checks the request against the stack file (the region must be the primary of a DR pair and not
-failed over yet), renders the stack before and after `failover: {primary: standby}` offline, with
-the failed region answering every call the way an outage would (offline/outage.py), and works
+failed over yet) and the shell it runs in (static session credentials, and AWS_REGION where the
+secrets key answers: offline/failover_environment.py), renders the stack before and after
+`failover: {primary: standby}` offline, with the failed region, and any other failed-over
+primary still down, answering every call the way an outage would (offline/outage.py), and works
 out the targeted update that changes only the standby region. Only when every check passes does
-it write the stack file (comments and layout kept), the failover's offline plan
-(`build/failover-<primary>/plan.json`, `plan.md`) and print the commands: the cache promotion,
-the `pulumi up --target ... --target-dependents` to run now, and the full update to run when the
-region answers again. Anything wrong stops it before it writes anything.
+it write the stack file (comments and layout kept; earlier failovers stay), the failover's
+offline plan (`build/failover-<primary>/plan.json`, `plan.md`) and print the commands: the
+credentials, the cache promotion, the `pulumi up --target ... --target-dependents` to run now,
+and the full update to run when the region answers again. Anything wrong stops it before it
+writes anything.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import os
 import shlex
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +28,13 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
+from offline.failover_environment import (
+    credentials_commands,
+    environment_problems,
+    secrets_key_problems,
+    secrets_key_regions,
+    secrets_provider_of,
+)
 from offline.outage import (
     OutageMocks,
     RegionDown,
@@ -46,21 +57,19 @@ from offline.stacks import (
     stack_name_of,
 )
 from regions.config import ConfigError, StackConfig, parse_stack_config
-from regions.providers import GLOBAL_SERVICES_REGION
+from regions.providers import GLOBAL_SERVICES_REGION, is_unreachable
 
 FAILOVER_KEY = f"{PROJECT}:failover"
-# Renders a stack file's config: with `outage`, that region answers every call as if down.
-Render = Callable[[dict[str, Any], str, "str | None"], RecordedStack]
+# Renders a stack file's config with the given regions answering every call as if down.
+Render = Callable[[dict[str, Any], str, frozenset[str]], RecordedStack]
 
 
 class FailoverError(Exception):
     """The failover cannot go ahead as asked; nothing was written."""
 
 
-def render_offline(config: dict[str, Any], stack: str, outage: str | None) -> RecordedStack:
-    monitor = None
-    if outage is not None:
-        monitor = RecordingMonitor(OutageMocks(failed=frozenset({outage})))
+def render_offline(config: dict[str, Any], stack: str, down: frozenset[str]) -> RecordedStack:
+    monitor = RecordingMonitor(OutageMocks(failed=down)) if down else None
     return run_stack_file(copy.deepcopy(config), stack=stack, monitor=monitor)
 
 
@@ -70,6 +79,9 @@ class FailoverPlan:
     stack_file: Path
     primary: str
     standby: str
+    down: frozenset[str]
+    """The regions that may be down during the update: this primary and any earlier failed-over
+    one whose failback has not begun."""
     config: dict[str, Any]
     """The stack file's config with the failover in it."""
     before: RecordedStack
@@ -95,8 +107,15 @@ def _parsed(config: dict[str, Any], where: str) -> StackConfig:
         raise FailoverError(f"{where}: {error}") from None
 
 
+def down_regions(config: dict[str, Any], where: str) -> frozenset[str]:
+    """The failed-over primaries whose failback has not begun (regions/providers.py)."""
+    stack = _parsed(config, where)
+    return frozenset(region for region in stack.failover if is_unreachable(stack, region))
+
+
 def failover_config(config: dict[str, Any], primary: str, stack_file: Path) -> dict[str, Any]:
-    """The config with `primary` failed over; a clear error when that is not a failover."""
+    """The config with `primary` failed over, every earlier failover kept; a clear error when
+    that is not a failover."""
     stack = _parsed(config, str(stack_file))
     if primary not in stack.regions:
         raise FailoverError(
@@ -134,22 +153,35 @@ def plan_failover(
     stack: str | None = None,
     render: Render = render_offline,
     report: Callable[[RecordedStack, dict[str, Any]], PolicyReport] | None = None,
+    key_regions: Collection[str] | None = None,
 ) -> FailoverPlan:
     """Everything the failover will do, checked; raises FailoverError and writes nothing when a
-    check fails."""
+    check fails. `key_regions`: where the secrets key is (default: the erlmcp-state stack's)."""
     stack = stack or stack_name_of(stack_file)
     config = stack_file_config(stack_file)
     failed_config = failover_config(config, primary, stack_file)
     standby = failed_config[FAILOVER_KEY][primary]
-    before = render(config, stack, None)
+    down = down_regions(failed_config, str(stack_file))
+    # The commands work with AWS_REGION=<standby>: the secrets key must answer there.
+    key_problems = secrets_key_problems(
+        secrets_provider_of(stack_file),
+        secrets_key_regions() if key_regions is None else key_regions,
+        standby,
+        down,
+    )
+    if key_problems:
+        raise FailoverError("the stack could not be loaded:\n  " + "\n  ".join(key_problems))
     try:
-        after = render(failed_config, stack, primary)
+        before = render(config, stack, down_regions(config, str(stack_file)))
+        after = render(failed_config, stack, down)
     except RegionDown as error:
-        raise FailoverError(f"the program needs {primary} while it is down: {error}") from None
+        regions = " and ".join(sorted(down))
+        raise FailoverError(f"the program needs {regions} while down: {error}") from None
     changes = changed_resources(before, after)
     by_urn = {**before.by_urn(), **after.by_urn()}
     targets = sorted(urn for urn in changes if by_urn[urn].region == standby)
-    _check(primary, before, after, targets, changes, by_urn)
+    _check(down, before, after, targets, changes, by_urn)
+    _check_changes_stay_in_the_pair(primary, standby, changes, by_urn)
     plan = build_plan(
         after,
         failed_config,
@@ -169,6 +201,7 @@ def plan_failover(
         stack_file=stack_file,
         primary=primary,
         standby=standby,
+        down=down,
         config=failed_config,
         before=before,
         after=after,
@@ -179,7 +212,7 @@ def plan_failover(
 
 
 def _check(
-    primary: str,
+    down: frozenset[str],
     before: RecordedStack,
     after: RecordedStack,
     targets: list[str],
@@ -187,8 +220,9 @@ def _check(
     by_urn: dict[str, Any],
 ) -> None:
     problems = [
-        f"{call.what}: needs {primary}'s API"
-        for call in calls_into(primary, before, after, targets)
+        f"{call.what}: needs {region}'s API"
+        for region in sorted(down)
+        for call in calls_into(region, before, after, targets)
     ]
     problems += [
         f"the engine would stop with 'untargeted create': {p}"
@@ -208,6 +242,20 @@ def _check(
         problems.append("the failover changes nothing in the standby region")
     if problems:
         raise FailoverError("the failover update would not work:\n  " + "\n  ".join(problems))
+
+
+def _check_changes_stay_in_the_pair(
+    primary: str, standby: str, changes: dict[str, str], by_urn: dict[str, Any]
+) -> None:
+    """A failover changes its standby now and its own region later, nothing of another pair
+    (an earlier failover the config lost would be undone there, unseen)."""
+    elsewhere = [
+        f"{op} {urn}" for urn, op in changes.items() if by_urn[urn].region not in (primary, standby)
+    ]
+    if elsewhere:
+        raise FailoverError(
+            f"the failover of {primary} would change other regions:\n  " + "\n  ".join(elsewhere)
+        )
 
 
 def write_failover(stack_file: Path, primary: str, standby: str) -> None:
@@ -232,17 +280,26 @@ def write_failover(stack_file: Path, primary: str, standby: str) -> None:
         yaml.dump(document, stream)
 
 
+def _unreachable_providers(down: frozenset[str]) -> str:
+    names = [f"aws-{region}" for region in sorted(down)]
+    if GLOBAL_SERVICES_REGION in down:
+        names.append("aws-global")
+    return ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+
+
 def commands(plan: FailoverPlan) -> str:
     stack, primary, standby = plan.stack, plan.primary, plan.standby
     environment = plan.config[f"{PROJECT}:environment"]
     targets = " \\\n".join(f"    --target {shlex.quote(urn)}" for urn in plan.targets)
-    unreachable = f"aws-{primary}" + (
-        " and aws-global" if primary == GLOBAL_SERVICES_REGION else ""
-    )
     deferred = "\n".join(f"    {op:6} {urn}" for urn, op in sorted(plan.deferred.items()))
     return f"""\
 Failover of {primary} to {standby} (stack {stack}): {len(plan.changes)} changes, \
 {len(plan.targets)} of them in {standby} now, {len(plan.deferred)} when {primary} is back.
+
+0. Credentials (this shell has them, checked): static session credentials taken through
+   {standby}'s STS, no profile or web identity beside them, and AWS_REGION={standby}, where
+   the stack's secrets key is read. A session lasts an hour by default; take a new one so:
+{credentials_commands(standby)}
 
 1. Make the cache's secondary in {standby} the primary of its Global Datastore
    (ElastiCache has no resource setting for it):
@@ -253,8 +310,9 @@ GlobalReplicationGroupId, 'erlmcp-{environment}-{primary}')].GlobalReplicationGr
        --primary-region {standby} --primary-replication-group-id erlmcp-{environment}-{primary}-dr
 
 2. Now, while {primary} is down: promote the database copy in {standby} and give its release
-   {primary}'s pods. Only {standby} changes; the engine still configures every provider, and
-   {unreachable} now skip every configure-time call (README "Failover while a region is down"):
+   {primary}'s pods. Only {standby} changes. The engine still configures every provider; these
+   make no call when configured: {_unreachable_providers(plan.down)} (README "Failover while a
+   region is down"):
    pulumi up --stack {stack} --target-dependents \\
 {targets}
 
@@ -266,7 +324,33 @@ GlobalReplicationGroupId, 'erlmcp-{environment}-{primary}')].GlobalReplicationGr
 """
 
 
-def main(argv: list[str] | None = None) -> int:
+def check_environment(
+    environ: Mapping[str, str], stack_file: Path, primary: str
+) -> tuple[str, frozenset[str]]:
+    """The standby and the regions down, once the shell is fit to run the failover's commands;
+    FailoverError, with the commands that make it fit, when it is not."""
+    config = failover_config(stack_file_config(stack_file), primary, stack_file)
+    standby = config[FAILOVER_KEY][primary]
+    down = down_regions(config, str(stack_file))
+    problems = environment_problems(
+        environ,
+        secrets_provider=secrets_provider_of(stack_file),
+        key_regions=secrets_key_regions(),
+        down=down,
+    )
+    if problems:
+        raise FailoverError(
+            "this shell cannot run the failover's `pulumi up` while "
+            + " and ".join(sorted(down))
+            + " is down:\n  "
+            + "\n  ".join(problems)
+            + f"\nTake static session credentials through {standby}'s STS:\n"
+            + credentials_commands(standby)
+        )
+    return standby, down
+
+
+def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m offline.failover", description=__doc__.split("\n")[0]
     )
@@ -276,8 +360,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "build")
     args = parser.parse_args(argv)
     stack_file = stack_file_of(args.stack, args.config)
-    print(f"Rendering {stack_file} before and after the failover (offline)...", file=sys.stderr)
     try:
+        check_environment(os.environ if environ is None else environ, stack_file, args.primary)
+        print(f"Rendering {stack_file} before and after the failover (offline)...", file=sys.stderr)
         plan = plan_failover(stack_file, args.primary, stack=args.stack)
     except FailoverError as error:
         print(f"error: {error}\nNothing was changed.", file=sys.stderr)

@@ -16,6 +16,26 @@ makes no call at all: it skips both, and with them `allowed_account_ids`, which 
 id (aws-sdk-go-base config.go `VerifyAccountIDAllowed` refuses an empty one). Its resources are
 not touched while it is down (the failover command targets the standby region only).
 
+Skipping those calls does not keep the credential chain out of the region. aws-sdk-go-base
+`GetAwsConfig` (aws_config.go line 114) resolves it in `getCredentialsProvider` through
+`config.LoadDefaultConfig` (credentials.go line 70), loaded with the provider's own region
+(`config.WithRegion(c.Region)`, aws_config.go line 401); a profile's `role_arn` and a web identity
+then call STS with that config (aws-sdk-go-v2 config/resolve_credentials.go, `credsFromAssumeRole`
+and `assumeWebIdentity`: `sts.NewFromConfig(*cfg)`), in the failed region. `sts_region` moves only
+the STS client aws-sdk-go-base builds itself (clients.go `stsClient`, lines 28-37): the provider's
+own `assume_role` and `assume_role_with_web_identity` blocks (credentials.go lines 134 and 180)
+and the account lookups. The chain's calls follow it only with a custom STS endpoint as well
+(endpoints.go lines 46-61). (hashicorp/aws-sdk-go-base v2 at commit 71dcf8a; v2.0.0-beta.52, which
+terraform-provider-aws of 2024-04 pins, has the same code, and that provider passes `region` and
+`sts_region` on in internal/conns/config.go lines 99 and 134-136.) So the unreachable provider
+gets `sts_region` = the standby, for any role the provider itself assumes, and `make failover`
+insists on static session credentials taken through the standby's STS
+(offline/failover_environment.py).
+
+A failback stage means the region answers again (README "Failback by config": step 1 starts once
+it is healthy) and its first step creates databases there: from then on its provider validates
+the credentials and checks the account like any other.
+
 Global services (IAM, Route 53) are served from us-east-1 in the `aws` partition; their provider
 is that region's, and skips its calls too when us-east-1 is the failed primary.
 """
@@ -60,7 +80,9 @@ class AwsProviderSettings:
     region: str
     account_id: str
     unreachable: bool
-    """The region is a failed-over primary: configure without any call into it."""
+    """The region is a failed-over primary, still down: configure without any call into it."""
+    sts_region: str | None = None
+    """Where the provider's own STS calls go while `unreachable`: the standby's region."""
 
     def arguments(self) -> dict[str, object]:
         if self.unreachable:
@@ -68,15 +90,25 @@ class AwsProviderSettings:
                 "region": self.region,
                 "skip_credentials_validation": True,
                 "skip_requesting_account_id": True,
+                **({"sts_region": self.sts_region} if self.sts_region else {}),
             }
         # Credentials are validated through this region's own STS, and a wrong account stops
         # the update before it changes anything.
         return {"region": self.region, "allowed_account_ids": [self.account_id]}
 
 
+def is_unreachable(stack: StackConfig, region: str) -> bool:
+    """A failed-over primary whose failback has not begun: the region may still be down."""
+    return region in stack.failover and region not in stack.failback
+
+
 def settings_for(stack: StackConfig, region: str) -> AwsProviderSettings:
+    unreachable = is_unreachable(stack, region)
     return AwsProviderSettings(
-        region=region, account_id=stack.account_id, unreachable=region in stack.failover
+        region=region,
+        account_id=stack.account_id,
+        unreachable=unreachable,
+        sts_region=stack.failover[region] if unreachable else None,
     )
 
 

@@ -21,7 +21,7 @@ import json
 import pickle
 import shutil
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
@@ -124,17 +124,19 @@ def recorded_stack(
     *,
     stack: str = "prod",
     preview: bool = False,
-    outage: str | None = None,
+    outage: str | Collection[str] | None = None,
 ) -> RecordedStack:
     """The program run against `config` (a stack file's `config:` mapping); with `outage`, that
-    region answers every call the program makes into it with an error (offline/outage.py)."""
-    key = _key("stack", dict(config), stack, preview, outage)
+    region (or those regions) answers every call the program makes into it with an error
+    (offline/outage.py)."""
+    down = (outage,) if isinstance(outage, str) else tuple(sorted(outage or ()))
+    key = _key("stack", dict(config), stack, preview, list(down))
 
     def record() -> RecordedStack:
         monitor = RecordingMonitor(FirstPreviewMocks()) if preview else None
-        if outage is None:
+        if not down:
             return run_stack_file(dict(config), stack=stack, monitor=monitor, preview=preview)
-        mocks = OutageMocks(failed=frozenset({outage}))
+        mocks = OutageMocks(failed=frozenset(down))
         try:
             return run_stack_file(dict(config), stack=stack, monitor=RecordingMonitor(mocks))
         except Exception:
@@ -142,7 +144,8 @@ def recorded_stack(
             if not failed:
                 raise
             # The short story: the traceback through the SDK's event loop says nothing more.
-            raise RegionDown(f"the program called {outage} while it is down: {failed}") from None
+            regions = " and ".join(down)
+            raise RegionDown(f"the program called {regions} while down: {failed}") from None
 
     recorded = _stored(key, record)
     _ORIGIN[id(recorded)] = (recorded, key)

@@ -156,13 +156,19 @@ def test_failover_stops_the_failed_regions_providers_calling_aws_at_configure(pr
     unreachable = {f"aws-{failover.primary}"} | (
         {"aws-global"} if failover.primary == "us-east-1" else set()
     )
-    switched = {"skipCredentialsValidation", "skipRequestingAccountId", "allowedAccountIds"}
+    switched = {
+        "skipCredentialsValidation",
+        "skipRequestingAccountId",
+        "allowedAccountIds",
+        "stsRegion",
+    }
     assert changed == dict.fromkeys(unreachable, switched)
     for name in unreachable:
         inputs = failed_over.one("pulumi:providers:aws", name).plain_inputs
         assert inputs["skipCredentialsValidation"] == "true"
         assert inputs["skipRequestingAccountId"] == "true"
         assert "allowedAccountIds" not in inputs
+        assert inputs["stsRegion"] == failover.standby
 
 
 def test_failover_edits_no_dns_record(prod_stack, case):

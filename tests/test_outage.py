@@ -10,6 +10,11 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
+from offline.failover_environment import (
+    secrets_key_problems,
+    secrets_key_regions,
+    secrets_provider_of,
+)
 from offline.outage import (
     Call,
     OutageMocks,
@@ -21,7 +26,7 @@ from offline.outage import (
     targeted_set,
 )
 from offline.recorder import RecordedStack, RecordingMonitor, run_program
-from offline.stacks import stack_file_config
+from offline.stacks import PROD_STACK_FILE, stack_file_config
 from regions.providers import GLOBAL_SERVICES_REGION
 from tests.conftest import STATEFUL_TYPES, recorded_resource
 
@@ -175,6 +180,18 @@ def test_the_failover_renders_while_the_primary_is_down(pair):
     primary, _, _, failed_over = pair
     providers = {r.name: r for r in failed_over.resources if r.is_provider}
     assert providers[f"aws-{primary}"].plain_inputs["skipCredentialsValidation"] == "true"
+
+
+def test_the_stack_loads_with_aws_region_set_to_the_standby(pair):
+    # Pulumi decrypts the stack's secrets with the key in the region AWS_REGION names, the
+    # standby's in the failover's commands (offline/failover_environment.py): the erlmcp-state
+    # stack must have put a replica there, and the failed region must not be the one asked.
+    primary, standby, _, _ = pair
+    url = secrets_provider_of(PROD_STACK_FILE)
+    assert url and url.startswith("awskms://")
+    assert secrets_key_problems(url, secrets_key_regions(), standby, {primary}) == []
+    # The same lookup fails when the key is only where the outage is.
+    assert secrets_key_problems(url, {primary}, primary, {primary})
 
 
 def test_the_targeted_update_needs_nothing_from_the_failed_region(pair):

@@ -65,14 +65,50 @@ def test_normally_every_provider_checks_the_account_and_calls_only_its_region(pr
 
 
 def test_a_failed_over_primarys_provider_calls_nothing():
-    settings = AwsProviderSettings("us-east-1", ACCOUNT_ID, unreachable=True).arguments()
+    settings = AwsProviderSettings(
+        "us-east-1", ACCOUNT_ID, unreachable=True, sts_region="us-west-2"
+    ).arguments()
     assert settings == {
         "region": "us-east-1",
         "skip_credentials_validation": True,
         "skip_requesting_account_id": True,
+        "sts_region": "us-west-2",
     }
     # allowed_account_ids needs the account id the skipped lookup would return.
     assert "allowed_account_ids" not in settings
+
+
+# The providers that serve a failed primary's region: its own, and for us-east-1 the global one.
+def failed_regions_providers(primary: str) -> list[str]:
+    return [f"aws-{primary}"] + ([GLOBAL_PROVIDER] if primary == GLOBAL_SERVICES_REGION else [])
+
+
+@pytest.mark.parametrize(
+    ("primary", "standby"), [("us-east-1", "us-west-2"), ("ap-southeast-1", "ap-northeast-1")]
+)
+def test_while_the_primary_is_down_its_providers_skip_every_call_and_use_the_standbys_sts(
+    dr_stage_stack, primary, standby
+):
+    failed_over = dr_stage_stack(primary, "failover")
+    for name in failed_regions_providers(primary):
+        inputs = failed_over.one("pulumi:providers:aws", name).plain_inputs
+        assert not configure_calls_aws(inputs), name
+        assert "allowedAccountIds" not in inputs, name
+        assert inputs["stsRegion"] == standby, name
+
+
+@pytest.mark.parametrize("stage", ["resync", "drain", "cutover"])
+@pytest.mark.parametrize("primary", ["us-east-1", "ap-southeast-1"])
+def test_once_failback_begins_the_old_primarys_providers_check_the_account_again(
+    dr_stage_stack, primary, stage
+):
+    # Failback creates the new generation's databases there: they must land in `accountId`.
+    failing_back = dr_stage_stack(primary, stage)
+    for name in failed_regions_providers(primary):
+        inputs = failing_back.one("pulumi:providers:aws", name).plain_inputs
+        assert inputs["allowedAccountIds"] == f'["{ACCOUNT_ID}"]', (stage, name)
+        assert configure_calls_aws(inputs), (stage, name)
+        assert "stsRegion" not in inputs, (stage, name)
 
 
 def test_the_global_provider_takes_over_the_old_default_provider(prod_stack):

@@ -96,8 +96,13 @@ class StateStoreConfig(BaseModel):
     primary_region: RegionName = DEFAULT_PRIMARY_REGION
     replica_region: RegionName = DEFAULT_REPLICA_REGION
     key_alias: Annotated[str, AfterValidator(_alias_name)] = DEFAULT_KEY_ALIAS
-    """The alias of the multi-Region key in both regions, without `alias/`: the main stack's
+    """The alias of the multi-Region key in every key region, without `alias/`: the main stack's
     `secretsprovider: awskms://alias/<keyAlias>` names it."""
+    key_replica_regions: list[RegionName] = Field(default_factory=list)
+    """More replicas of the key (and its alias), without a state bucket: every region an
+    operator's `AWS_REGION` may name, which is where the secrets provider looks for the key
+    (state_store/key.py). A failover sets it to the standby, so: every region of the erlmcp
+    stacks."""
     tags: dict[str, str] = Field(default_factory=dict)
     noncurrent_version_days: int = Field(default=DEFAULT_NONCURRENT_VERSION_DAYS, ge=1)
     """Days an overwritten state file (every `pulumi up` writes one) stays restorable."""
@@ -115,6 +120,19 @@ class StateStoreConfig(BaseModel):
                 "that one region loses both copies of the state"
             )
         return value
+
+    @field_validator("key_replica_regions")
+    @classmethod
+    def _more_regions(cls, regions: list[str], info: ValidationInfo) -> list[str]:
+        bucket_regions = (info.data.get("primary_region"), info.data.get("replica_region"))
+        for region in regions:
+            if region in bucket_regions:
+                raise ValueError(
+                    f"{region} has a state bucket and its key already; list only other regions"
+                )
+        if len(set(regions)) != len(regions):
+            raise ValueError("names a region twice")
+        return regions
 
     @field_validator("tags")
     @classmethod
@@ -137,6 +155,11 @@ class StateStoreConfig(BaseModel):
     def regions(self) -> tuple[str, str]:
         """(primary, replica)."""
         return (self.primary_region, self.replica_region)
+
+    @property
+    def key_regions(self) -> tuple[str, ...]:
+        """Every region the key is in: the primary key's, then its replicas'."""
+        return (*self.regions, *self.key_replica_regions)
 
     @property
     def all_tags(self) -> dict[str, str]:

@@ -1,24 +1,38 @@
-"""The secrets provider of every erlmcp stack: one multi-Region KMS key, present in both regions.
+"""The secrets provider of every erlmcp stack: one multi-Region KMS key, replicated into every
+region an operator may work from.
 
-A multi-Region primary key in the primary region and its replica in the replica region share key
-material and key id (`mrk-...`), so a ciphertext made in either region decrypts in the other.
-That is what keeps `secretsprovider: awskms://alias/erlmcp-pulumi-state` working when a region is
-lost: gocloud's awskms keeper sends Decrypt only the ciphertext (google/go-cloud
-secrets/awskms/kms.go, `keeper.Decrypt`), KMS reads the key of a symmetric ciphertext from the
-ciphertext itself, and with no `region` in the URL the region comes from the AWS SDK's default
-chain (gocloud aws/aws.go: AWS_REGION, then the profile). Encrypt names the key by the URL's host
-and path (`alias/erlmcp-pulumi-state`, kms.go `URLOpener.OpenKeeperURL`), so the alias must
-exist in both regions: aliases are not replicated with the key.
+The stacks name `secretsprovider: awskms://alias/erlmcp-pulumi-state`, without a region. Pulumi
+opens that URL with gocloud both for the stack file's data key (pulumi/pulumi
+pkg/secrets/cloud/manager.go, `NewCloudSecretsManager` -> `newCloudSecretsManager` -> `Decrypt`,
+lines 188-238 and 94-126) and for the checkpoint's, whose state records the URL it was made with
+(`NewCloudSecretsManagerFromState`, lines 156-186, via pkg/backend/secrets/providers.go line 49).
+gocloud's `awskms` opener builds its AWS config from the URL's query (google/go-cloud
+secrets/awskms/kms.go `URLOpener.OpenKeeperURL`, lines 121-141, at b5401c07b5f1, the version
+Pulumi pins): a `region` parameter pins the region (aws/aws.go `V2ConfigFromURLParams`, lines
+93-109); without one it is the SDK's default chain, AWS_REGION first. Decrypt sends only the
+ciphertext (kms.go lines 170-180), and KMS finds a symmetric ciphertext's key in it; Encrypt (a
+new stack, `change-secrets-provider`) names the key by the URL's alias (lines 182-191).
+
+So the key must exist wherever AWS_REGION may point, and the README's failover sets it to the
+standby region: every region of the erlmcp stacks gets a replica (`keyReplicaRegions`). A
+multi-Region primary and its replicas share key id (`mrk-...`) and key material, which KMS keeps
+in sync (KMS API reference, ReplicateKey), so the data keys the stacks already hold decrypt in
+every replica. Aliases are not replicated: each region gets its own.
+
+Pinning the region instead (`awskms://alias/...?region=us-east-2`) cannot survive that region's
+loss: the checkpoint's secrets state would keep the pinned URL, and
+`PULUMI_CLOUD_SECRET_OVERRIDE` changes only the stack file's provider, making a new data key when
+the URL differs (manager.go lines 201-225), never the checkpoint's.
 
 The key policy hands the key to the account only (its IAM policies decide who may use it, as for
-the regions' keys in components/kms.py); the same keys encrypt the state buckets, and S3
-replication uses them through its role's IAM policy (state_store/replication.py).
+the regions' keys in components/kms.py); the keys of the two bucket regions encrypt the state
+buckets, and S3 replication uses them through its role's IAM policy (state_store/replication.py).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,32 +48,32 @@ DELETION_WINDOW_DAYS = 30
 @dataclass(frozen=True)
 class StateKeyArgs:
     primary_region: str
-    replica_region: str
+    replica_regions: Sequence[str]
     alias_name: str
     """Without the `alias/` prefix."""
     account_id: str
     providers: Mapping[str, pulumi.ProviderResource]
-    """The AWS provider of each of the two regions."""
+    """The AWS provider of each region."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
 class StateKey(pulumi.ComponentResource):
-    """The multi-Region primary key, its replica and an alias of the same name in each region.
-    Both keys are protected and retained: deleting either loses every stack's secrets in that
-    region, and a key scheduled for deletion cannot be used."""
+    """The multi-Region primary key, a replica in each other region and an alias of the same
+    name in every one. Every key is protected and retained: deleting one loses every stack's
+    secrets in that region, and a key scheduled for deletion cannot be used."""
 
     key_id: pulumi.Output[str]
-    """The multi-Region key id (`mrk-...`), the same in both regions."""
+    """The multi-Region key id (`mrk-...`), the same in every region."""
     arns: dict[str, pulumi.Output[str]]
     """Each region's key ARN (they differ only in the region)."""
     alias_name: str
-    """`alias/<name>`, in both regions."""
+    """`alias/<name>`, in every region."""
 
     def __init__(
         self, name: str, args: StateKeyArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("erlmcp-state:bootstrap:StateKey", name, None, opts)
-        primary, replica = args.primary_region, args.replica_region
+        primary = args.primary_region
         policy = json.dumps(key_policy(args.account_id))
         tags = dict(args.tags)
         key = aws.kms.Key(
@@ -74,18 +88,22 @@ class StateKey(pulumi.ComponentResource):
             opts=self._stateful(args.providers[primary]),
         )
         # Rotation is the primary's: a replica rotates with it (it has no setting of its own).
-        replica_key = aws.kms.ReplicaKey(
-            f"{name}-{replica}",
-            region=replica,
-            primary_key_arn=key.arn,
-            description="Pulumi state and secrets of the erlmcp stacks (replica)",
-            deletion_window_in_days=DELETION_WINDOW_DAYS,
-            policy=policy,
-            tags=tags,
-            opts=self._stateful(args.providers[replica]),
-        )
+        replicas = {
+            region: aws.kms.ReplicaKey(
+                f"{name}-{region}",
+                region=region,
+                primary_key_arn=key.arn,
+                description="Pulumi state and secrets of the erlmcp stacks (replica)",
+                deletion_window_in_days=DELETION_WINDOW_DAYS,
+                policy=policy,
+                tags=tags,
+                opts=self._stateful(args.providers[region]),
+            )
+            for region in args.replica_regions
+        }
         self.alias_name = f"alias/{args.alias_name}"
-        for region, key_id in ((primary, key.key_id), (replica, replica_key.key_id)):
+        key_ids = {primary: key.key_id} | {r: replica.key_id for r, replica in replicas.items()}
+        for region, key_id in key_ids.items():
             aws.kms.Alias(
                 f"{name}-alias-{region}",
                 region=region,
@@ -94,7 +112,7 @@ class StateKey(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, provider=args.providers[region]),
             )
         self.key_id = key.key_id
-        self.arns = {primary: key.arn, replica: replica_key.arn}
+        self.arns = {primary: key.arn} | {r: replica.arn for r, replica in replicas.items()}
         self.register_outputs({"key_id": self.key_id, "arns": self.arns})
 
     def _stateful(self, provider: pulumi.ProviderResource) -> pulumi.ResourceOptions:

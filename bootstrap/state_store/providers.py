@@ -10,7 +10,8 @@ Each provider may touch only the configured account (`allowed_account_ids`): `pu
 credentials of another account, or with the stack file's placeholder account id, stops when the
 providers are configured, before anything is changed. A provider validates its credentials
 through its own region's STS when it is configured, so this stack cannot be updated while one of
-its regions is down; nothing here needs changing then (README, "When us-east-2 is down").
+its regions (the key's included) is down; nothing here needs changing then (README, "When
+us-east-2 is down").
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def build_providers(config: StateStoreConfig) -> StateStoreProviders:
         region: aws.Provider(
             regional_provider_name(region), region=region, allowed_account_ids=allowed
         )
-        for region in config.regions
+        for region in config.key_regions
     }
     global_services = aws.Provider(
         GLOBAL_PROVIDER, region=GLOBAL_SERVICES_REGION, allowed_account_ids=allowed

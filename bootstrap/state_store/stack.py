@@ -36,7 +36,7 @@ def build(config: StateStoreConfig) -> StateStore:
         "state-key",
         StateKeyArgs(
             primary_region=config.primary_region,
-            replica_region=config.replica_region,
+            replica_regions=config.key_regions[1:],
             alias_name=config.key_alias,
             account_id=config.account_id,
             providers=providers.regional,

@@ -28,6 +28,9 @@ POLICY_CONFIG_FILE = BOOTSTRAP_DIR / "policy-config.json"
 PROJECT = "erlmcp-state"
 STACK = "state"
 PRIMARY, REPLICA = "us-east-2", "us-west-2"
+# The key's other replicas (`keyReplicaRegions`): the regions of the erlmcp stacks.
+KEY_REPLICA_REGIONS = ("us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-1", "ap-northeast-1")
+KEY_REGIONS = (PRIMARY, REPLICA, *KEY_REPLICA_REGIONS)
 
 BUCKET = "aws:s3/bucket:Bucket"
 KEY = "aws:kms/key:Key"

@@ -83,6 +83,35 @@ def test_the_replica_must_be_another_region():
     )
 
 
+def test_the_key_is_also_replicated_into_every_listed_region():
+    config = parse_config(values())
+    assert config.key_regions == (
+        "us-east-2",
+        "us-west-2",
+        "us-east-1",
+        "eu-west-1",
+        "eu-central-1",
+        "ap-southeast-1",
+        "ap-northeast-1",
+    )
+    bare = parse_config({"accountId": "012345678901", "autoscalingServiceRole": "exists"})
+    assert bare.key_regions == ("us-east-2", "us-west-2")
+
+
+@pytest.mark.parametrize(
+    ("regions", "message"),
+    [
+        (["eu-west-1", "us-west-2"], "us-west-2 has a state bucket and its key already"),
+        (["eu-west-1", "eu-west-1"], "names a region twice"),
+        (["mars-1"], "'mars-1' is not an AWS region code"),
+    ],
+)
+def test_key_replica_regions_are_other_deployable_regions_each_once(regions, message):
+    problems = problems_of(values(keyReplicaRegions=regions))
+    assert problems.startswith("erlmcp-state:keyReplicaRegions")
+    assert message in problems
+
+
 @pytest.mark.parametrize(
     ("key", "region", "reason"),
     [

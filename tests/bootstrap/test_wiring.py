@@ -8,8 +8,10 @@ import json
 from erlmcp_policies.resources._taggable_types import TAGGABLE_AWS_TYPES
 from offline.recorder import RecordedStack
 from tests.bootstrap.conftest import (
+    ALIAS,
     BUCKET,
     KEY,
+    KEY_REGIONS,
     PRIMARY,
     REPLICA,
     REPLICA_KEY,
@@ -32,14 +34,15 @@ def test_what_the_stack_holds(state_stack: RecordedStack):
     for r in state_stack.resources:
         counts[r.type] = counts.get(r.type, 0) + 1
     assert counts == {
-        "pulumi:providers:aws": 3,
+        # One per key region (the two bucket regions among them), one for IAM.
+        "pulumi:providers:aws": 8,
         "erlmcp-state:bootstrap:StateKey": 1,
         "erlmcp-state:bootstrap:StateBucket": 2,
         "erlmcp-state:bootstrap:StateReplication": 2,
         "erlmcp:components:AccessLogBucket": 2,
         KEY: 1,
-        REPLICA_KEY: 1,
-        "aws:kms/alias:Alias": 2,
+        REPLICA_KEY: 6,
+        "aws:kms/alias:Alias": 7,
         # Two state buckets and their two access-log buckets, each with its companions.
         BUCKET: 4,
         VERSIONING: 4,
@@ -54,7 +57,7 @@ def test_what_the_stack_holds(state_stack: RecordedStack):
         "aws:iam/rolePolicy:RolePolicy": 2,
         "aws:iam/serviceLinkedRole:ServiceLinkedRole": 1,
     }
-    assert len(cloud_resources(state_stack)) == 41
+    assert len(cloud_resources(state_stack)) == 51
 
 
 def test_one_provider_per_region_and_one_for_iam_each_tied_to_the_account(
@@ -62,8 +65,7 @@ def test_one_provider_per_region_and_one_for_iam_each_tied_to_the_account(
 ):
     providers = {p.name: p.plain_inputs for p in state_stack.resources if p.is_provider}
     assert {name: inputs["region"] for name, inputs in providers.items()} == {
-        f"aws-{PRIMARY}": PRIMARY,
-        f"aws-{REPLICA}": REPLICA,
+        **{f"aws-{region}": region for region in KEY_REGIONS},
         "aws-global": "us-east-1",
     }
     for inputs in providers.values():
@@ -85,14 +87,16 @@ def test_every_regional_resource_is_on_its_own_regions_provider(state_stack: Rec
             assert "region" not in resource.plain_inputs
             assert provider.name == "aws-global", resource.urn
         else:
-            assert resource.region in (PRIMARY, REPLICA), resource.urn
+            assert resource.region in KEY_REGIONS, resource.urn
+            if resource.region not in (PRIMARY, REPLICA):
+                assert resource.type in (REPLICA_KEY, ALIAS), resource.urn  # no bucket there
             assert provider.plain_inputs["region"] == resource.region, resource.urn
             assert provider.name == f"aws-{resource.region}", resource.urn
 
 
 def test_stateful_resources_are_protected_and_retained(state_stack: RecordedStack):
     stateful = [r for r in state_stack.resources if r.type in STATEFUL_TYPES]
-    assert len(stateful) == 10
+    assert len(stateful) == 15  # 4 buckets, their 4 versionings, 7 keys
     loose = [r.urn for r in stateful if not (r.protect and r.retain_on_delete)]
     assert loose == []
     # Nothing else is retained, but the account's Auto Scaling role, which every Auto Scaling
