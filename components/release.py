@@ -26,9 +26,10 @@ Decisions, and why
   created after the Service (and its TargetGroupBinding) exists, so the StatefulSet waits for
   the Service. That wait needs no pod: pulumi-kubernetes' Service await succeeds once the load
   balancer has an address and no endpoint is pending (`provider/pkg/await/service.go:411-416`,
-  `checkAndLogStatus`). Pods that predate the label get the gate when they are next recreated
-  (a rollout). A label is namespace metadata: adding it updates the Namespace in place. A pod
-  is Ready only after the NLB's health checks pass, which `ready_timeout_minutes` must allow.
+  `checkAndLogStatus`, at commit 94977969). Pods that predate the label get the gate when they
+  are next recreated (a rollout). A label is namespace metadata: adding it updates the
+  Namespace in place. A pod is Ready only after the NLB's health checks pass, which
+  `ready_timeout_minutes` must allow.
 * `externalTrafficPolicy: Local`: no second hop through another node for anything that still
   reaches a node port.
 * The pod (zones, service account token, user and filesystem, Erlang distribution):
