@@ -147,7 +147,8 @@ class DatabaseBackupPlanArgs:
     vault: BackupVault
     """The vault in `region` the recovery points go to."""
     copy_to: BackupVault | None
-    """The DR partner's vault, in another region; None when the databases have no partner."""
+    """A vault in another region (the DR partner's) that every recovery point is copied to;
+    None copies nothing (a policy of the pack, `backup-copies-immutable`, refuses that)."""
     database_arns: Sequence[pulumi.Input[str]]
     """RDS instances and Aurora clusters in `region`."""
     role_arn: pulumi.Input[str]

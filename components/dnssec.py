@@ -7,8 +7,17 @@ Developer Guide, "Working with customer managed keys for DNSSEC"). The chain of 
 once the parent zone (the registrar) holds the DS record this component exports as `ds_record`;
 until then resolvers treat the signed zone as unsigned, so signing first is safe.
 
-The KMS key is protected and deletion-protected by a 30-day window: if it were deleted while the
-parent holds the DS record, every validating resolver would reject the domain.
+The KMS key, the key-signing key and the zone's signing are all protected (`protect`), and the KMS
+key also has a 30-day deletion window: once the parent holds the DS record, losing any of the three
+makes every validating resolver reject the domain (SERVFAIL). Deleting the key-signing key
+deactivates and deletes it (terraform-provider-aws `internal/service/route53/key_signing_key.go`
+`resourceKeySigningKeyDelete`, lines 258-288: `DeactivateKeySigningKey`, `DeleteKeySigningKey`);
+deleting the signing disables DNSSEC for the zone (`hosted_zone_dnssec.go`
+`resourceHostedZoneDNSSECDelete`, lines 150-158: `DisableHostedZoneDNSSEC`); and both are
+replaced by a change of `hosted_zone_id` (ForceNew, `key_signing_key.go:60-63`,
+`hosted_zone_dnssec.go:34-37`), the key-signing key also by a change of `name`
+(`key_signing_key.go:74-77`). To stop signing on purpose: remove the DS record at the registrar,
+wait out its TTL, then `pulumi state unprotect` these resources.
 """
 
 from __future__ import annotations
@@ -106,14 +115,14 @@ class ZoneSigning(pulumi.ComponentResource):
             key_management_service_arn=key.arn,
             name=args.ksk_name,
             status="ACTIVE",
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         aws.route53.HostedZoneDnsSec(
             f"{name}-signing",
             hosted_zone_id=ksk.hosted_zone_id,
             signing_status="SIGNING",
             # Signing needs an active key-signing key.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[ksk]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ksk], protect=args.protect),
         )
         self.ds_record = ksk.ds_record
         self.register_outputs({"ds_record": self.ds_record})

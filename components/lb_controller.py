@@ -78,6 +78,15 @@ RELEASE_TIMEOUT_SECONDS = 600
 RELEASE_MAX_HISTORY = 10
 
 LOAD_BALANCER_CLASS = "service.k8s.aws/nlb"
+READINESS_GATE_INJECT = {"elbv2.k8s.aws/pod-readiness-gate-inject": "enabled"}
+"""The label of a namespace whose pods get the controller's target-health readiness gate: a pod
+is Ready only once its IP target is healthy in the NLB's target group. The chart's pod mutating
+webhook `mpod.elbv2.k8s.aws` selects namespaces by this label
+(`helm/aws-load-balancer-controller/templates/webhook.yaml:26-35` at v2.17.1, commit 3b9bdb1e);
+`pkg/inject/pod_readiness/pod_readiness_gate.go:65-98` adds the gate at pod creation for each
+IP-target TargetGroupBinding whose Service selects the pod (`docs/deploy/pod_readiness_gate.md`:
+only pods created after the Service and the label get it). The webhook's `failurePolicy` is
+the chart's default `Ignore` (values.yaml:471-473): a controller outage never blocks a pod."""
 """`spec.loadBalancerClass` of a Service this controller (and not the in-tree one) serves."""
 TLS_NEGOTIATION_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 

@@ -18,6 +18,18 @@ Decisions, and why
   it on its HTTP port. Its health check asks each pod's `/health`, and the client's address is
   preserved to erlmcp. `loadBalancerClass` cannot change on an existing Service (Kubernetes
   refuses the update), so a change of it replaces the Service (`replace_on_changes`).
+* Pod readiness gates: the namespace carries `READINESS_GATE_INJECT`, so the controller's
+  webhook gives every new pod a target-health readiness gate and a pod is Ready only once the
+  NLB sees its IP target healthy (components/lb_controller.py). Without it a rollout or a node
+  drain (the PodDisruptionBudget counts Ready pods) can remove a pod while its replacement is
+  still registering, and the NLB is left with no healthy target. The gate is added only to pods
+  created after the Service (and its TargetGroupBinding) exists, so the StatefulSet waits for
+  the Service. That wait needs no pod: pulumi-kubernetes' Service await succeeds once the load
+  balancer has an address and no endpoint is pending (`provider/pkg/await/service.go:411-416`,
+  `checkAndLogStatus`, at commit 94977969). Pods that predate the label get the gate when they
+  are next recreated (a rollout). A label is namespace metadata: adding it updates the
+  Namespace in place. A pod is Ready only after the NLB's health checks pass, which
+  `ready_timeout_minutes` must allow.
 * `externalTrafficPolicy: Local`: no second hop through another node for anything that still
   reaches a node port.
 * The pod (zones, service account token, user and filesystem, Erlang distribution):
@@ -48,7 +60,11 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.lb_controller import LOAD_BALANCER_CLASS, nlb_service_annotations
+from components.lb_controller import (
+    LOAD_BALANCER_CLASS,
+    READINESS_GATE_INJECT,
+    nlb_service_annotations,
+)
 from components.release_args import ErlmcpReleaseArgs, HpaSettings
 from components.release_names import (
     APP,
@@ -108,11 +124,14 @@ class ErlmcpRelease(pulumi.ComponentResource):
         account = self._service_account()
         headless = self._headless_service()
         self._network_policies()
-        statefulset = self._statefulset(config, depends_on=[secret, config, account, headless])
+        # Before the pods: the readiness gate is injected only if the NLB's Service exists.
+        service = self._load_balancer()
+        statefulset = self._statefulset(
+            config, depends_on=[secret, config, account, headless, service]
+        )
         self._disruption_budget()
         if args.hpa is not None:
             self._autoscaler(statefulset, args.hpa)
-        service = self._load_balancer()
 
         self.namespace = self._ns
         self.statefulset_name = statefulset.metadata.name
@@ -157,6 +176,7 @@ class ErlmcpRelease(pulumi.ComponentResource):
                     **self._labels,
                     **restricted,
                     "pod-security.kubernetes.io/enforce-version": "latest",
+                    **READINESS_GATE_INJECT,
                 },
             },
             opts=self._opts(),

@@ -37,6 +37,10 @@ STATEFUL_IDENTITY = {
     "aws:eks/cluster:Cluster": "name",
     # A vault holds the locked recovery points; it cannot even be deleted while it has any.
     "aws:backup/vault:Vault": "name",
+    # DNSSEC: once the registrar holds the DS record, deleting the key-signing key or the zone's
+    # signing takes the domain dark for validating resolvers (components/dnssec.py).
+    "aws:route53/keySigningKey:KeySigningKey": "name",
+    "aws:route53/hostedZoneDnsSec:HostedZoneDnsSec": "hostedZoneId",
 }
 
 

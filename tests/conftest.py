@@ -40,7 +40,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     gc.set_threshold(20_000, 20, 20)
 
 
-# Resources whose loss loses data or a cluster (the plan diff's stateful list, README).
+# Resources whose loss loses data, a cluster or the domain (DNSSEC signing once the DS record is
+# published): the plan diff's stateful list, README.
 STATEFUL_TYPES = frozenset(
     {
         "aws:rds/instance:Instance",
@@ -54,6 +55,8 @@ STATEFUL_TYPES = frozenset(
         "aws:route53/zone:Zone",
         "aws:eks/cluster:Cluster",
         "aws:backup/vault:Vault",
+        "aws:route53/keySigningKey:KeySigningKey",
+        "aws:route53/hostedZoneDnsSec:HostedZoneDnsSec",
     }
 )
 # The stateful resources are all `protect`ed (Aurora instances too: losing the writer is an

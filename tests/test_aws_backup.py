@@ -3,6 +3,9 @@ partner's vault; the config's retention must fit the lock."""
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
 import pytest
 
 from components.aws_backup import (
@@ -14,8 +17,12 @@ from components.aws_backup import (
     DatabaseBackupPlanArgs,
     VaultLock,
 )
+from offline.recorder import RecordedStack
+from offline.stacks import stack_file_config
 from regions.config import parse_stack_config
+from regions.database_backups import off_region_copy
 from tests.conftest import PROTECTED_TYPES, STATEFUL_TYPES
+from tests.recordings import pack_report, recorded_stack
 
 VAULT = "aws:backup/vault:Vault"
 LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
@@ -212,3 +219,52 @@ def test_a_failover_backs_up_the_promoted_standby_towards_the_primary(dr_stage_s
         by_region.setdefault(backup_plan.region, set()).add(vault_arns[copy["destinationVaultArn"]])
     assert by_region["us-west-2"] == {"us-east-1"}
     assert by_region["us-east-1"] == {"us-west-2"}
+
+
+# --- a serving region without a standby (`noStandby`) ------------------------------------------
+
+
+def tokyo_without_standby(config: dict[str, Any]) -> dict[str, Any]:
+    """The README's example: the runbook left ap-northeast-1's own data without a standby."""
+    config = copy.deepcopy(config)
+    pairs = config["erlmcp-infra:drPairs"]
+    config["erlmcp-infra:drPairs"] = [p for p in pairs if p["primary"] != "ap-northeast-1"]
+    config["erlmcp-infra:noStandby"] = {"ap-northeast-1": "accepted: Japan data is rebuildable"}
+    return config
+
+
+@pytest.fixture(scope="module")
+def no_standby_config() -> dict[str, Any]:
+    return tokyo_without_standby(stack_file_config())
+
+
+@pytest.fixture(scope="module")
+def no_standby_stack(no_standby_config) -> RecordedStack:
+    return recorded_stack(no_standby_config)
+
+
+def test_a_region_without_standby_still_copies_its_recovery_points_out(no_standby_stack):
+    vault_regions = {v.outputs["arn"]: v.region for v in no_standby_stack.of_type(VAULT)}
+    plan = no_standby_stack.named("ap-northeast-1-database-backups-no-standby-plan")
+    [rule] = plan.plain_inputs["rules"]
+    [copy_action] = rule["copyActions"]
+    assert vault_regions[copy_action["destinationVaultArn"]] == "ap-southeast-1"
+
+
+def test_a_stack_with_a_no_standby_region_passes_the_pack(no_standby_stack, no_standby_config):
+    report = pack_report(no_standby_stack, stack_config=no_standby_config)
+    assert report.diagnostics == [], report.format()
+
+
+def test_the_copy_region_prefers_the_same_area_then_the_home_region_then_the_name(prod_values):
+    stack = parse_stack_config(prod_values)
+    assert stack.home_region == "us-east-1"
+    assert off_region_copy(stack, "ap-northeast-1") == "ap-southeast-1"
+    assert off_region_copy(stack, "eu-west-1") == "eu-central-1"
+    assert off_region_copy(stack, "us-east-1") == "us-west-2"
+    assert off_region_copy(stack, "sa-east-1") == "us-east-1"  # no other sa- region: home
+    elsewhere = stack.model_copy(update={"home_region": "sa-east-1"})
+    assert off_region_copy(elsewhere, "sa-east-1") == "ap-northeast-1"  # then by name
+    # The order of the stack file does not enter the choice.
+    prod_values["regions"] = dict(reversed(list(prod_values["regions"].items())))
+    assert off_region_copy(parse_stack_config(prod_values), "sa-east-1") == "us-east-1"

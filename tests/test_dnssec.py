@@ -33,6 +33,23 @@ def test_the_key_is_an_asymmetric_signing_key_in_us_east_1_and_protected(stack):
     assert key.protect and key.plain_inputs["deletionWindowInDays"] == 30
 
 
+def test_the_ksk_and_the_signing_are_protected_like_the_key(stack):
+    # With the DS record at the registrar, deleting either takes the domain dark.
+    [ksk] = stack.of_type(KSK)
+    [signing] = stack.of_type(SIGNING)
+    assert ksk.protect and signing.protect
+
+
+def test_protect_false_unprotects_all_three(record):
+    stack = record(
+        lambda: ZoneSigning(
+            "dns-signing",
+            ZoneSigningArgs(zone_id=ZONE_ID, domain="erlmcp.io", account_id=ACCOUNT, protect=False),
+        )
+    )
+    assert [r.urn for r in stack.resources if r.protect] == []
+
+
 def test_route53_may_only_sign_for_this_accounts_zones(stack):
     [key] = stack.of_type(KEY)
     statements = {s["Sid"]: s for s in json.loads(key.plain_inputs["policy"])["Statement"]}

@@ -15,6 +15,7 @@ import pytest
 from components.lb_controller import (
     IAM_POLICY_FILE,
     LOAD_BALANCER_CLASS,
+    READINESS_GATE_INJECT,
     LoadBalancerController,
     LoadBalancerControllerArgs,
     nlb_service_annotations,
@@ -142,6 +143,19 @@ def test_controller_only_serves_services_that_ask_for_it(stack):
         False,
         False,
     )
+
+
+def test_the_pod_readiness_gate_webhook_keeps_the_charts_defaults(stack):
+    # Injection on, namespaces selected by READINESS_GATE_INJECT, failurePolicy Ignore (a
+    # controller outage never blocks a pod): the chart's defaults at v2.17.1.
+    assert READINESS_GATE_INJECT == {"elbv2.k8s.aws/pod-readiness-gate-inject": "enabled"}
+    values = values_of(stack)
+    overrides = {
+        "enablePodReadinessGateInject",
+        "webhookNamespaceSelectors",
+        "podMutatorWebhookConfig",
+    }
+    assert overrides.isdisjoint(values)
 
 
 def test_two_replicas_survive_a_node_drain(stack):

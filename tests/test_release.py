@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from components.release import ErlmcpRelease
 from components.release_args import ErlmcpReleaseArgs, HpaSettings, PodResources
 from offline.recorder import RecordedResource, RecordedStack, is_secret
+from offline.replacements import replacing_changes
 from tests.conftest import assert_parented_under, is_secret_output, k8s_provider
 
 COMPONENT = "erlmcp:components:ErlmcpRelease"
@@ -194,6 +196,28 @@ def test_namespace_enforces_the_restricted_pod_security_standard(stack):
     assert metadata["name"] == "erlmcp-prod"
     for mode in ("enforce", "audit", "warn"):
         assert metadata["labels"][f"pod-security.kubernetes.io/{mode}"] == "restricted"
+
+
+def test_namespace_asks_the_lb_controller_for_pod_readiness_gates(stack):
+    # IP targets: a pod is Ready only once the NLB sees it healthy (components/lb_controller.py).
+    labels = stack.one(NAMESPACE, f"{NAME}-namespace").plain_inputs["metadata"]["labels"]
+    assert labels["elbv2.k8s.aws/pod-readiness-gate-inject"] == "enabled"
+
+
+def test_the_pods_are_created_after_the_service_so_they_get_the_gate(stack):
+    # The webhook injects the gate only for a Service (TargetGroupBinding) that already exists.
+    service = stack.one(SERVICE, f"{NAME}-service")
+    assert service.urn in stack.one(STATEFULSET, f"{NAME}-statefulset").dependencies
+
+
+def test_labelling_an_existing_namespace_updates_it_in_place(stack):
+    # pulumi-kubernetes replaces a Namespace only for its name (offline/replacements.py).
+    namespace = stack.one(NAMESPACE, f"{NAME}-namespace")
+    after = namespace.plain_inputs
+    before = copy.deepcopy(after)
+    del before["metadata"]["labels"]["elbv2.k8s.aws/pod-readiness-gate-inject"]
+    assert before != after
+    assert replacing_changes(NAMESPACE, before, after, tuple(namespace.replace_on_changes)) == []
 
 
 def test_caller_labels_reach_every_object_but_cannot_change_the_selector(record):

@@ -28,6 +28,12 @@ from components.backups import (
 )
 
 BUCKET_NAME_PREFIX = "erlmcp-pulumi-state"
+# S3 keeps at most 100 newer noncurrent versions (S3 API reference, NoncurrentVersionExpiration,
+# `NewerNoncurrentVersions`: "You can specify up to 100 noncurrent versions to retain").
+MAX_NONCURRENT_VERSIONS_KEPT = 100
+# A version beyond the newest `noncurrent_versions_kept` goes this long after it was overwritten
+# (S3's smallest `NoncurrentDays`).
+EXTRA_NONCURRENT_VERSION_DAYS = 1
 # Server access logs of a state bucket are its audit trail (who read or wrote which stack when).
 ACCESS_LOG_DAYS = 365
 ACCESS_LOG_PREFIX = "pulumi-state/"
@@ -50,12 +56,15 @@ class StateBucketArgs:
     kms_key_arn: pulumi.Input[str]
     """The state key's ARN in `region`: default encryption of every object."""
     noncurrent_version_days: int
+    noncurrent_versions_kept: int = MAX_NONCURRENT_VERSIONS_KEPT
+    """Per state file, the newest overwritten versions kept `noncurrent_version_days`."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
 class StateBucket(pulumi.ComponentResource):
-    """A private, versioned, SSE-KMS bucket reachable only over TLS, whose overwritten state
-    files stay restorable for `noncurrent_version_days`, logged into the region's access-log
+    """A private, versioned, SSE-KMS bucket reachable only over TLS, whose newest
+    `noncurrent_versions_kept` overwritten versions of each state file stay restorable for
+    `noncurrent_version_days` (older ones for a day), logged into the region's access-log
     bucket. The bucket and its versioning are protected and retained."""
 
     bucket_name: pulumi.Output[str]
@@ -71,6 +80,11 @@ class StateBucket(pulumi.ComponentResource):
         if args.noncurrent_version_days < 1:
             raise ValueError(
                 f"noncurrent_version_days must be >= 1, got {args.noncurrent_version_days}"
+            )
+        if not 1 <= args.noncurrent_versions_kept <= MAX_NONCURRENT_VERSIONS_KEPT:
+            raise ValueError(
+                f"noncurrent_versions_kept must be 1-{MAX_NONCURRENT_VERSIONS_KEPT}, "
+                f"got {args.noncurrent_versions_kept}"
             )
         super().__init__("erlmcp-state:bootstrap:StateBucket", name, None, opts)
         region = args.region
@@ -99,6 +113,7 @@ class StateBucket(pulumi.ComponentResource):
             bucket=bucket.bucket,
             rules=[
                 noncurrent_versions_rule(args.noncurrent_version_days),
+                noncurrent_versions_cap(args.noncurrent_versions_kept),
                 ABORT_INCOMPLETE_UPLOADS_EVERYWHERE,
             ],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.versioning]),
@@ -129,8 +144,9 @@ class StateBucket(pulumi.ComponentResource):
 
 
 def noncurrent_versions_rule(noncurrent_version_days: int) -> dict[str, Any]:
-    """Every `pulumi up` overwrites the stack's state file: each earlier version stays
-    restorable this many days. Current versions never expire. A delete marker left without
+    """Every `pulumi up` overwrites the stack's state file: an earlier version stays restorable
+    this many days, unless `noncurrent_versions_cap` lets it go sooner. Current versions never
+    expire. A delete marker left without
     versions (a removed lock file, once its version expired) is cleaned up."""
     return {
         "id": "expire-noncurrent-state-versions",
@@ -139,4 +155,36 @@ def noncurrent_versions_rule(noncurrent_version_days: int) -> dict[str, Any]:
         "filter": {"prefix": ""},
         "noncurrent_version_expiration": {"noncurrent_days": noncurrent_version_days},
         "expiration": {"expired_object_delete_marker": True},
+    }
+
+
+def noncurrent_versions_cap(versions_kept: int) -> dict[str, Any]:
+    """Only the newest `versions_kept` overwritten versions of each file wait out the days of
+    `noncurrent_versions_rule`; any older one expires a day after it was overwritten.
+
+    Why: pulumi's DIY backend saves the whole checkpoint at every resource step (the engine's
+    SnapshotManager, pkg/backend/snapshot.go:175-200 `BeginMutation` and each mutation's `End`,
+    persists through pkg/backend/diy/snapshot.go:34-36 `Save` -> `saveStack`), and each save
+    copies the state file to `<stack>.json.bak` and then overwrites the state file
+    (pkg/backend/diy/state.go:294-319 `saveCheckpoint`, 465-486 `backupTarget`; pulumi/pulumi
+    at 1b5949891b3c). So one full `pulumi up` of the prod stack (hundreds of steps, a multi-MB
+    file) leaves thousands of noncurrent versions, each replicated under RTC. The end state of
+    every update stays anyway, as current objects that never expire: `addToHistory` copies the
+    checkpoint to `.pulumi/history/` and `backupStack` to `.pulumi/backups/` after each update
+    (state.go:690-715 and 490-520; backend.go:1455-1458).
+
+    How: S3 expires a noncurrent version under `NoncurrentVersionExpiration` once it has been
+    noncurrent `NoncurrentDays` and, with `NewerNoncurrentVersions`, only if at least that many
+    newer noncurrent versions exist (S3 API reference, NoncurrentVersionExpiration). The cap
+    therefore cannot go into the long rule (it would still keep every version 365 days); it is
+    a second rule over the same objects, and where two expirations overlap S3 honours the
+    shorter (S3 User Guide, "How Amazon S3 handles conflicts in lifecycle configurations")."""
+    return {
+        "id": "cap-noncurrent-state-versions",
+        "status": "Enabled",
+        "filter": {"prefix": ""},
+        "noncurrent_version_expiration": {
+            "noncurrent_days": EXTRA_NONCURRENT_VERSION_DAYS,
+            "newer_noncurrent_versions": versions_kept,
+        },
     }

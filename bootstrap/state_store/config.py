@@ -28,6 +28,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from regions.aws_regions import why_not_deployable
+from state_store.buckets import MAX_NONCURRENT_VERSIONS_KEPT
 
 PROJECT = "erlmcp-state"
 # Added to every taggable resource, on top of the configured tags; the config may not set it.
@@ -105,7 +106,13 @@ class StateStoreConfig(BaseModel):
     stacks."""
     tags: dict[str, str] = Field(default_factory=dict)
     noncurrent_version_days: int = Field(default=DEFAULT_NONCURRENT_VERSION_DAYS, ge=1)
-    """Days an overwritten state file (every `pulumi up` writes one) stays restorable."""
+    """Days the newest `noncurrent_versions_kept` overwritten versions of a state file stay
+    restorable."""
+    noncurrent_versions_kept: int = Field(
+        default=MAX_NONCURRENT_VERSIONS_KEPT, ge=1, le=MAX_NONCURRENT_VERSIONS_KEPT
+    )
+    """How many overwritten versions of each state file are kept that long; older ones expire a
+    day after they were overwritten (state_store/buckets.py: one `pulumi up` writes thousands)."""
     autoscaling_service_role: Literal["create", "exists"]
     """Whether this stack makes the account's EC2 Auto Scaling service-linked role
     (state_store/account.py); no default, because AWS refuses to make it twice."""

@@ -51,6 +51,7 @@ def build(config: StateStoreConfig) -> StateStore:
                 account_id=config.account_id,
                 kms_key_arn=key.arns[region],
                 noncurrent_version_days=config.noncurrent_version_days,
+                noncurrent_versions_kept=config.noncurrent_versions_kept,
                 tags=tags,
             ),
             opts=pulumi.ResourceOptions(provider=providers.for_region(region)),

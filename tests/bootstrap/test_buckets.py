@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from offline.recorder import RecordedResource, RecordedStack
+from state_store.buckets import StateBucket, StateBucketArgs
 from tests.bootstrap.conftest import (
     BUCKET,
     BUCKET_POLICY,
@@ -120,6 +121,12 @@ def test_only_old_versions_expire(state_stack: RecordedStack, in_region: Find, r
             "expiration": {"expiredObjectDeleteMarker": True},
         },
         {
+            "id": "cap-noncurrent-state-versions",
+            "status": "Enabled",
+            "filter": {"prefix": ""},
+            "noncurrentVersionExpiration": {"noncurrentDays": 1, "newerNoncurrentVersions": 100},
+        },
+        {
             "id": "abort-incomplete-uploads",
             "status": "Enabled",
             "filter": {"prefix": ""},
@@ -169,3 +176,77 @@ def test_access_logged_into_an_sse_s3_bucket_of_the_same_region(
         "StringEquals": {"aws:SourceAccount": "123456789012"},
         "ArnLike": {"aws:SourceArn": [bucket.outputs["arn"]]},
     }
+
+
+def test_noncurrent_versions_kept_come_from_config():
+    config = state_config()
+    config["erlmcp-state:noncurrentVersionsKept"] = 20
+    stack = record_state_store(config)
+    for lifecycle in stack.of_type(LIFECYCLE):
+        if "-access-logs" not in lifecycle.name:
+            cap = lifecycle.plain_inputs["rules"][1]["noncurrentVersionExpiration"]
+            assert cap == {"noncurrentDays": 1, "newerNoncurrentVersions": 20}
+
+
+@pytest.mark.parametrize(
+    ("days", "kept", "message"),
+    [
+        (0, 100, "noncurrent_version_days must be >= 1"),
+        (365, 0, "noncurrent_versions_kept must be 1-100, got 0"),
+        (365, 101, "noncurrent_versions_kept must be 1-100, got 101"),
+    ],
+)
+def test_the_component_refuses_what_s3_would(days: int, kept: int, message: str):
+    args = StateBucketArgs(
+        region=PRIMARY,
+        account_id="123456789012",
+        kms_key_arn="arn:aws:kms:us-east-2:123456789012:key/mrk-1",
+        noncurrent_version_days=days,
+        noncurrent_versions_kept=kept,
+    )
+    with pytest.raises(ValueError, match=message):
+        StateBucket("state", args)
+
+
+# -- what the rules keep, by S3's documented semantics ---------------------------------------
+# A noncurrent version expires under a rule once it has been noncurrent `noncurrentDays` and, if
+# the rule sets `newerNoncurrentVersions`, at least that many newer noncurrent versions exist
+# (S3 API reference, NoncurrentVersionExpiration); overlapping expirations: the shorter wins.
+
+SAVES_PER_UP = 1400
+"""About two checkpoint saves per changed resource of a full `up` of the prod stack."""
+
+
+def noncurrent_versions_left(
+    rules: list[dict], overwritten_at_days: list[float], now: float
+) -> int:
+    """How many noncurrent versions of one object are left `now` (days), given when each was
+    overwritten (oldest first)."""
+    left = 0
+    for index, became_noncurrent in enumerate(overwritten_at_days):
+        newer = len(overwritten_at_days) - index - 1
+        if not any(expires(rule, now - became_noncurrent, newer) for rule in rules):
+            left += 1
+    return left
+
+
+def expires(rule: dict, noncurrent_for: float, newer: int) -> bool:
+    expiration = rule.get("noncurrentVersionExpiration")
+    if rule["status"] != "Enabled" or expiration is None:
+        return False
+    return noncurrent_for >= expiration["noncurrentDays"] and newer >= expiration.get(
+        "newerNoncurrentVersions", 0
+    )
+
+
+@REGIONS
+def test_one_full_up_leaves_at_most_the_kept_versions_after_a_day(
+    state_stack: RecordedStack, in_region: Find, region: str
+):
+    rules = in_region(state_stack, LIFECYCLE, region).plain_inputs["rules"]
+    # One `up` in its first two hours: each save overwrites the state file (and its .bak).
+    saves = [i / SAVES_PER_UP / 12 for i in range(SAVES_PER_UP)]
+    assert noncurrent_versions_left(rules, saves, now=0.5) == SAVES_PER_UP  # all, for a day
+    assert noncurrent_versions_left(rules, saves, now=2) == 100
+    assert noncurrent_versions_left(rules, saves, now=364) == 100  # the newest, for a year
+    assert noncurrent_versions_left(rules, saves, now=366) == 0

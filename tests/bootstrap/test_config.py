@@ -41,6 +41,7 @@ def test_the_stack_file_parses_to_the_documented_defaults():
     assert config.regions == ("us-east-2", "us-west-2")
     assert config.key_alias == "erlmcp-pulumi-state"
     assert config.noncurrent_version_days == 365
+    assert config.noncurrent_versions_kept == 100
     assert config.autoscaling_service_role == "create"
     assert config.all_tags == STACK_FILE_TAGS
 
@@ -154,6 +155,14 @@ def test_the_key_alias_is_a_plain_alias_name(alias: str, reason: str):
     message = problems_of(values(keyAlias=alias))
     assert message.startswith("erlmcp-state:keyAlias: ")
     assert reason in message
+
+
+@pytest.mark.parametrize("kept", [0, 101])
+def test_noncurrent_versions_kept_is_what_s3_allows(kept):
+    assert problems_of(values(noncurrentVersionsKept=kept)) == (
+        "erlmcp-state:noncurrentVersionsKept: Input should be "
+        + ("greater than or equal to 1" if kept < 1 else "less than or equal to 100")
+    )
 
 
 def test_noncurrent_versions_are_kept_at_least_a_day():

@@ -8,6 +8,7 @@ prefix, the delete-marker clean-up next to noncurrent expiry) fails here.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -80,7 +81,22 @@ def test_lifecycle_is_accepted_and_read_back_equal(state_stack: RecordedStack, s
         client.put_bucket_lifecycle_configuration(
             Bucket=bucket, LifecycleConfiguration={"Rules": rules}
         )
-        assert client.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"] == rules
+        stored = client.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+        assert stored == without_newer_noncurrent_versions(rules)
+        # The cap went out: botocore checked it against the S3 API model before sending.
+        assert any(
+            "NewerNoncurrentVersions" in rule.get("NoncurrentVersionExpiration", {})
+            for rule in rules
+        )
+
+
+def without_newer_noncurrent_versions(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What moto 5.2 reads back: it keeps `NewerNoncurrentVersions` of a noncurrent-version
+    transition only, not of an expiration (moto/s3/responses.py, the lifecycle GET)."""
+    trimmed = copy.deepcopy(rules)
+    for rule in trimmed:
+        rule.get("NoncurrentVersionExpiration", {}).pop("NewerNoncurrentVersions", None)
+    return trimmed
 
 
 def test_encryption_and_bucket_policy_are_accepted(state_stack: RecordedStack, s3):

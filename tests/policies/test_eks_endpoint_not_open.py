@@ -53,3 +53,34 @@ def test_unknown_values_are_not_violations(analyze_resource):
     props = endpoint(endpointPublicAccess=True, publicAccessCidrs=UNKNOWN)
     assert only(analyze_resource(CLUSTER, props), POLICY) == []
     assert only(analyze_resource(CLUSTER, {"vpcConfig": UNKNOWN}), POLICY) == []
+
+
+@pytest.mark.parametrize(
+    ("cidrs", "opened", "merged"),
+    [
+        (["0.0.0.0/1", "128.0.0.0/1"], "4,294,967,296", "0.0.0.0/0"),
+        (
+            ["198.51.100.0/24", "13.0.0.0/8", "12.0.0.0/8"],
+            "33,554,688",
+            "12.0.0.0/7, 198.51.100.0/24",
+        ),
+        (["2001:db8::/32"], "79,228,162,514,264,337,593,543,950,336", "2001:db8::/32"),
+    ],
+)
+def test_ranges_that_together_open_more_than_a_slash_8_are_refused(
+    analyze_resource, cidrs, opened, merged
+):
+    # A cluster registered by code, not the stack file: the config model never saw its list.
+    props = endpoint(endpointPublicAccess=True, publicAccessCidrs=cidrs)
+    [found] = only(analyze_resource(CLUSTER, props), POLICY)
+    assert found.detail == (
+        f"publicAccessCidrs together open the API endpoint to {opened} addresses ({merged}); "
+        "at most 16,777,216 (one /8) may be listed: list the VPN and CI egress ranges."
+    )
+    assert found.enforcement_level == "mandatory"
+
+
+def test_overlapping_ranges_count_once_and_one_slash_8_passes(analyze_resource):
+    cidrs = ["11.0.0.0/8", "11.1.0.0/16", "11.2.3.0/24", "2001:db8::/104"]
+    props = endpoint(endpointPublicAccess=True, publicAccessCidrs=cidrs)
+    assert messages(analyze_resource(CLUSTER, props), POLICY) == []

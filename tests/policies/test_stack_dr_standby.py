@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from offline.recorder import UNKNOWN
@@ -73,6 +75,86 @@ def test_violation_points_at_the_primary_database(analyze_stack, broken_prod):
     ]
     assert diagnostic.urn.endswith("aws:rds/instance:Instance::ap-southeast-1-postgres-db")
     assert diagnostic.enforcement_level == "mandatory"
+
+
+def recorded_first(stack, name: str) -> None:
+    """Move a resource to the front of the recording, as if the engine had registered it first."""
+    resource = stack.named(name)
+    stack.resources.remove(resource)
+    stack.resources.insert(0, resource)
+
+
+def first_in_every_order(stack, name: str) -> None:
+    """Record a resource first, under a URN that also sorts before every other (references to it
+    follow), so that neither the recording order nor URN order can pick the right original."""
+    resource = stack.named(name)
+    old = resource.urn
+    project, chain = old.split("::", 2)[1:]
+    resource.urn = old.replace(f"::{project}::{chain}", f"::{project}::0-{chain}")
+    for other in stack.resources:
+        other.dependencies = [resource.urn if d == old else d for d in other.dependencies]
+        for key, urns in other.property_dependencies.items():
+            other.property_dependencies[key] = [resource.urn if u == old else u for u in urns]
+    recorded_first(stack, name)
+
+
+# In the mutual APAC pair each region holds its own data and a copy of its partner's: a violation
+# of ap-northeast-1 -> ap-southeast-1 must name ap-northeast-1's own original, never the copy of
+# ap-southeast-1's it holds, whichever the engine recorded first.
+MUTUAL = [
+    (
+        "ap-southeast-1-standby-of-ap-northeast-1-postgres-db",
+        "ap-northeast-1-standby-of-ap-southeast-1-postgres-db",
+        "aws:rds/instance:Instance::ap-northeast-1-postgres-db",
+    ),
+    (
+        "ap-southeast-1-standby-of-ap-northeast-1-redis-group",
+        "ap-northeast-1-standby-of-ap-southeast-1-redis-group",
+        "aws:elasticache/replicationGroup:ReplicationGroup::ap-northeast-1-redis-group",
+    ),
+    (
+        "ap-northeast-1-backups-to-ap-southeast-1-config",
+        "ap-northeast-1-access-logs-bucket",
+        "aws:s3/bucket:Bucket::ap-northeast-1-backups-bucket",
+    ),
+]
+
+
+@pytest.mark.parametrize(("missing", "decoy", "original"), MUTUAL)
+def test_a_mutual_pairs_violation_names_the_primarys_own_original(
+    analyze_stack, broken_prod, missing, decoy, original
+):
+    drop_resource(broken_prod, missing)
+    first_in_every_order(broken_prod, decoy)
+    [diagnostic] = analyze_stack(broken_prod, CONFIGURED, policies=[POLICY])
+    assert diagnostic.detail.startswith("DR pair ap-northeast-1 -> ap-southeast-1: ")
+    assert diagnostic.urn.endswith(original)
+    recorded_first(broken_prod, original.rsplit("::", 1)[1])  # the other order: the same answer
+    [again] = analyze_stack(broken_prod, CONFIGURED, policies=[POLICY])
+    assert again.urn == diagnostic.urn
+
+
+def test_after_a_failback_the_violation_names_the_current_generation(analyze_stack, dr_stage_stack):
+    # ap-southeast-1 keeps its retired generation-1 writer next to the generation-2 one.
+    stack = copy.deepcopy(dr_stage_stack("ap-southeast-1", "generation-2"))
+    drop_resource(stack, "ap-northeast-1-standby-of-ap-southeast-1-postgres-g2-db")
+    first_in_every_order(stack, "ap-southeast-1-postgres-db")
+    [diagnostic] = analyze_stack(stack, CONFIGURED, policies=[POLICY])
+    assert diagnostic.detail.startswith(database_missing("ap-southeast-1", "ap-northeast-1"))
+    assert diagnostic.urn.endswith("Instance::ap-southeast-1-postgres-g2-db")
+
+
+def test_a_datastores_primary_group_is_its_own_cache_though_aws_names_the_datastore(
+    analyze_stack, broken_prod
+):
+    # After creation AWS reports the Global Datastore's id on its primary group too.
+    datastore = broken_prod.named("ap-northeast-1-redis-global-datastore")
+    global_id = datastore.outputs["globalReplicationGroupId"]
+    set_property(broken_prod, "ap-northeast-1-redis-group", "globalReplicationGroupId", global_id)
+    drop_resource(broken_prod, "ap-southeast-1-standby-of-ap-northeast-1-redis-group")
+    first_in_every_order(broken_prod, "ap-northeast-1-standby-of-ap-southeast-1-redis-group")
+    [diagnostic] = analyze_stack(broken_prod, CONFIGURED, policies=[POLICY])
+    assert diagnostic.urn.endswith("ReplicationGroup::ap-northeast-1-redis-group")
 
 
 def test_replica_of_another_regions_database(analyze_stack, broken_prod):

@@ -27,17 +27,13 @@ from erlmcp_policies.stack.dr_standby import (
     RDS_INSTANCE,
     configured_pairs,
     global_membership,
+    is_aurora_writer,
     pair_list,
+    retired,
 )
 from erlmcp_policies.stack.graph import UNKNOWN, StackIndex, prop
 
 NAME = "dr-serving-region-has-standby"
-# Tag of a database copy left behind by a failback: stale, unreplicated, serving nobody.
-RETIRED_TAG = "dr-retired"
-
-
-def _retired(resource: PolicyResource) -> bool:
-    return bool(prop(resource.props, "tags", RETIRED_TAG))
 
 
 def _own_databases(index: StackIndex) -> list[tuple[PolicyResource, Any]]:
@@ -46,19 +42,15 @@ def _own_databases(index: StackIndex) -> list[tuple[PolicyResource, Any]]:
     found = []
     for db in index.of_type(RDS_INSTANCE):
         source = prop(db.props, "replicateSourceDb")
-        if source is UNKNOWN or _retired(db):
+        if source is UNKNOWN or retired(db):
             continue
         if not source:
             found.append((db, prop(db.props, "arn")))
     for cluster in index.of_type(RDS_CLUSTER):
-        if _retired(cluster):
+        if retired(cluster):
             continue
-        # A writer carries the master credentials, or (a later generation's writer, promoted
-        # from a secondary) heads a Global Database built from it; a secondary does neither.
         membership = global_membership(index, cluster)
-        if prop(cluster.props, "masterUsername") in (None, UNKNOWN) and (
-            not membership or prop(cluster.props, "globalClusterIdentifier")
-        ):
+        if not is_aurora_writer(cluster, membership):
             continue
         found.append((cluster, membership))
     return found

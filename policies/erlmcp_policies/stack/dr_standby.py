@@ -20,6 +20,11 @@ For every pair the standby region must hold all three copies:
 - backups: an aws:s3/bucketReplicationConfig on a bucket in the primary region with an enabled
   rule whose destination is a bucket in the standby region.
 A value the engine does not know yet (preview) never counts as missing: the pair is not judged.
+A violation names the primary's own original of the missing copy (`original_in`): its database
+(an instance that replicates from nothing, an Aurora writer, not a generation a failback
+retired), its cache (not a Global Datastore
+secondary), its backup bucket (not an access-log bucket). In a mutual pair the primary's region
+also holds copies of its partner's data; those are never named, whatever the recording order.
 """
 
 from __future__ import annotations
@@ -48,8 +53,11 @@ REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 GLOBAL_GROUP = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup"
 BUCKET = "aws:s3/bucket:Bucket"
 BUCKET_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
 
 COPIES = ("database", "cache", "backups")
+# Tag of a database copy left behind by a failback: stale, unreplicated, serving nobody.
+RETIRED_TAG = "dr-retired"
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,14 @@ def global_membership(index: StackIndex, cluster: PolicyResource) -> Any:
         if source and source == arn:
             return prop(global_cluster.props, "globalClusterIdentifier")
     return None
+
+
+def is_aurora_writer(cluster: PolicyResource, membership: Any) -> bool:
+    """A writer carries the master credentials, or (a later generation's writer, promoted from a
+    secondary) heads a Global Database built from it; a secondary does neither."""
+    if prop(cluster.props, "masterUsername") not in (None, UNKNOWN):
+        return True
+    return bool(membership) and not prop(cluster.props, "globalClusterIdentifier")
 
 
 def has_aurora_secondary(index: StackIndex, pair: Pair) -> Any:
@@ -216,6 +232,60 @@ ORIGINALS = {
     "backups": (BUCKET,),
 }
 
+
+def retired(resource: PolicyResource) -> bool:
+    return bool(prop(resource.props, "tags", RETIRED_TAG))
+
+
+def _own_database(index: StackIndex, db: PolicyResource) -> bool:
+    """The primary's current database: not a copy of another's, not a retired generation."""
+    if retired(db):
+        return False
+    if db.resource_type == RDS_INSTANCE:
+        source = prop(db.props, "replicateSourceDb")
+        return source is not UNKNOWN and not source
+    return is_aurora_writer(db, global_membership(index, db))
+
+
+def _own_cache(index: StackIndex, group: PolicyResource) -> bool:
+    """Not a Global Datastore secondary: in no datastore, or the one its datastore names as
+    primary (AWS reports the datastore's id on the primary group too)."""
+    global_id = prop(group.props, "globalReplicationGroupId")
+    if not global_id:
+        return True
+    primaries = {
+        prop(d.props, "globalReplicationGroupId"): prop(d.props, "primaryReplicationGroupId")
+        for d in index.of_type(GLOBAL_GROUP)
+    }
+    return primaries.get(global_id) == prop(group.props, "replicationGroupId")
+
+
+def _own_backups(index: StackIndex, bucket: PolicyResource) -> bool:
+    """Not a bucket that receives another bucket's access logs."""
+    log_targets = {prop(logging.props, "targetBucket") for logging in index.of_type(BUCKET_LOGGING)}
+    return not log_targets.intersection(
+        value for value in (prop(bucket.props, "bucket"), prop(bucket.props, "arn")) if value
+    )
+
+
+OWN: dict[str, Callable[[StackIndex, PolicyResource], bool]] = {
+    "database": _own_database,
+    "cache": _own_cache,
+    "backups": _own_backups,
+}
+
+
+def original_in(index: StackIndex, copy_kind: str, region: str) -> PolicyResource | None:
+    """What a violation names: the region's own original of `copy_kind` (any candidate when none
+    is recognisably its own), the first by URN, so the recording order never decides."""
+    candidates = sorted(
+        (r for type_ in ORIGINALS[copy_kind] for r in index.in_region(type_, region)),
+        key=lambda r: r.urn,
+    )
+    own = [r for r in candidates if OWN[copy_kind](index, r)]
+    return (own or candidates or [None])[0]
+
+
 CHECKS: dict[str, tuple[Check, str]] = {
     "database": (
         has_database_copy,
@@ -309,11 +379,8 @@ def validate(args: StackValidationArgs, report_violation: ReportViolation) -> No
             check, message = CHECKS[copy_kind]
             if check(index, pair) is False:
                 text = message.format(primary=pair.primary, standby=pair.standby)
-                originals = [
-                    r for t in ORIGINALS[copy_kind] for r in index.in_region(t, pair.primary)
-                ]
-                anchor = originals[0].urn if originals else None
-                report_violation(f"DR pair {pair}: {text}.", anchor)
+                original = original_in(index, copy_kind, pair.primary)
+                report_violation(f"DR pair {pair}: {text}.", original.urn if original else None)
 
 
 POLICY = StackValidationPolicy(
