@@ -4,6 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
+# checkov lives in its own virtualenv: its pins would otherwise fight the program's.
+CHECKOV_VERSION := 3.3.30
+SCAN_VENV := .venv-scan
+SCAN_STAMP := $(SCAN_VENV)/.installed-$(CHECKOV_VERSION)
+
 .PHONY: install plan preview test policy bench scan lint clean failover rollout bootstrap-plan bootstrap-preview
 # Empty: prod, or the stack named by CONFIG's file name (Pulumi.<stack>.yaml).
 STACK ?=
@@ -47,19 +52,15 @@ bootstrap-preview: $(STAMP)
 preview: $(STAMP)
 	pulumi preview --stack $(or $(STACK),prod) --diff
 
-## test: create the virtualenv if needed, lint, and run the whole suite
-test: $(STAMP)
+## test: create the virtualenvs if needed (checkov's too: tests/test_scan_checkov.py), lint, and
+##       run the whole suite
+test: $(STAMP) $(SCAN_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 ## policy: run the policy pack over STACK offline (no CLI, no cloud); fails on a mandatory violation
 policy: $(STAMP)
 	$(BIN)/python -m offline.policy_runner $(if $(STACK),--stack $(STACK))
-
-# checkov lives in its own virtualenv: its pins would otherwise fight the program's.
-CHECKOV_VERSION := 3.3.30
-SCAN_VENV := .venv-scan
-SCAN_STAMP := $(SCAN_VENV)/.installed-$(CHECKOV_VERSION)
 
 $(SCAN_STAMP):
 	$(PYTHON) -m venv $(SCAN_VENV)

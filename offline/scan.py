@@ -8,30 +8,44 @@ The program is recorded offline (as `make plan` does) and written in both shapes
 (offline/terraform_plan.py): `build/scan/kubernetes/*.yaml` and `build/scan/plan.json`. checkov
 runs over each with its own framework; every failed check is then either listed in
 `scan/suppressions.yaml` (check id, the resources it applies to, and a one-line reason) or a
-finding. Prints passed / failed / suppressed per framework and every finding; exits 1 when there
-is any, 2 on a bad stack file or a suppression entry that matches nothing (a stale reason).
+finding. Every check checkov registers for a resource's type must also have been evaluated on
+that resource, or be listed in `scan/not_applicable.yaml` (offline/scan_coverage.py): a check
+that never ran is not a pass. Prints passed / failed / suppressed / not evaluated per framework
+and every finding; exits 1 when there is any finding or unevaluated check, 2 on a bad stack file
+or a list entry that matches nothing (a stale reason).
 """
 
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import json
 import subprocess
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from offline.policy_runner import StackFileError, record_stack_file
+from offline.recorder import RecordedStack
+from offline.scan_coverage import (
+    NOT_APPLICABLE,
+    Registry,
+    Resource,
+    Unevaluated,
+    checkov_registry,
+    evaluations,
+    unevaluated,
+)
+from offline.scan_lists import ListedCheck, covering, load_listed
 from offline.stacks import REPO_ROOT, stack_file_of
 from offline.terraform_plan import kubernetes_manifests, terraform_plan
 
 SUPPRESSIONS = REPO_ROOT / "scan" / "suppressions.yaml"
 DEFAULT_CHECKOV = REPO_ROOT / ".venv-scan" / "bin" / "checkov"
+FRAMEWORKS = ("kubernetes", "terraform_plan")
 
 
 @dataclass(frozen=True)
@@ -45,50 +59,64 @@ class Finding:
         return f"[{self.framework}] {self.check} {self.resource}: {self.name}"
 
 
+Item = TypeVar("Item", Finding, Unevaluated)
+
+
 @dataclass(frozen=True)
-class Suppression:
-    check: str
-    resources: tuple[str, ...]
-    reason: str
+class ScanInput:
+    """What checkov reads for one framework, and the resources in it (checkov's id -> type)."""
 
-    def covers(self, finding: Finding) -> bool:
-        return finding.check == self.check and any(
-            fnmatch.fnmatchcase(finding.resource, pattern) for pattern in self.resources
-        )
+    framework: str
+    target: Path
+    resources: dict[Resource, str]
 
 
-def load_suppressions(path: Path | None = None) -> list[Suppression]:
-    path = path or SUPPRESSIONS
-    entries = (yaml.safe_load(path.read_text()) or []) if path.exists() else []
-    suppressions = []
-    for index, entry in enumerate(entries):
-        reason = str(entry.get("reason", "")).strip()
-        if not reason or "\n" in reason:
-            raise ValueError(
-                f"{path}: entry {index} ({entry.get('check')}) needs a one-line reason"
-            )
-        suppressions.append(
-            Suppression(str(entry["check"]), tuple(entry.get("resources", ["*"])), reason)
-        )
-    return suppressions
+@dataclass
+class Outcome:
+    """What the scan found, and which list entries excused something."""
+
+    findings: list[Finding] = field(default_factory=list)
+    unevaluated: list[Unevaluated] = field(default_factory=list)
+    used: set[ListedCheck] = field(default_factory=set)
 
 
-def write_inputs(recorded: Any, out: Path) -> tuple[Path, Path]:
+def load_suppressions(path: Path | None = None) -> list[ListedCheck]:
+    return load_listed(path or SUPPRESSIONS)
+
+
+def load_not_applicable(path: Path | None = None) -> list[ListedCheck]:
+    return load_listed(path or NOT_APPLICABLE)
+
+
+def write_inputs(recorded: RecordedStack, out: Path) -> list[ScanInput]:
     manifests = out / "kubernetes"
     manifests.mkdir(parents=True, exist_ok=True)
     for old in manifests.glob("*.yaml"):
         old.unlink()
+    objects: dict[Resource, str] = {}
     for file_name, manifest in kubernetes_manifests(recorded):
         (manifests / file_name).write_text(yaml.safe_dump(manifest, sort_keys=False))
+        metadata = manifest.get("metadata") or {}
+        if metadata.get("name"):
+            # checkov's resource id (checkov/kubernetes/kubernetes_utils.py, get_resource_id).
+            namespace = metadata.get("namespace", "default")
+            object_id = f"{manifest['kind']}.{namespace}.{metadata['name']}"
+            objects[(file_name, object_id)] = manifest["kind"]
     plan = out / "plan.json"
-    plan.write_text(json.dumps(terraform_plan(recorded), indent=1))
-    return manifests, plan
+    content = terraform_plan(recorded)
+    plan.write_text(json.dumps(content, indent=1))
+    planned = content["planned_values"]["root_module"]["resources"]
+    return [
+        ScanInput("kubernetes", manifests, objects),
+        ScanInput("terraform_plan", plan, {(plan.name, r["address"]): r["type"] for r in planned}),
+    ]
 
 
 def run_checkov(checkov: Path, framework: str, target: Path) -> dict[str, Any]:
+    """checkov's JSON report, passed checks included (they say what was evaluated)."""
     flag = "-d" if target.is_dir() else "-f"
     command = [str(checkov), flag, str(target), "--framework", framework]
-    command += ["-o", "json", "--quiet", "--compact", "--skip-download"]
+    command += ["-o", "json", "--compact", "--skip-download"]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode not in (0, 1):
         raise RuntimeError(f"checkov failed on {target}:\n{result.stderr}")
@@ -97,13 +125,66 @@ def run_checkov(checkov: Path, framework: str, target: Path) -> dict[str, Any]:
 
 
 def findings_of(framework: str, report: dict[str, Any]) -> tuple[int, list[Finding]]:
-    """Passed count (`--quiet` leaves passed checks out of the results, not the summary) and the
-    failed checks."""
+    """Passed count and the failed checks."""
     failed = [
         Finding(framework, f["check_id"], f["check_name"], f["resource"])
         for f in report.get("results", {}).get("failed_checks", [])
     ]
     return int(report.get("summary", {}).get("passed", 0)), failed
+
+
+def excused(items: list[Item], listed: list[ListedCheck], outcome: Outcome) -> list[Item]:
+    """The items (findings or unevaluated checks) no entry covers; the entries that covered
+    one are marked used."""
+    left = []
+    for item in items:
+        entry = covering(listed, item.check, item.resource)
+        if entry is None:
+            left.append(item)
+        else:
+            outcome.used.add(entry)
+    return left
+
+
+def scan_framework(
+    scan_input: ScanInput,
+    report: dict[str, Any],
+    registry: Registry,
+    lists: tuple[list[ListedCheck], list[ListedCheck]],
+    outcome: Outcome,
+) -> None:
+    suppressions, not_applicable = lists
+    framework = scan_input.framework
+    passed, failed = findings_of(framework, report)
+    open_findings = excused(failed, suppressions, outcome)
+    missing = unevaluated(
+        framework, scan_input.resources, registry.get(framework, {}), evaluations(report)
+    )
+    open_missing = excused(missing, not_applicable, outcome)
+    outcome.findings += open_findings
+    outcome.unevaluated += open_missing
+    print(
+        f"{framework}: {passed} passed, {len(open_findings)} failed, "
+        f"{len(failed) - len(open_findings)} suppressed; {len(open_missing)} checks never "
+        f"evaluated, {len(missing) - len(open_missing)} not applicable"
+    )
+
+
+def report_outcome(outcome: Outcome, lists: dict[Path, list[ListedCheck]]) -> int:
+    for finding in outcome.findings:
+        print(f"  {finding.line()}")
+    for missing in outcome.unevaluated:
+        print(f"  {missing.line()}")
+    stale = [(path, entry) for path, listed in lists.items() for entry in listed]
+    stale = [(path, entry) for path, entry in stale if entry not in outcome.used]
+    for path, entry in stale:
+        print(
+            f"error: {path.name}: {entry.check} ({entry.where()}) matches nothing; remove it",
+            file=sys.stderr,
+        )
+    if stale:
+        return 2
+    return 1 if outcome.findings or outcome.unevaluated else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -116,38 +197,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = stack_file_of(args.stack, args.config)
     try:
         recorded, _ = record_stack_file(path, stack=args.stack)
-        suppressions = load_suppressions()
+        suppressions, not_applicable = load_suppressions(), load_not_applicable()
     except (StackFileError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    manifests, plan = write_inputs(recorded, args.out)
-    used: set[Suppression] = set()
-    open_findings: list[Finding] = []
-    for framework, target in (("kubernetes", manifests), ("terraform_plan", plan)):
-        passed, failed = findings_of(framework, run_checkov(args.checkov, framework, target))
-        suppressed = 0
-        for finding in failed:
-            match = next((s for s in suppressions if s.covers(finding)), None)
-            if match is None:
-                open_findings.append(finding)
-            else:
-                used.add(match)
-                suppressed += 1
-        print(
-            f"{framework}: {passed} passed, {len(failed) - suppressed} failed, "
-            f"{suppressed} suppressed"
-        )
-    for finding in open_findings:
-        print(f"  {finding.line()}")
-    stale = [s for s in suppressions if s not in used]
-    for s in stale:
-        where = ", ".join(s.resources)
-        print(
-            f"error: suppression of {s.check} ({where}) matches nothing; remove it", file=sys.stderr
-        )
-    if stale:
-        return 2
-    return 1 if open_findings else 0
+    registry = checkov_registry(args.checkov)
+    outcome = Outcome()
+    for scan_input in write_inputs(recorded, args.out):
+        report = run_checkov(args.checkov, scan_input.framework, scan_input.target)
+        scan_framework(scan_input, report, registry, (suppressions, not_applicable), outcome)
+    return report_outcome(outcome, {SUPPRESSIONS: suppressions, NOT_APPLICABLE: not_applicable})
 
 
 if __name__ == "__main__":

@@ -8,10 +8,22 @@ and an object value becomes a one-element block list (the bridge flattens Terraf
 property dependency) is kept as a Terraform reference in `configuration`, so checkov's checks
 that look for a companion resource (a bucket's versioning, public access block, ...) follow it.
 Secrets are written as "[secret]": nothing generated reaches the disk.
+
+Two things keep every value checkov can evaluate:
+- Numbers. The engine hands every number over as a protobuf `Struct` double (`90.0`);
+  `terraform show -json` writes a whole number without a fraction (go-cty `cty/json/marshal.go`,
+  `case cty.Number`: `AsBigFloat().Text('f', -1)`), and checkov's numeric checks want an int
+  (CloudWatchLogGroupRetentionYear.py: `if not isinstance(retention, int): return UNKNOWN`). A
+  whole float is written as an int, in both shapes (the Kubernetes API conventions keep floats
+  out of specs; the numbers of these manifests are all int fields).
+- Documents. A JSON document (an IAM, bucket, key or log resource policy) that names another
+  resource's ARN keeps its value, with the reference beside it in `configuration`, as a plan of
+  existing resources shows both; dropped, checkov would never read the policy.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -117,11 +129,37 @@ def _block_name(name: str) -> str:
     return snake(singular)
 
 
+def json_number(value: Any) -> Any:
+    """A whole float as the int `terraform show -json` writes; anything else unchanged."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def json_numbers(value: Any) -> Any:
+    """`json_number` throughout a value."""
+    if isinstance(value, dict):
+        return {k: json_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_numbers(v) for v in value]
+    return json_number(value)
+
+
+def is_document(value: Any) -> bool:
+    """A string holding a JSON object: a policy document, an add-on's configuration."""
+    if not isinstance(value, str) or not value.lstrip().startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(value), dict)
+    except ValueError:
+        return False
+
+
 def terraform_values(value: Any, key: str | None = None) -> Any:
     """Engine inputs as Terraform plan values."""
     if isinstance(value, dict):
         if key in MAP_ATTRIBUTES:
-            return dict(value)
+            return json_numbers(value)
         block = {
             (_block_name(k) if _is_block_list(v) else snake(k)): terraform_values(v, k)
             for k, v in value.items()
@@ -129,8 +167,8 @@ def terraform_values(value: Any, key: str | None = None) -> Any:
         return block if key is None else [block]
     if isinstance(value, list):
         # A list of objects is a list of blocks: each object is one block, not a list of one.
-        return [terraform_values(v) if isinstance(v, dict) else v for v in value]
-    return value
+        return [terraform_values(v) if isinstance(v, dict) else json_number(v) for v in value]
+    return json_number(value)
 
 
 def _is_block_list(value: Any) -> bool:
@@ -147,17 +185,20 @@ def terraform_plan(stack: RecordedStack) -> dict[str, Any]:
     """The AWS resources of a recorded stack as `terraform show -json` would show a new plan."""
     aws = [r for r in stack.resources if r.type in TERRAFORM_TYPES]
     address = {r.urn: f"{TERRAFORM_TYPES[r.type]}.{_local_name(r)}" for r in aws}
+    targets = {r.urn: (address[r.urn], r) for r in aws}
     planned, changes, configuration = [], [], []
     for r in aws:
         tf_type, name = TERRAFORM_TYPES[r.type], _local_name(r)
-        expressions = _references(r, address)
+        values = terraform_values(redact(r.inputs))
+        expressions = _references(r, targets, values)
         # As in the first plan of a new stack: an input taken from another resource is known only
         # after apply, so the plan carries the reference instead of a value (checkov follows it).
-        # (Blocks stay: their own literal settings are known, only some nested values are not.)
+        # Blocks stay: their own literal settings are known, only some nested values are not.
+        # Documents stay: checkov reads a policy whole, and cannot follow a reference inside one.
         values = {
             key: value
-            for key, value in terraform_values(redact(r.inputs)).items()
-            if key not in expressions or _is_block_list(value)
+            for key, value in values.items()
+            if key not in expressions or _is_block_list(value) or is_document(value)
         }
         planned.append(
             {
@@ -196,16 +237,29 @@ def terraform_plan(stack: RecordedStack) -> dict[str, Any]:
     }
 
 
-def _references(resource: RecordedResource, address: dict[str, str]) -> dict[str, Any]:
+def _references(
+    resource: RecordedResource, targets: dict[str, tuple[str, RecordedResource]], values: dict
+) -> dict[str, Any]:
+    """`configuration` expressions: each input taken from other resources, as the references
+    Terraform records for it (`<address>.<attribute>`, then `<address>`)."""
     expressions = {}
     for key, urns in resource.property_dependencies.items():
-        targets = [address[u] for u in urns if u in address]
-        if targets:
-            refs: list[str] = []
-            for target in targets:
-                refs += [f"{target}.id", target]
-            expressions[snake(key)] = {"references": refs}
+        name = snake(key)
+        refs: list[str] = []
+        for address, target in (targets[u] for u in urns if u in targets):
+            refs += [f"{address}.{_referenced_attribute(values.get(name), target)}", address]
+        if refs:
+            expressions[name] = {"references": refs}
     return expressions
+
+
+def _referenced_attribute(value: Any, target: RecordedResource) -> str:
+    """The target's attribute the value holds: a document names the target's ARN; anything else
+    (a companion resource's `bucket`, a policy's `role`, ...) is taken as its id."""
+    arn = target.outputs.get("arn")
+    if isinstance(value, str) and isinstance(arn, str) and arn in value:
+        return "arn"
+    return "id"
 
 
 def kubernetes_manifests(stack: RecordedStack) -> Iterable[tuple[str, dict[str, Any]]]:
@@ -216,7 +270,8 @@ def kubernetes_manifests(stack: RecordedStack) -> Iterable[tuple[str, dict[str, 
         _, group_version, kind = r.type.split(":")
         group, version = group_version.split("/")
         api_version = version if group == "core" else f"{group}/{version}"
-        body = {k: v for k, v in redact(r.inputs).items() if k not in ("apiVersion", "kind")}
+        inputs = json_numbers(redact(r.inputs))
+        body = {k: v for k, v in inputs.items() if k not in ("apiVersion", "kind")}
         yield (
             f"{r.region or 'global'}-{r.name}.yaml",
             {

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from filelock import FileLock
 
+from offline import scan, scan_coverage
 from offline.outage import OutageMocks, RegionDown
 from offline.plan import build_plan
 from offline.policy_runner import (
@@ -178,3 +179,31 @@ def pack_report(
         return analyze()
     key = _key("report", origin[1], dict(stack_config), dict(policy_config or {}), preview)
     return _stored(key, analyze)
+
+
+# --- checkov's reports, for the tests that run the real scanner (tests/test_scan_checkov.py) --
+
+
+def checkov_version(checkov: Path) -> str | None:
+    """The checkov installed in the virtualenv of the `checkov` script, None if there is none."""
+    venv = checkov.parent.parent
+    found = metadata.distributions(
+        name="checkov", path=[str(p) for p in venv.glob("lib/*/site-packages")]
+    )
+    return next((d.version for d in found), None)
+
+
+def checkov_registry(checkov: Path) -> dict[str, Any]:
+    """`offline.scan_coverage.checkov_registry`, made once per checkov version and program."""
+    key = _key("checkov-registry", checkov_version(checkov))
+    return _stored(key, lambda: scan_coverage.checkov_registry(checkov))
+
+
+def checkov_report(checkov: Path, framework: str, target: Path) -> dict[str, Any]:
+    """`offline.scan.run_checkov`, made once per checkov version and bytes scanned."""
+    files = sorted(target.glob("*")) if target.is_dir() else [target]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    key = _key("checkov", checkov_version(checkov), framework, digest.hexdigest())
+    return _stored(key, lambda: scan.run_checkov(checkov, framework, target))

@@ -223,6 +223,14 @@ def test_log_retention_is_configurable(record: Callable[..., RecordedStack]) -> 
     )
 
 
+def test_the_stack_keeps_every_clusters_audit_log_a_year(prod_stack: RecordedStack) -> None:
+    """The control-plane group holds the Kubernetes audit log: kept a year, as audit trails are
+    (regions/region.py CONTROL_PLANE_LOG_RETENTION_DAYS; checkov's CKV_AWS_338)."""
+    groups = [r for r in prod_stack.of_type(LOG_GROUP) if r.name.endswith("-control-plane-logs")]
+    assert len(groups) == 6
+    assert {r.plain_inputs["retentionInDays"] for r in groups} == {365}
+
+
 def test_cluster_role_is_trusted_by_eks_only_and_holds_the_cluster_policy(
     stack: RecordedStack,
 ) -> None:

@@ -1,151 +1,108 @@
-"""`make scan`: the stack in checkov's shapes, and how findings and suppressions are counted."""
+"""`make scan` (offline/scan.py): how findings, suppressions and checks that never ran are
+counted, with a stand-in for checkov. tests/test_scan_checkov.py runs the real one."""
 
 from __future__ import annotations
 
 import json
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from offline import scan
-from offline.recorder import reveal
-from offline.terraform_plan import (
-    TERRAFORM_TYPES,
-    kubernetes_manifests,
-    terraform_plan,
-    terraform_values,
-)
+from offline import scan, scan_coverage
+from offline.scan_lists import ListedCheck, load_listed
+
+PLAN = "plan.json"
+US_EAST_1_STATEFULSET = "us-east-1-us-east-1-erlmcp-statefulset.yaml"
+DB = "aws_db_instance.ap_northeast_1_standby_of_ap_southeast_1_postgres_db"
+STATEFULSET = "StatefulSet.erlmcp-prod.erlmcp-cluster"
+QUERY_LOG = "aws_route53_query_log.dns_query_log_config"
 
 
-def test_values_become_terraform_shaped():
-    inputs = {
-        "bucket": "b",
-        "tags": {"owner": "sre", "costCenter": "x"},
-        "rules": [
-            {
-                "id": "r",
-                "filter": {"prefix": "p/"},
-                "noncurrentVersionExpiration": {"noncurrentDays": 7},
-            }
-        ],
-        "latencyRoutingPolicies": [{"region": "us-east-1"}],
-        "subjectAlternativeNames": ["a", "b"],
-    }
-    assert terraform_values(inputs) == {
-        "bucket": "b",
-        "tags": {"owner": "sre", "costCenter": "x"},  # a map keeps its keys
-        "rule": [
-            {
-                "id": "r",
-                "filter": [{"prefix": "p/"}],
-                "noncurrent_version_expiration": [{"noncurrent_days": 7}],
-            }
-        ],
-        "latency_routing_policy": [{"region": "us-east-1"}],
-        "subject_alternative_names": ["a", "b"],
+def report(
+    framework: str, failed: list[tuple[str, str]], passed: list[tuple[str, str]] | None = None
+) -> dict[str, Any]:
+    """What `checkov -o json` prints for one framework."""
+
+    def records(items: list[tuple[str, str]]) -> list[dict[str, str]]:
+        file = PLAN if framework == "terraform_plan" else US_EAST_1_STATEFULSET
+        return [
+            {"check_id": c, "check_name": f"name of {c}", "resource": r, "file_path": f"/{file}"}
+            for c, r in items
+        ]
+
+    return {
+        "check_type": framework,
+        "results": {"failed_checks": records(failed), "passed_checks": records(passed or [])},
+        "summary": {"passed": 10, "failed": len(failed)},
     }
 
 
-@pytest.fixture(scope="module")
-def plan(prod_stack):
-    return terraform_plan(prod_stack)
-
-
-def test_every_aws_resource_is_in_the_plan_with_its_terraform_type(prod_stack, plan):
-    aws = [r for r in prod_stack.resources if r.type.startswith("aws:")]
-    assert {r.type for r in aws} <= set(TERRAFORM_TYPES)
-    planned = plan["planned_values"]["root_module"]["resources"]
-    assert len(planned) == len(aws)
-    assert len({p["address"] for p in planned}) == len(planned)
-
-
-def test_a_value_taken_from_another_resource_is_a_reference(plan):
-    configs = {c["address"]: c for c in plan["configuration"]["root_module"]["resources"]}
-    planned = {
-        p["address"]: p
-        for p in plan["planned_values"]["root_module"]["resources"]
-        if p["type"] == "aws_s3_bucket_versioning"
-    }
-    assert planned
-    for address, resource in planned.items():
-        assert "bucket" not in resource["values"]  # known after apply, as in a first plan
-        [reference, bare] = configs[address]["expressions"]["bucket"]["references"]
-        assert bare.startswith("aws_s3_bucket.") and reference == f"{bare}.id"
-
-
-def test_no_generated_secret_reaches_the_scan_files(prod_stack, plan):
-    secrets = {
-        reveal(r.outputs["result"])
-        for r in prod_stack.of_type("random:index/randomPassword:RandomPassword")
-    }
-    text = json.dumps(plan) + json.dumps(list(kubernetes_manifests(prod_stack)))
-    assert secrets and not any(s in text for s in secrets)
-
-
-def test_manifests_carry_their_api_version_and_kind(prod_stack):
-    manifests = dict(kubernetes_manifests(prod_stack))
-    statefulsets = [m for m in manifests.values() if m["kind"] == "StatefulSet"]
-    assert statefulsets and all(m["apiVersion"] == "apps/v1" for m in statefulsets)
-    assert all(m["apiVersion"] == "v1" for m in manifests.values() if m["kind"] == "Secret")
-
-
-# --- counting and suppressing, with a stand-in for checkov --------------------------------------
-
-
-def fake_checkov(tmp_path: Path, failed: dict[str, list[tuple[str, str]]]) -> Path:
-    """An executable that answers like `checkov -o json --quiet` for each framework."""
-    reports = {
-        framework: {
-            "check_type": framework,
-            "results": {
-                "failed_checks": [
-                    {"check_id": c, "check_name": f"name of {c}", "resource": r} for c, r in items
-                ]
-            },
-            "summary": {"passed": 10, "failed": len(items)},
-        }
-        for framework, items in failed.items()
-    }
+def fake_checkov(tmp_path: Path, reports: dict[str, Any], registry: dict[str, Any]) -> Path:
+    """A `checkov` that answers with `reports` per framework, and the `python` beside it, which
+    answers the registry script with `registry`."""
     data = tmp_path / "reports.json"
-    data.write_text(json.dumps(reports))
-    script = tmp_path / "checkov"
-    script.write_text(
+    data.write_text(json.dumps({"reports": reports, "registry": registry}))
+    checkov = tmp_path / "checkov"
+    checkov.write_text(
         "#!/usr/bin/env python3\n"
         "import json, sys\n"
-        f"reports = json.load(open({str(data)!r}))\n"
+        f"reports = json.load(open({str(data)!r}))['reports']\n"
         "framework = sys.argv[sys.argv.index('--framework') + 1]\n"
         "print(json.dumps(reports[framework]))\n"
         "sys.exit(1 if reports[framework]['results']['failed_checks'] else 0)\n"
     )
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    return script
+    python = tmp_path / "python"
+    python.write_text(
+        "#!/usr/bin/env python3\n"
+        "import json, sys\n"
+        f"assert sys.argv[1] == {str(scan_coverage.REGISTRY_SCRIPT)!r}\n"
+        f"print(json.dumps(json.load(open({str(data)!r}))['registry']))\n"
+    )
+    for script in (checkov, python):
+        script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return checkov
 
 
 @pytest.fixture
 def run_scan(monkeypatch, tmp_path, prod_stack, prod_config):
+    """scan.main over the prod recording, with the given checkov reports, registry and lists."""
     monkeypatch.setattr(scan, "record_stack_file", lambda *a, **k: (prod_stack, prod_config))
 
-    def run(failed, suppressions):
-        (tmp_path / "suppressions.yaml").write_text(suppressions)
+    def run(
+        failed: dict[str, list[tuple[str, str]]],
+        suppressions: str = "[]",
+        *,
+        passed: dict[str, list[tuple[str, str]]] | None = None,
+        registry: dict[str, Any] | None = None,
+        not_applicable: str = "[]",
+    ) -> int:
+        for name, text in (("suppressions", suppressions), ("not_applicable", not_applicable)):
+            (tmp_path / f"{name}.yaml").write_text(text)
         monkeypatch.setattr(scan, "SUPPRESSIONS", tmp_path / "suppressions.yaml")
-        checkov = fake_checkov(tmp_path, failed)
+        monkeypatch.setattr(scan, "NOT_APPLICABLE", tmp_path / "not_applicable.yaml")
+        reports = {
+            framework: report(framework, failed.get(framework, []), (passed or {}).get(framework))
+            for framework in scan.FRAMEWORKS
+        }
+        checkov = fake_checkov(tmp_path, reports, registry or {})
         return scan.main(["--checkov", str(checkov), "--out", str(tmp_path / "out")])
 
     return run
 
 
 FINDINGS = {
-    "kubernetes": [("CKV_K8S_43", "StatefulSet.erlmcp-prod.erlmcp-cluster")],
-    "terraform_plan": [("CKV_AWS_157", "aws_db_instance.ap_northeast_1_standby_of_x_postgres_db")],
+    "kubernetes": [("CKV_K8S_43", STATEFULSET)],
+    "terraform_plan": [("CKV_AWS_157", DB)],
 }
 
 
 def test_an_unsuppressed_finding_fails_the_scan(run_scan, capsys):
-    assert run_scan(FINDINGS, "[]") == 1
+    assert run_scan(FINDINGS) == 1
     out = capsys.readouterr().out
     assert "kubernetes: 10 passed, 1 failed, 0 suppressed" in out
-    assert "[terraform_plan] CKV_AWS_157 aws_db_instance.ap_northeast_1_standby_of_x" in out
+    assert f"[terraform_plan] CKV_AWS_157 {DB}" in out
 
 
 def test_suppressed_findings_pass_and_are_counted(run_scan, capsys):
@@ -161,18 +118,112 @@ def test_suppressed_findings_pass_and_are_counted(run_scan, capsys):
     assert "terraform_plan: 10 passed, 0 failed, 1 suppressed" in capsys.readouterr().out
 
 
+ONE_SUPPRESSION = """
+- check: CKV_AWS_157
+  resources: ["aws_db_instance.*_standby_of_*"]
+  reason: "test reason"
+"""
+
+
+def test_a_suppression_hides_only_its_own_check(run_scan, capsys):
+    """Another finding on the very resource a suppression names still fails the scan."""
+    failed = {"terraform_plan": [("CKV_AWS_157", DB), ("CKV_AWS_293", DB)]}
+    assert run_scan(failed, ONE_SUPPRESSION) == 1
+    out = capsys.readouterr().out
+    assert "terraform_plan: 10 passed, 1 failed, 1 suppressed" in out
+    assert f"[terraform_plan] CKV_AWS_293 {DB}" in out
+    assert f"CKV_AWS_157 {DB}" not in out
+
+
+def test_a_suppression_hides_only_the_resources_it_names(run_scan, capsys):
+    primary = "aws_db_instance.ap_northeast_1_postgres_db"
+    failed = {"terraform_plan": [("CKV_AWS_157", DB), ("CKV_AWS_157", primary)]}
+    assert run_scan(failed, ONE_SUPPRESSION) == 1
+    assert f"[terraform_plan] CKV_AWS_157 {primary}" in capsys.readouterr().out
+
+
 def test_a_suppression_that_matches_nothing_is_an_error(run_scan, capsys):
     stale = '- check: CKV_AWS_999\n  reason: "nothing has this any more"\n'
-    assert run_scan({"kubernetes": [], "terraform_plan": []}, stale) == 2
+    assert run_scan({}, stale) == 2
     assert "CKV_AWS_999" in capsys.readouterr().err
 
 
-def test_a_suppression_needs_a_one_line_reason(tmp_path):
+def test_a_listed_check_needs_a_one_line_reason(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text("- check: CKV_AWS_1\n")
-    with pytest.raises(ValueError, match="needs a one-line reason"):
-        scan.load_suppressions(path)
+    with pytest.raises(ValueError, match="needs a check and a one-line reason"):
+        load_listed(path)
+    path.write_text('- reason: "no check"\n')
+    with pytest.raises(ValueError, match="needs a check"):
+        load_listed(path)
 
 
-def test_the_shipped_suppressions_all_have_reasons():
-    assert all(s.reason for s in scan.load_suppressions())
+def test_the_shipped_lists_all_have_reasons():
+    for listed in (scan.load_suppressions(), scan.load_not_applicable()):
+        assert listed and all(isinstance(e, ListedCheck) and e.reason for e in listed)
+
+
+# --- checks that never ran ----------------------------------------------------------------------
+
+# checkov registers two checks on query-log configs and one on StatefulSets (a stand-in registry).
+REGISTRY = {
+    "terraform_plan": {
+        "aws_route53_query_log": {"CKV_X_1": "first check", "CKV_X_2": "second check"},
+    },
+    "kubernetes": {"StatefulSet": {"CKV_K8S_X": "a pod check"}},
+}
+EVALUATED = {
+    "terraform_plan": [("CKV_X_1", QUERY_LOG)],
+    "kubernetes": [("CKV_K8S_X", STATEFULSET)],
+}
+
+
+def test_a_check_that_applies_but_never_ran_fails_the_scan(run_scan, capsys):
+    assert run_scan({}, passed=EVALUATED, registry=REGISTRY) == 1
+    out = capsys.readouterr().out
+    assert "terraform_plan: 10 passed, 0 failed, 0 suppressed; 1 checks never evaluated" in out
+    # The error names the check, the resource and what to do.
+    line = next(line for line in out.splitlines() if "CKV_X_2" in line)
+    assert f"CKV_X_2 was never evaluated on {QUERY_LOG}" in line
+    assert "(second check)" in line and "scan/not_applicable.yaml" in line
+    assert "offline/terraform_plan.py" in line
+
+
+def test_every_object_of_the_type_must_be_evaluated(run_scan, capsys):
+    """Six clusters' StatefulSets share one id (StatefulSet.erlmcp-prod.erlmcp-cluster):
+    evaluated on us-east-1's only, the check is missing on the seven others."""
+    evaluated = {**EVALUATED, "terraform_plan": [("CKV_X_1", QUERY_LOG), ("CKV_X_2", QUERY_LOG)]}
+    assert run_scan({}, passed=evaluated, registry=REGISTRY) == 1
+    out = capsys.readouterr().out
+    assert "kubernetes: 10 passed, 0 failed, 0 suppressed; 7 checks never evaluated" in out
+    assert f"CKV_K8S_X was never evaluated on {STATEFULSET} (in eu-west-1-eu-west-1-" in out
+
+
+NOT_APPLICABLE_X2 = f"""
+- check: CKV_X_2
+  resources: ["{QUERY_LOG}"]
+  reason: "test reason"
+"""
+
+
+def test_a_check_listed_as_not_applicable_passes(run_scan, capsys):
+    registry = {"terraform_plan": REGISTRY["terraform_plan"]}
+    assert run_scan({}, passed=EVALUATED, registry=registry, not_applicable=NOT_APPLICABLE_X2) == 0
+    assert "0 checks never evaluated, 1 not applicable" in capsys.readouterr().out
+
+
+def test_a_not_applicable_entry_excuses_only_its_own_check(run_scan, capsys):
+    registry = {"terraform_plan": {"aws_route53_query_log": {"CKV_X_2": "2", "CKV_X_3": "3"}}}
+    assert run_scan({}, registry=registry, not_applicable=NOT_APPLICABLE_X2) == 1
+    out = capsys.readouterr().out
+    assert f"CKV_X_3 was never evaluated on {QUERY_LOG}" in out
+    assert "CKV_X_2 was never" not in out
+
+
+def test_a_not_applicable_entry_that_matches_nothing_is_an_error(run_scan, capsys):
+    """Listed as unable to apply, but evaluated after all: the reason is stale."""
+    evaluated = {"terraform_plan": [("CKV_X_1", QUERY_LOG), ("CKV_X_2", QUERY_LOG)]}
+    registry = {"terraform_plan": REGISTRY["terraform_plan"]}
+    assert run_scan({}, passed=evaluated, registry=registry, not_applicable=NOT_APPLICABLE_X2) == 2
+    err = capsys.readouterr().err
+    assert "not_applicable.yaml: CKV_X_2" in err and "matches nothing" in err
