@@ -23,7 +23,8 @@ IAM_POLICY_CHECKS = (
 @pytest.fixture(scope="module")
 def checkov() -> Path:
     if recordings.checkov_version(CHECKOV) is None:
-        pytest.skip(f"no checkov at {CHECKOV}: `make test` (or `make scan`) installs it")
+        # A missing tool fails the run: a scan test that skips proves nothing.
+        pytest.fail(f"no checkov at {CHECKOV}: `make test` (or `make scan`) installs it")
     return CHECKOV
 
 
