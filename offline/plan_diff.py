@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from offline.replacements import replacing_changes
+from offline.replacements import aws_filled_in, replacing_changes
 
 # Resource type -> the input that names the real thing in AWS. A stateful resource whose URN
 # changes while its identity stays is a rename: Pulumi would delete one and create another.
@@ -117,6 +117,7 @@ def diff_plans(
             before[urn]["inputs"],
             after[urn]["inputs"],
             also=after[urn].get("replaceOnChanges", ()),
+            filled_in=aws_filled_in(before[urn], old["resources"]),
         )
         if move is not None and move["replaces"]:
             forcing = [*(forcing or []), "provider"]

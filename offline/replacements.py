@@ -45,6 +45,7 @@ KUBERNETES_FORCE_NEW: dict[str, tuple[str, ...]] = {
     "kubernetes:helm.sh/v3:Release": ("name", "namespace"),
 }
 EVERY_INPUT = "*"
+RDS_INSTANCE = "aws:rds/instance:Instance"
 RANDOM_FORCE_NEW = {
     "random:index/randomPassword:RandomPassword": (EVERY_INPUT,),
     "random:index/randomString:RandomString": (EVERY_INPUT,),
@@ -106,11 +107,17 @@ def _every_path(value: Any, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
 
 
 def replacing_changes(
-    type_: str, before: Mapping[str, Any], after: Mapping[str, Any], also: Iterable[str] = ()
+    type_: str,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    also: Iterable[str] = (),
+    filled_in: Mapping[str, Any] | None = None,
 ) -> list[str] | None:
     """The changed inputs that make this update a replacement ([] for an in-place update);
     None when the type's rules are unknown. `also`: the resource's own `replaceOnChanges`
-    paths, which the engine treats like the provider's (a change there is a replacement)."""
+    paths, which the engine treats like the provider's (a change there is a replacement).
+    `filled_in`: the values AWS is known to have put in the state for Computed inputs that
+    `before` leaves unset (`aws_filled_in`)."""
     rules = force_new_paths(type_)
     if rules is None and not also:
         return None
@@ -124,8 +131,8 @@ def replacing_changes(
         for rule in forcing:
             if rule == (EVERY_INPUT,):
                 found.add(changed[0])
-            elif changed[: len(rule)] == rule and not _fills_in_what_aws_computed(
-                ".".join(rule) in computed, before, after, rule
+            elif changed[: len(rule)] == rule and not _state_keeps_it(
+                ".".join(rule) in computed, before, after, rule, filled_in or {}
             ):
                 found.add(".".join(rule))
     return sorted(found)
@@ -145,11 +152,65 @@ def _value_at(inputs: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     return value
 
 
-def _fills_in_what_aws_computed(
-    computed: bool, before: Mapping[str, Any], after: Mapping[str, Any], rule: tuple[str, ...]
+def _state_keeps_it(
+    computed: bool,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    rule: tuple[str, ...],
+    filled_in: Mapping[str, Any],
 ) -> bool:
-    """A Computed ForceNew input that one side leaves unset: the state holds the value AWS filled
-    in, which the offline plan cannot see, and Terraform diffs against the state. Setting it to
-    that value (a promoted replica stating `engine = postgres`), or no longer setting it, changes
-    nothing; only a change between two set values is a replacement for certain."""
-    return computed and _ABSENT in (_value_at(before, rule), _value_at(after, rule))
+    """A change of a ForceNew input that is no replacement, because Terraform diffs the config
+    against the state and the state already holds what the config now says.
+
+    Only a Computed input qualifies (SDKv2, terraform-plugin-sdk helper/schema/schema.go
+    `diffString`, v2.40.0-30-g9e601691 lines 1746-1752: `if removed && schema.Computed { return
+    nil }`; lists and sets alike, lines 1351 and 1592):
+    - no longer set: the state keeps the value AWS filled in, no diff;
+    - newly set: AWS filled in a value the offline plan cannot see. A replacement unless that
+      value is known (`filled_in`) and equal; e.g. a promoted replica stating the `engine` it
+      inherited from its source.
+    A non-Computed ForceNew input set on one side only is a replacement: removed, it diffs
+    against the type's zero value, and `finalizeDiff` marks the diff RequiresNew (lines
+    1746-1765)."""
+    if not computed:
+        return False
+    old, new = _value_at(before, rule), _value_at(after, rule)
+    if new is _ABSENT:
+        return True
+    if old is _ABSENT:
+        key = ".".join(rule)
+        return key in filled_in and filled_in[key] == new
+    return False
+
+
+def aws_filled_in(
+    resource: Mapping[str, Any], resources: Iterable[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """Values AWS put in the state of `resource` (a plan entry) for Computed inputs the program
+    leaves unset, where the plan `resources` it belongs to shows them. Known: an RDS read
+    replica's `engine` is its source's. terraform-provider-aws internal/service/rds/instance.go
+    (as of 2024-04-17): a replica is created with CreateDBInstanceReadReplicaInput, which has no
+    Engine (lines 740-750), and Read stores the engine AWS reports (line 1845)."""
+    if _replica_source(resource) is None:
+        return {}
+    by_identifier = {
+        r["inputs"].get("identifier"): r for r in resources if r["type"] == RDS_INSTANCE
+    }
+    seen: set[str] = set()
+    while (identifier := _replica_source(resource)) is not None:
+        if identifier in seen or identifier not in by_identifier:
+            return {}
+        seen.add(identifier)
+        resource = by_identifier[identifier]
+        if resource["inputs"].get("engine") is not None:
+            return {"engine": resource["inputs"]["engine"]}
+    return {}
+
+
+def _replica_source(resource: Mapping[str, Any]) -> str | None:
+    """The identifier of the instance an RDS read replica copies (`replicateSourceDb`: an ARN,
+    arn:aws:rds:<region>:<account>:db:<identifier>, or the identifier itself)."""
+    source = resource["inputs"].get("replicateSourceDb")
+    if resource["type"] != RDS_INSTANCE or not isinstance(source, str):
+        return None
+    return source.rsplit(":", 1)[-1]

@@ -9,10 +9,12 @@ Every step is the same moves, so each can be redone after an interruption:
    StatefulSets may change; nothing at the finish): the config, not the driver, decides what
    `up` does, so the preview is the check that they agree;
 4. `pulumi up`, which must end "succeeded";
-5. soak, reading health every `check_every_seconds` (health.py, and the wave's StatefulSets:
-   every pod Ready, the step's pods on the new revision);
-6. healthy: next step. Unhealthy or a failed `up`: the wave is rolled back (the stack file as it
-   was before the wave, and `up`) and the driver stops with the failing signal.
+5. soak, reading health every `check_every_seconds` (health.py: no alarm in ALARM or gone into
+   it since the step's `up` began; and the wave's StatefulSets: every pod Ready, the step's pods
+   on the new revision);
+6. healthy: next step. The first unhealthy reading, or a failed `up`: the wave is rolled back
+   then (the stack file as it was before the wave, and `up`), without waiting out the soak, and
+   the driver stops with the failing signal.
 
 A preview refusal, a failed preview or an interruption changes nothing deployed; the driver
 stops and, when it wrote the step itself, puts the file back.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pulumi.automation import CommandError, ConcurrentUpdateError, EngineEvent, Stack
@@ -135,6 +138,7 @@ class Driver:
                 f"{self._expected(step)}; nothing was deployed, stopped before `pulumi up`:\n"
                 f"  {listed}"
             )
+        began = datetime.now(UTC)
         try:
             ok, why = self._up(step.label)
         except ConcurrentUpdateError:
@@ -150,7 +154,7 @@ class Driver:
             self.reporter.log(f"{step.label}: DECISION done: the fleet runs {self.plan.version}")
             self.reporter.step(step, "done")
             return
-        report = self._soak(step)
+        report = self._soak(step, began)
         if not report.healthy:
             self._roll_back(step, _signals_text(report))
         self.reporter.log(f"{step.label}: DECISION healthy, go on")
@@ -273,9 +277,10 @@ class Driver:
             return False, f"`pulumi up` ended {result.summary.result!r}"
         return True, ""
 
-    def _soak(self, step: Step) -> HealthReport:
+    def _soak(self, step: Step, began: datetime) -> HealthReport:
         """Wait `soakMinutes`, reading health every `check_every_seconds` and at the end; the
-        first unhealthy reading ends the soak."""
+        first unhealthy reading ends the soak. Every reading also looks back to `began` (the
+        step's `up`), so an alarm that fired and cleared between two readings still counts."""
         total, waited = self.plan.soak_minutes * 60, 0.0
         while True:
             chunk = min(self.check_every_seconds, total - waited)
@@ -284,15 +289,17 @@ class Driver:
                 self.reporter.activity(f"{step.label}: soaking, {left:.1f} min left")
                 self.sleep(chunk)
                 waited += chunk
-            report = self._health(step)
+            report = self._health(step, since=began)
             if not report.healthy or waited >= total:
                 return report
 
-    def _health(self, step: Step, when: str = "health") -> HealthReport:
+    def _health(
+        self, step: Step, when: str = "health", since: datetime | None = None
+    ) -> HealthReport:
         self.reporter.activity(f"{step.label}: reading health of {', '.join(step.regions)}")
         if self._outputs is None:
             self._outputs = {key: out.value for key, out in self.stack.outputs().items()}
-        report = self.health.read(step.regions, health_check_ids(self._outputs))
+        report = self.health.read(step.regions, health_check_ids(self._outputs), since=since)
         report = HealthReport(report.signals + self._pods_signals(step, when))
         verdict = "healthy" if report.healthy else "UNHEALTHY"
         self.reporter.log(

@@ -5,12 +5,18 @@
   region, so it must pass. The gate is stricter than Route 53's own rule (a check is healthy
   while more than 18 % of its checkers see it healthy): every checker's latest report must be a
   success, because a canary that fails one request in three is the thing to catch.
-- **CloudWatch alarms**: none of the region's alarms may be in ALARM. The driver relies on this
+- **CloudWatch alarms**: none of the region's alarms may be in ALARM, and while a step soaks,
+  none may have gone into ALARM since the step's `up` began, even if it has cleared since: a
+  fault that flaps between two readings is still a fault (DescribeAlarmHistory, below). The
+  driver relies on this
   naming convention: every alarm that guards erlmcp in a region lives in that region and is
   named `erlmcp-<environment>-<region>-<what>` (e.g. `erlmcp-prod-eu-west-1-5xx-rate`), so
   `AlarmNamePrefix=erlmcp-<environment>-<region>` finds all of them and nothing of another
   stack. An alarm named otherwise is not seen. Composite alarms count too (DescribeAlarms
-  returns only metric alarms unless `AlarmTypes` asks for both).
+  returns only metric alarms unless `AlarmTypes` asks for both; DescribeAlarmHistory the same).
+  The alarm history answers every alarm of the region (it has no name prefix): the prefix is
+  applied here. Its `StartDate` is the driver's clock, so the history window is as exact as
+  that clock (NTP: well under a second).
 
 - **The wave's StatefulSets** (read through Pulumi, live.py): every pod Ready; while a step
   soaks, its pods on the new revision too. A canary's partition holds the lower ordinals back
@@ -23,8 +29,11 @@ report) counts as unhealthy: a rollout must not go on because it could not look.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -136,11 +145,18 @@ class HealthReader:
     def alarm_prefix(self, region: str) -> str:
         return f"erlmcp-{self.environment}-{region}"
 
-    def read(self, regions: Sequence[str], check_ids: Mapping[str, str | None]) -> HealthReport:
+    def read(
+        self,
+        regions: Sequence[str],
+        check_ids: Mapping[str, str | None],
+        since: datetime | None = None,
+    ) -> HealthReport:
+        """The regions' signals now; with `since`, an alarm that went into ALARM after that
+        moment fails too, even if it has cleared since."""
         signals: list[Signal] = []
         for region in regions:
             signals.append(self._health_check(region, check_ids.get(region)))
-            signals.extend(self._alarms(region))
+            signals.extend(self._alarms(region, since))
         return HealthReport(tuple(signals))
 
     def _health_check(self, region: str, check_id: str | None) -> Signal:
@@ -176,34 +192,79 @@ class HealthReader:
             kind, region, check_id, True, f"{count} checker{'s' * (count > 1)} report success"
         )
 
-    def _alarms(self, region: str) -> list[Signal]:
+    def _alarms(self, region: str, since: datetime | None) -> list[Signal]:
         kind, prefix = "cloudwatch-alarm", self.alarm_prefix(region)
         try:
             cloudwatch = self._client("cloudwatch", region)
-            pages = cloudwatch.get_paginator("describe_alarms").paginate(  # type: ignore[attr-defined]
-                StateValue="ALARM",
-                AlarmNamePrefix=prefix,
-                AlarmTypes=["MetricAlarm", "CompositeAlarm"],
-            )
-            alarms = [
-                alarm
-                for page in pages
-                for alarm in [*page.get("MetricAlarms", []), *page.get("CompositeAlarms", [])]
-            ]
-        except (BotoCoreError, ClientError) as error:
+            firing = _firing(cloudwatch, prefix)
+            fired = _fired_since(cloudwatch, prefix, since) if since else {}
+        except (BotoCoreError, ClientError, ValueError, KeyError, TypeError) as error:
             return [Signal(kind, region, f"{prefix}*", False, f"could not be read: {error}")]
-        # AWS applies StateValue and the prefix together; filter again rather than trust every
-        # implementation to (moto 5 drops StateValue when a prefix is given).
-        firing = [a for a in alarms if a.get("StateValue") == "ALARM"]
-        if not firing:
-            return [Signal(kind, region, f"{prefix}*", True, "no alarm in ALARM")]
-        return [
+        signals = [
+            Signal(kind, region, name, False, f"in ALARM: {reason}")
+            for name, reason in firing.items()
+        ]
+        signals += [
             Signal(
                 kind,
                 region,
-                str(alarm["AlarmName"]),
+                name,
                 False,
-                f"in ALARM: {alarm.get('StateReason', 'no reason given')}",
+                f"went into ALARM at {_utc(when)} during the step and has cleared since: {reason}",
             )
-            for alarm in firing
+            for name, (when, reason) in fired.items()
+            if name not in firing
         ]
+        if signals:
+            return signals
+        detail = "no alarm in ALARM" + (f", none since {_utc(since)}" if since else "")
+        return [Signal(kind, region, f"{prefix}*", True, detail)]
+
+
+def _utc(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%H:%M:%S} UTC"
+
+
+def _firing(cloudwatch: Any, prefix: str) -> dict[str, str]:
+    """Alarm name -> state reason of the alarms with the prefix in ALARM now."""
+    pages = cloudwatch.get_paginator("describe_alarms").paginate(
+        StateValue="ALARM", AlarmNamePrefix=prefix, AlarmTypes=["MetricAlarm", "CompositeAlarm"]
+    )
+    alarms = [
+        alarm
+        for page in pages
+        for alarm in [*page.get("MetricAlarms", []), *page.get("CompositeAlarms", [])]
+    ]
+    # AWS applies StateValue and the prefix together; filter again rather than trust every
+    # implementation to (moto 5 drops StateValue when a prefix is given).
+    return {
+        str(alarm["AlarmName"]): str(alarm.get("StateReason", "no reason given"))
+        for alarm in alarms
+        if alarm.get("StateValue") == "ALARM"
+    }
+
+
+def _fired_since(cloudwatch: Any, prefix: str, since: datetime) -> dict[str, tuple[datetime, str]]:
+    """Alarm name -> (when, reason) of the latest change into ALARM since `since`, for the
+    alarms with the prefix. `HistoryData` is the JSON AWS records for a state change,
+    `{"oldState": {"stateValue": ...}, "newState": {"stateValue": ..., "stateReason": ...}}`
+    (aws/aws-cli awscli/examples/cloudwatch/describe-alarm-history.rst); one that does not
+    parse makes the reading unreadable, not healthy."""
+    pages = cloudwatch.get_paginator("describe_alarm_history").paginate(
+        HistoryItemType="StateUpdate",
+        StartDate=since,
+        AlarmTypes=["MetricAlarm", "CompositeAlarm"],
+    )
+    fired: dict[str, tuple[datetime, str]] = {}
+    for page in pages:
+        for item in page.get("AlarmHistoryItems", []):
+            name = str(item.get("AlarmName", ""))
+            if not name.startswith(prefix):
+                continue
+            new_state = json.loads(item["HistoryData"])["newState"]
+            when = item["Timestamp"]
+            if new_state["stateValue"] != "ALARM":
+                continue
+            if name not in fired or when > fired[name][0]:
+                fired[name] = (when, str(new_state.get("stateReason", "no reason given")))
+    return fired

@@ -13,6 +13,7 @@ from offline.plan import main, plan_resources
 from offline.plan_diff import STATEFUL_IDENTITY, blocks_the_plan, diff_plans
 from offline.replacements import (
     FORCE_NEW_TABLE,
+    aws_filled_in,
     changed_paths,
     force_new_paths,
     replacing_changes,
@@ -80,6 +81,44 @@ def test_a_statefulset_selector_is_immutable_but_its_replicas_are_not():
     relabelled = copy.deepcopy(before)
     relabelled["spec"]["selector"]["matchLabels"]["app"] = "erlmcp-v2"
     assert replacing_changes(STATEFULSET, before, relabelled) == ["spec.selector"]
+
+
+CLAIM = {
+    "metadata": {"name": "data"},
+    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "10Gi"}}},
+}
+BIGGER = {**CLAIM, "spec": {**CLAIM["spec"], "resources": {"requests": {"storage": "20Gi"}}}}
+
+
+@pytest.mark.parametrize(
+    ("claims_before", "claims_after"),
+    [
+        (None, [CLAIM]),
+        ([CLAIM], [BIGGER]),
+        ([CLAIM], [CLAIM, {**CLAIM, "metadata": {"name": "logs"}}]),
+        ([CLAIM], None),
+    ],
+    ids=["added", "resized", "one-more", "removed"],
+)
+def test_a_statefulsets_volume_claim_templates_are_replaced_not_updated(
+    claims_before, claims_after
+):
+    """pulumi-kubernetes v4.32.0-27-g94977969d provider/pkg/provider/diff.go lines 196-205
+    (`statefulSet`: ".spec.volumeClaimTemplates" is force-new), and provider.go
+    `addPatchValueToDiff` (lines 3281-3356): a force-new field added, changed or removed is
+    ADD_REPLACE, UPDATE_REPLACE or DELETE_REPLACE, which the Diff reports as replaces (lines
+    1605-1615)."""
+
+    def statefulset(claims):
+        spec = {"replicas": 2, "serviceName": "erlmcp-headless"}
+        return {
+            "metadata": {"name": "erlmcp"},
+            "spec": {**spec, **({"volumeClaimTemplates": claims} if claims else {})},
+        }
+
+    assert replacing_changes(
+        STATEFULSET, statefulset(claims_before), statefulset(claims_after)
+    ) == ["spec.volumeClaimTemplates"]
 
 
 def test_a_secret_or_config_map_is_replaced_when_its_data_changes():
@@ -193,6 +232,18 @@ def test_a_statefulset_selector_change_is_listed_but_not_stateful(prod_plan):
     assert not blocks_the_plan(diff)
 
 
+def test_a_plan_giving_a_statefulset_a_volume_claim_template_lists_its_replacement(prod_plan):
+    changed = copy.deepcopy(prod_plan)
+    statefulset = next(r for r in changed["resources"] if r["type"] == STATEFULSET)
+    assert "volumeClaimTemplates" not in statefulset["inputs"]["spec"]
+    statefulset["inputs"]["spec"]["volumeClaimTemplates"] = [CLAIM]
+    [replaced] = diff_plans(prod_plan, changed)["replaced"]
+    assert (replaced["urn"], replaced["because"]) == (
+        statefulset["urn"],
+        ["spec.volumeClaimTemplates"],
+    )
+
+
 def test_allowing_a_replacement_by_name_lets_the_plan_pass(prod_plan):
     changed = _with_input(prod_plan, RDS, "identifier", "erlmcp-renamed")
     [urn] = [r["urn"] for r in diff_plans(prod_plan, changed)["replaced"]]
@@ -233,15 +284,111 @@ def test_the_cli_exits_1_on_a_stateful_replacement_unless_allowed(
     assert main(["--against", str(old_path), "--out", str(out), "--allow-replace", listed]) == 0
 
 
-def test_stating_a_value_aws_computed_is_not_a_replacement():
-    # A promoted replica states `engine`, which it inherited: Terraform diffs against the state,
-    # where the engine already is "postgres".
-    replica = {"identifier": "erlmcp-prod-x", "replicateSourceDb": "arn:aws:rds:..."}
+# --- one side only: set, or no longer set ---------------------------------------------------
+# terraform-provider-aws as of 2024-04-17 (/work/.mirror/nuno407+terraform-provider-aws):
+# internal/service/elasticache/replication_group.go `kms_key_id` ForceNew, not Computed (lines
+# 340-344), `at_rest_encryption_enabled` and `transit_encryption_enabled` ForceNew and Computed
+# (58-63, 327-332); internal/service/rds/instance.go `storage_encrypted` ForceNew, not Computed
+# (629-633), `kms_key_id` ForceNew and Computed (354-360). force_new.json must say the same.
+
+KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+CACHE_BASE = {"replicationGroupId": "erlmcp-prod-us-east-1", "engine": "redis"}
+RDS_BASE = {"identifier": "erlmcp-prod-ap-southeast-1", "engine": "postgres"}
+
+
+def test_the_table_reads_the_one_sided_cases_as_the_provider_source_does():
+    table = json.loads(FORCE_NEW_TABLE.read_text())
+    forcing, computed = table["resources"], table["computed"]
+    assert "kmsKeyId" in forcing[CACHE] and "kmsKeyId" not in computed[CACHE]
+    assert {"atRestEncryptionEnabled", "transitEncryptionEnabled"} <= set(computed[CACHE])
+    assert "storageEncrypted" in forcing[RDS] and "storageEncrypted" not in computed[RDS]
+    assert "kmsKeyId" in forcing[RDS] and "kmsKeyId" in computed[RDS]
+
+
+@pytest.mark.parametrize(
+    ("type_", "before", "after", "forcing"),
+    [
+        # Not Computed: set on one side only is a replacement, both ways.
+        (CACHE, CACHE_BASE, {**CACHE_BASE, "kmsKeyId": KEY}, ["kmsKeyId"]),
+        (CACHE, {**CACHE_BASE, "kmsKeyId": KEY}, CACHE_BASE, ["kmsKeyId"]),
+        (RDS, {**RDS_BASE, "storageEncrypted": True}, RDS_BASE, ["storageEncrypted"]),
+        (RDS, RDS_BASE, {**RDS_BASE, "storageEncrypted": True}, ["storageEncrypted"]),
+        # Computed, no longer set: the state keeps what AWS holds, nothing to do.
+        (RDS, {**RDS_BASE, "kmsKeyId": KEY}, RDS_BASE, []),
+        (CACHE, {**CACHE_BASE, "atRestEncryptionEnabled": True}, CACHE_BASE, []),
+        # Computed, newly set: AWS chose a value (the default aws/rds key, its own setting) the
+        # plan cannot see; a replacement unless it is the same.
+        (RDS, RDS_BASE, {**RDS_BASE, "kmsKeyId": KEY}, ["kmsKeyId"]),
+        (
+            CACHE,
+            CACHE_BASE,
+            {**CACHE_BASE, "transitEncryptionEnabled": True},
+            ["transitEncryptionEnabled"],
+        ),
+    ],
+    ids=[
+        "cache-gains-kmsKeyId",
+        "cache-drops-kmsKeyId",
+        "instance-drops-storageEncrypted",
+        "instance-gains-storageEncrypted",
+        "instance-drops-computed-kmsKeyId",
+        "cache-drops-computed-atRestEncryptionEnabled",
+        "instance-gains-computed-kmsKeyId",
+        "cache-gains-computed-transitEncryptionEnabled",
+    ],
+)
+def test_a_force_new_input_set_on_one_side_only(type_, before, after, forcing):
+    assert replacing_changes(type_, before, after) == forcing
+
+
+def test_stating_the_value_aws_filled_in_is_not_a_replacement():
+    # A promoted replica states `engine`, which it inherited from its source: Terraform diffs
+    # against the state, where the engine already is "postgres".
+    replica = {"identifier": "erlmcp-prod-x", "replicateSourceDb": "arn:aws:rds:...:db:source"}
     promoted = {"identifier": "erlmcp-prod-x", "engine": "postgres"}
     assert "engine" in force_new_paths(RDS)
-    assert replacing_changes(RDS, replica, promoted) == []
+    assert replacing_changes(RDS, replica, promoted, filled_in={"engine": "postgres"}) == []
+    # Another value than AWS filled in, or one nobody knows, is a replacement.
+    assert replacing_changes(RDS, replica, promoted, filled_in={"engine": "mysql"}) == ["engine"]
+    assert replacing_changes(RDS, replica, promoted) == ["engine"]
     # Between two set values it is a replacement for certain.
     assert replacing_changes(RDS, promoted, {**promoted, "engine": "mysql"}) == ["engine"]
+
+
+def _instance(identifier: str, **inputs: Any) -> dict[str, Any]:
+    return {"type": RDS, "inputs": {"identifier": identifier, **inputs}}
+
+
+def test_a_replica_inherits_its_sources_engine_along_the_chain():
+    source = _instance("erlmcp-prod-a", engine="postgres")
+    replica = _instance(
+        "erlmcp-prod-a-replica", replicateSourceDb="arn:aws:rds:r:1:db:erlmcp-prod-a"
+    )
+    second = _instance("erlmcp-prod-a-g2", replicateSourceDb="erlmcp-prod-a-replica")
+    plan = [source, replica, second]
+    assert aws_filled_in(replica, plan) == {"engine": "postgres"}
+    assert aws_filled_in(second, plan) == {"engine": "postgres"}
+    assert aws_filled_in(source, plan) == {}
+    assert aws_filled_in(replica, [replica]) == {}  # the source is not in the plan: unknown
+    loop = _instance("x", replicateSourceDb="y")
+    assert aws_filled_in(loop, [loop, _instance("y", replicateSourceDb="x")]) == {}
+
+
+def _without_input(plan: dict[str, Any], type_: str, key: str) -> dict[str, Any]:
+    changed = copy.deepcopy(plan)
+    resource = next(r for r in changed["resources"] if r["type"] == type_ and key in r["inputs"])
+    del resource["inputs"][key]
+    return changed
+
+
+@pytest.mark.parametrize(("type_", "key"), [(CACHE, "kmsKeyId"), (RDS, "storageEncrypted")])
+def test_a_plan_that_sets_or_drops_a_non_computed_force_new_input_stops(prod_plan, type_, key):
+    without = _without_input(prod_plan, type_, key)
+    for old, new in ((without, prod_plan), (prod_plan, without)):
+        diff = diff_plans(old, new)
+        [replaced] = diff["replaced"]
+        assert (replaced["type"], replaced["because"], replaced["stateful"]) == (type_, [key], True)
+        assert blocks_the_plan(diff)
 
 
 @pytest.mark.parametrize("primary", ["us-east-1", "ap-southeast-1"])

@@ -16,6 +16,7 @@ import yaml
 
 from offline.stacks import REPO_ROOT
 from tests.moto_server import moto_endpoint
+from tests.rollout_driver import alarm_history
 from tests.rollout_driver.world import (
     FILE_CLI,
     NEW,
@@ -31,7 +32,7 @@ from tests.rollout_driver.world import (
 
 @pytest.fixture(scope="package")
 def moto_url() -> Iterator[str]:
-    with moto_endpoint() as url:
+    with moto_endpoint() as url, alarm_history.served():
         yield url
 
 

@@ -160,12 +160,30 @@ def test_failed_canary_update_rolls_the_wave_back(world: World) -> None:
     assert "up: FAILED urn:pulumi:prod" in world.log_file.read_text()
 
 
-@pytest.mark.parametrize("cli", [STREAMING_CLI, FILE_CLI], ids=["grpc-events", "event-log-file"])
-def test_change_outside_the_wave_stops_before_up(world: World, cli: str) -> None:
-    outside = (
-        "urn:pulumi:prod::erlmcp-infra::erlmcp:regions:Region$erlmcp:components:ErlmcpRelease"
-        f"$kubernetes:apps/v1:StatefulSet::{STS.format('us-east-1')}"
-    )
+RELEASE_URN = (
+    "urn:pulumi:prod::erlmcp-infra::erlmcp:regions:Region$erlmcp:components:ErlmcpRelease"
+    "$kubernetes:apps/v1:StatefulSet::{}"
+)
+US_FIRST = ["us-east-1", "eu-west-1", "ap-southeast-1,ap-northeast-1"]
+
+
+@pytest.mark.parametrize(
+    ("cli", "waves", "name", "op"),
+    [
+        (STREAMING_CLI, WAVES, STS.format("us-east-1"), "update"),
+        # The issue's case: us-east-1's canary may not move its standby release in us-west-2,
+        # which follows the primary only at the full step.
+        (FILE_CLI, US_FIRST, "us-west-2-standby-of-us-east-1-erlmcp-statefulset", "update"),
+        # A replacement would restart every pod of the canary's region at once.
+        (FILE_CLI, WAVES, STS.format("eu-west-1"), "replace"),
+    ],
+    ids=["another-waves-release", "standby-of-the-canarys-primary", "canary-replaced"],
+)
+def test_change_outside_the_canary_stops_before_up(
+    world: World, cli: str, waves: list[str], name: str, op: str
+) -> None:
+    """Both event transports (gRPC, the event-log file) carry the refusal."""
+    outside = RELEASE_URN.format(name)
     world.scenario(
         version=cli,
         extra_changes=[
@@ -173,17 +191,17 @@ def test_change_outside_the_wave_stops_before_up(world: World, cli: str) -> None
                 "when": {"wave": 1, "canaryPods": 1},
                 "urn": outside,
                 "type": "kubernetes:apps/v1:StatefulSet",
-                "op": "update",
+                "op": op,
             }
         ],
     )
     original = world.stack_file.read_bytes()
 
-    run = world.run("--to", NEW, "--waves", *WAVES)
+    run = world.run("--to", NEW, "--waves", *waves)
 
     assert run.code == 1
     assert "stopped before `pulumi up`" in run.err
-    assert outside in run.err
+    assert f"{op} {outside}" in run.err
     assert world.engine_calls("up") == []
     assert len(world.engine_calls("preview")) == 1
     assert world.stack_file.read_bytes() == original

@@ -19,9 +19,9 @@ release runs (the rules of regions/rollout.py, written again here so the driver 
 against an independent reading), which erlmcp StatefulSets differ from what it last deployed.
 It sends engine events as the CLI does: over gRPC to the `tcp://` address `--event-log` names
 (CLI > 3.205) or as JSON lines into the `--event-log` file (older CLIs), resource pre-events for
-every StatefulSet (`same` or `update`) plus what the scenario adds, a summary, and the final
-cancel event. Every call is appended to the scenario's `calls` file, with the rollout state the
-stack file held and the StatefulSets it reported changing.
+every StatefulSet (`same` or `update`, or the scenario's op for it) plus what the scenario adds,
+a summary, and the final cancel event. Every call is appended to the scenario's `calls` file,
+with the rollout state the stack file held and the StatefulSets it reported changing.
 """
 
 from __future__ import annotations
@@ -318,14 +318,16 @@ def engine(command: str, args: list[str], scenario: dict[str, Any], root: str) -
             planning,
         )
     )
-    for name in sorted(wanted):
-        op = "update" if name in changed else "same"
-        events.append(
-            pre_event(f"{prefix}{PARENT}${STATEFULSET}::{name}", STATEFULSET, op, planning)
-        )
     extra = [e for e in scenario.get("extra_changes", []) if matches(e["when"], config)]
+    # A scenario's change of a modelled StatefulSet takes its place (one event per resource).
+    instead = {e["urn"]: e["op"] for e in extra}
+    for name in sorted(wanted):
+        urn = f"{prefix}{PARENT}${STATEFULSET}::{name}"
+        op = instead.pop(urn, "update" if name in changed else "same")
+        events.append(pre_event(urn, STATEFULSET, op, planning))
     for change in extra:
-        events.append(pre_event(change["urn"], change["type"], change["op"], planning))
+        if change["urn"] in instead:
+            events.append(pre_event(change["urn"], change["type"], change["op"], planning))
     wait_failure = canary_wait_failure(scenario, config, wanted, changed)
     fail = command == "up" and (
         any(matches(w, config) for w in scenario.get("fail_up", [])) or wait_failure is not None
