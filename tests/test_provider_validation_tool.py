@@ -8,7 +8,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
 import force_new
+import go_source
 import provider_validation as tool
+import validator_rules
 
 SDK_V2 = """
 import "github.com/aws/aws-sdk-go-v2/service/backup/types"
@@ -104,12 +106,12 @@ func (r *thingResource) ConfigValidators(context.Context) []resource.ConfigValid
 
 
 def _read(text: str, package: str = PACKAGE, enums=None):
-    context = tool.Context(
-        package=tool.package_definitions_from_text(package),
+    context = validator_rules.Context(
+        package=go_source.package_definitions_from_text(package),
         verify={},
         enums={"backup.Mode": ["ON", "OFF"]} if enums is None else enums,
         service="backup",
-        constants=tool.constants_from_text(package),
+        constants=go_source.constants_from_text(package),
     )
     return tool.read_file(text, {}, context, "thing.go")
 
