@@ -17,6 +17,7 @@ from offline.plan_diff import diff_plans
 
 PROVIDER = "pulumi:providers:kubernetes"
 STATEFULSET = "kubernetes:apps/v1:StatefulSet"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the SDK's unknown value, as a plan holds it
 
 
 @pytest.fixture(scope="module")
@@ -79,12 +80,18 @@ def test_a_cluster_identifier_decides_when_it_is_set(prod_resources):
 
 @pytest.mark.parametrize(
     "unreadable",
-    ["04da6b54-80e4-46f7-96ec-b56ff0331ba9", "[secret]", "clusters: [oops"],
+    [UNKNOWN, "[secret]", "clusters: [oops"],
     ids=["unknown", "redacted", "not-yaml"],
 )
 def test_a_kubeconfig_the_plan_cannot_read_counts_as_another_cluster(prod_resources, unreadable):
     east = inputs(kubeconfig(prod_resources, "us-east-1"))
     assert config_replaces(east, {"kubeconfig": unreadable}) == ["kubeconfig"]
+
+
+def test_an_unknown_context_or_cluster_override_counts_as_another_cluster(prod_resources):
+    east = inputs(kubeconfig(prod_resources, "us-east-1"))
+    for key in ("context", "cluster"):
+        assert config_replaces(east, {**east, key: UNKNOWN}) == [key]
 
 
 def test_rendering_to_another_directory_replaces():
