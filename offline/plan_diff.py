@@ -9,8 +9,9 @@ alias of the old one; otherwise replaced only if the new provider's DiffConfig r
 replacement, which the Terraform bridge does only for config keys marked ForcesProviderReplace
 (pulumi-terraform-bridge pkg/tfbridge/provider.go, `configDiffer.DiffConfig`). pulumi-aws v7
 marks none (provider/resources.go, `Config`: `region` has a default and nothing else), and
-pulumi-random has no config. Other packages are not known here, so a move between their
-providers counts as a replacement.
+pulumi-random has no config. pulumi-kubernetes replaces when the cluster changes
+(offline/kubernetes_config.py), for a move and for a change of the provider's own config alike.
+Other packages are not known here, so a move between their providers counts as a replacement.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from offline.kubernetes_config import config_replaces
 from offline.replacements import aws_filled_in, replacing_changes
 
 # Resource type -> the input that names the real thing in AWS. A stateful resource whose URN
@@ -53,6 +55,7 @@ def _identity(resource: dict[str, Any]) -> Any:
 
 # Packages whose provider config changes never replace the resources they manage (see above).
 PROVIDERS_NEVER_REPLACING = frozenset({"aws", "random"})
+KUBERNETES_PROVIDER = "pulumi:providers:kubernetes"
 
 
 def _is_custom(resource: dict[str, Any]) -> bool:
@@ -67,9 +70,14 @@ def _provider_urn(reference: str | None, package: str) -> str:
 
 
 def provider_move(
-    resource_before: dict[str, Any], resource_after: dict[str, Any], after: dict[str, Any]
+    resource_before: dict[str, Any],
+    resource_after: dict[str, Any],
+    after: dict[str, Any],
+    before: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
-    """How the engine treats a changed provider reference; None when it did not change."""
+    """How the engine treats a changed provider reference; None when it did not change.
+    `after` and `before`: the plans' resources by URN (without `before`, a package whose
+    replacement depends on the old provider's config counts as replaced)."""
     if not _is_custom(resource_after) or resource_before["provider"] == resource_after["provider"]:
         return None
     package = resource_after["type"].split(":", 1)[0]
@@ -83,11 +91,47 @@ def provider_move(
         aliased = any(str(a).startswith("default") for a in aliases)
     else:
         aliased = old in aliases or old.rsplit("::", 1)[-1] in aliases
+    if aliased or package in PROVIDERS_NEVER_REPLACING:
+        replaces = False
+    elif package == "kubernetes":
+        replaces = _kubernetes_config_replaces((before or {}).get(old), after.get(new))
+    else:
+        replaces = True
+    return {"from": old, "to": new, "aliased": aliased, "replaces": replaces}
+
+
+def _kubernetes_config_replaces(old: dict[str, Any] | None, new: dict[str, Any] | None) -> bool:
+    """The new provider's DiffConfig against the old one's inputs; a provider the plans do not
+    show (a default provider: ambient config) cannot be compared, so it replaces."""
+    if old is None or new is None:
+        return True
+    return bool(config_replaces(old["inputs"], new["inputs"]))
+
+
+def _on_replaced_provider(
+    resource: dict[str, Any], providers_replaced: dict[str, list[str]]
+) -> dict[str, Any] | None:
+    """A resource that keeps its provider reference while that provider is replaced: the
+    replacement's new id changes the reference, and the engine replaces the resource too."""
+    provider = resource["provider"]
+    if not _is_custom(resource) or provider is None:
+        return None
+    urn = provider.rsplit("::", 1)[0]
+    if urn not in providers_replaced:
+        return None
+    return {"from": urn, "to": urn, "aliased": False, "replaces": True}
+
+
+def _replaced_kubernetes_providers(
+    before: dict[str, Any], after: dict[str, Any]
+) -> dict[str, list[str]]:
+    """Kubernetes providers (URN -> the inputs that force it) whose own config change replaces
+    them, and with them everything they manage."""
     return {
-        "from": old,
-        "to": new,
-        "aliased": aliased,
-        "replaces": not aliased and package not in PROVIDERS_NEVER_REPLACING,
+        urn: forcing
+        for urn in before.keys() & after.keys()
+        if after[urn]["type"] == KUBERNETES_PROVIDER
+        and (forcing := config_replaces(before[urn]["inputs"], after[urn]["inputs"]))
     }
 
 
@@ -103,22 +147,28 @@ def diff_plans(
     added = sorted(after.keys() - before.keys())
     removed = sorted(before.keys() - after.keys())
     changed, replaced = [], []
+    providers_replaced = _replaced_kubernetes_providers(before, after)
     for urn in sorted(before.keys() & after.keys()):
         keys = before[urn]["inputs"].keys() | after[urn]["inputs"].keys()
         inputs = sorted(
             k for k in keys if before[urn]["inputs"].get(k) != after[urn]["inputs"].get(k)
         )
-        move = provider_move(before[urn], after[urn], after)
+        move = provider_move(before[urn], after[urn], after, before) or _on_replaced_provider(
+            after[urn], providers_replaced
+        )
         if not inputs and move is None:
             continue
         type_ = after[urn]["type"]
-        forcing = replacing_changes(
-            type_,
-            before[urn]["inputs"],
-            after[urn]["inputs"],
-            also=after[urn].get("replaceOnChanges", ()),
-            filled_in=aws_filled_in(before[urn], old["resources"]),
-        )
+        if type_ == KUBERNETES_PROVIDER:
+            forcing: list[str] | None = providers_replaced.get(urn, [])
+        else:
+            forcing = replacing_changes(
+                type_,
+                before[urn]["inputs"],
+                after[urn]["inputs"],
+                also=after[urn].get("replaceOnChanges", ()),
+                filled_in=aws_filled_in(before[urn], old["resources"]),
+            )
         if move is not None and move["replaces"]:
             forcing = [*(forcing or []), "provider"]
         entry: dict[str, Any] = {"urn": urn, "inputs": inputs}
