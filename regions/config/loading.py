@@ -77,6 +77,8 @@ KNOWN_NAMESPACES = ("pulumi",)
 # (regions/providers.py) and would silently ignore them.
 PROVIDER_NAMESPACES = ("aws", "kubernetes", "random")
 DISABLE_DEFAULT_PROVIDERS = "pulumi:disable-default-providers"
+# Keys whose values must arrive as secret config (`pulumi config set --secret`).
+SECRET_KEYS = ("pagerEndpoints",)
 
 
 def _message(item: Any) -> str:
@@ -174,6 +176,17 @@ def unknown_namespaces(keys: Iterable[str], project: str = PROJECT) -> list[str]
     return problems
 
 
+def plaintext_secrets(values: Mapping[str, Any], project: str = PROJECT) -> list[str]:
+    """A pager endpoint holds its integration key: in plaintext config it would sit in the stack
+    file and the repository's history."""
+    return [
+        f"{project}:{key}: must be secret config (`pulumi config set --secret --path "
+        f"'{key}.page[0]' ...`); a plaintext value would be kept in the stack file"
+        for key in SECRET_KEYS
+        if f"{project}:{key}" in values and not pulumi_config.is_config_secret(f"{project}:{key}")
+    ]
+
+
 def default_providers_left_on(values: Mapping[str, Any]) -> list[str]:
     """A stack must disable default providers, so that a resource created without an explicit
     provider fails at once instead of silently reaching us-east-1 through a default one."""
@@ -207,6 +220,7 @@ def load_stack_config(project: str = PROJECT) -> StackConfig:
     """Parse this stack's config or stop the program, naming each bad key, before any resource."""
     values = _all_config()
     problems = unknown_namespaces(values, project) + default_providers_left_on(values)
+    problems += plaintext_secrets(values, project)
     try:
         config = parse_stack_config(read_project_config(project, values), project)
     except ConfigError as error:

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from regions.config.backups import BackupsConfig
 from regions.config.dns import DnsConfig
+from regions.config.observability import ObservabilityConfig, PagerEndpoints
 from regions.config.region import DrPairConfig, RegionConfig
 from regions.config.release import ReleaseConfig, RolloutConfig, _check_rollout
 from regions.config.values import (
@@ -54,6 +55,10 @@ class StackConfig(_Model):
     failback: dict[AwsRegionName, FailbackStage] = Field(default_factory=dict)
     backups: BackupsConfig
     rollout: RolloutConfig | None = None
+    observability: ObservabilityConfig = ObservabilityConfig()
+    # Secret config only (loading.py refuses it in plaintext); `pulumi up` refuses a stack
+    # without one: nobody would be paged.
+    pager_endpoints: PagerEndpoints | None = None
 
     @model_validator(mode="after")
     def _topology(self) -> StackConfig:
@@ -79,6 +84,11 @@ class StackConfig(_Model):
             for cidr in self.api_access_cidrs
             if _is_documentation(ipaddress.ip_network(cidr))
         ]
+        if self.pager_endpoints is None:
+            found.append(
+                "pagerEndpoints: no pager endpoint, nobody would be paged; set one as secret "
+                "config: `pulumi config set --secret --path 'pagerEndpoints.page[0]' https://...`"
+            )
         if self.account_id == EXAMPLE_ACCOUNT_ID:
             found.append(
                 f"accountId: {EXAMPLE_ACCOUNT_ID} is AWS's documentation account; set yours "
