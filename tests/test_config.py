@@ -260,7 +260,9 @@ def test_load_stack_config_reads_the_engine_config(prod_config):
     # Outside the mock runtime, as under the real engine: placeholders would stop it.
     prod_config["erlmcp-infra:apiAccessCidrs"] = ["8.8.8.0/24"]
     prod_config["erlmcp-infra:accountId"] = "210987654321"
-    pulumi.runtime.set_all_config(flatten_config("erlmcp-infra", prod_config))
+    prod_config["erlmcp-infra:pagerEndpoints"] = {"page": ["https://events.example.com/x"]}
+    secret = ["erlmcp-infra:pagerEndpoints"]
+    pulumi.runtime.set_all_config(flatten_config("erlmcp-infra", prod_config), secret)
     assert load_stack_config().regions["us-east-1"].kubernetes_version == "1.33"
 
 
@@ -576,6 +578,7 @@ def test_a_documentation_range_is_a_placeholder(prod_values, cidr):
 def test_real_values_are_no_placeholders(prod_values):
     prod_values["apiAccessCidrs"] = ["8.8.8.0/24"]
     prod_values["accountId"] = "210987654321"
+    prod_values["pagerEndpoints"] = {"page": ["https://events.example.com/x"]}
     assert parse_stack_config(prod_values).placeholders() == []
 
 
@@ -597,7 +600,7 @@ def test_a_preview_only_warns_about_placeholders(prod_values, monkeypatch):
     warned: list[str] = []
     monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warned.append(message))
     config_module._refuse_placeholders_in_a_real_update(parse_stack_config(prod_values))
-    assert len(warned) == 2 and all(w.startswith("placeholder in the stack file") for w in warned)
+    assert len(warned) == 3 and all(w.startswith("placeholder in the stack file") for w in warned)
 
 
 def test_every_cluster_runs_the_required_add_ons(prod_values):
