@@ -78,12 +78,14 @@ def account_administers(account_id: str) -> dict[str, Any]:
 
 
 def key_policy(region: str, account_id: str) -> dict[str, Any]:
-    """The key policy: the account root (so IAM policies decide who else may use the key) and
-    CloudWatch Logs of this region, for log groups of this account and region only."""
+    """The key policy: the account root (so IAM policies decide who else may use the key),
+    CloudWatch Logs of this region for log groups of this account and region only, and the
+    services that publish to this region's encrypted SNS topics (`publisher_statements`)."""
     return {
         "Version": "2012-10-17",
         "Statement": [
             account_administers(account_id),
+            *publisher_statements(account_id),
             {
                 "Sid": "AllowCloudWatchLogsOfThisRegion",
                 "Effect": "Allow",
@@ -106,6 +108,32 @@ def key_policy(region: str, account_id: str) -> dict[str, Any]:
             },
         ],
     }
+
+
+def publisher_statements(account_id: str) -> list[dict[str, Any]]:
+    """An SNS topic encrypted with this key accepts what a service publishes only if the service
+    may use the key (SNS developer guide, "Enable compatibility between event sources from AWS
+    services and encrypted topics"). CloudWatch alarms and Amazon Managed Prometheus are held to
+    this account by aws:SourceAccount; EventBridge's KMS request carries no source keys (same
+    page), so its statement has none, and the topic policy (components/paging.py) narrows it."""
+    use = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    return [
+        {
+            "Sid": "AlarmsAndPrometheusPublishToEncryptedTopics",
+            "Effect": "Allow",
+            "Principal": {"Service": ["cloudwatch.amazonaws.com", "aps.amazonaws.com"]},
+            "Action": use,
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        },
+        {
+            "Sid": "EventBridgePublishesToEncryptedTopics",
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": use,
+            "Resource": "*",
+        },
+    ]
 
 
 def _validate(args: RegionKeyArgs) -> None:

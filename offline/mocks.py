@@ -233,6 +233,13 @@ def _named_arn(service: str, kind: str, key: str) -> Callable[..., dict[str, Any
     return outputs
 
 
+def _sns_topic(args, region, rid):
+    """SNS names a topic by its ARN (arn:aws:sns:<region>:<account>:<name>, no resource type)."""
+    name = _autoname(args, "name")
+    arn = f"arn:aws:sns:{region}:{ACCOUNT_ID}:{name}"
+    return {"id": arn, "name": name, "arn": arn}
+
+
 def _replication_group(args, region, rid):
     ident = _autoname(args, "replicationGroupId")
     suffix = _hex(region, ident, length=6)
@@ -432,6 +439,7 @@ OUTPUTS_BY_TYPE: dict[str, Callable[..., dict[str, Any]]] = {
     "random:index/randomPassword:RandomPassword": _random_string,
     "random:index/randomString:RandomString": _random_string,
     "kubernetes:core/v1:Service": _k8s_service,
+    "aws:sns/topic:Topic": _sns_topic,
 }
 
 

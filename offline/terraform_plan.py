@@ -99,6 +99,9 @@ TERRAFORM_TYPES = {
         "aws_s3_bucket_server_side_encryption_configuration"
     ),
     "aws:s3/bucketVersioning:BucketVersioning": "aws_s3_bucket_versioning",
+    "aws:sns/topic:Topic": "aws_sns_topic",
+    "aws:sns/topicPolicy:TopicPolicy": "aws_sns_topic_policy",
+    "aws:sns/topicSubscription:TopicSubscription": "aws_sns_topic_subscription",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": (
         "aws_vpc_security_group_egress_rule"
     ),

@@ -32,6 +32,7 @@ from components.irsa import ServiceAccountRole, ServiceAccountRoleArgs
 from components.kms import RegionKey, RegionKeyArgs
 from components.lb_controller import LoadBalancerController, LoadBalancerControllerArgs
 from components.network import Network, NetworkArgs
+from components.paging import Paging, PagingArgs
 from components.redis import (
     RedisCache,
     RedisCacheArgs,
@@ -220,6 +221,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
             opts=self._child(),
         )
         self.service_role = self._service_account_role(args.stack.release.namespace)
+        self.paging = self._paging()
 
         if self.config.serving:
             self._own_cache()
@@ -241,6 +243,24 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 "cluster_name": self.eks.cluster_name,
                 "backup_bucket": self.backups.bucket_name,
             }
+        )
+
+    def _paging(self) -> Paging:
+        """The region's page and ticket topics: its alarms and alert manager publish there, and
+        nothing of another region does (a region's alert path survives any other's loss)."""
+        endpoints = self.stack.pager_endpoints
+        return Paging(
+            f"{self.region}-paging",
+            PagingArgs(
+                region=self.region,
+                topic_name_prefix=self.cluster_name,
+                kms_key_arn=self.key.key_arn,
+                account_id=self.stack.account_id,
+                alarm_name_prefix=f"{self.cluster_name}-",
+                endpoints=endpoints.urls() if endpoints else {},
+                tags=self.tags,
+            ),
+            opts=self._child(),
         )
 
     # -- names -------------------------------------------------------------------------------

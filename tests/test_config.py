@@ -260,7 +260,7 @@ def test_load_stack_config_reads_the_engine_config(prod_config):
     # Outside the mock runtime, as under the real engine: placeholders would stop it.
     prod_config["erlmcp-infra:apiAccessCidrs"] = ["8.8.8.0/24"]
     prod_config["erlmcp-infra:accountId"] = "210987654321"
-    prod_config["erlmcp-infra:pagerEndpoints"] = {"page": ["https://events.example.com/x"]}
+    prod_config["erlmcp-infra:pagerEndpoints"] = {"page": {"pagerduty": "https://events.example.com/x"}}
     secret = ["erlmcp-infra:pagerEndpoints"]
     pulumi.runtime.set_all_config(flatten_config("erlmcp-infra", prod_config), secret)
     assert load_stack_config().regions["us-east-1"].kubernetes_version == "1.33"
@@ -578,7 +578,7 @@ def test_a_documentation_range_is_a_placeholder(prod_values, cidr):
 def test_real_values_are_no_placeholders(prod_values):
     prod_values["apiAccessCidrs"] = ["8.8.8.0/24"]
     prod_values["accountId"] = "210987654321"
-    prod_values["pagerEndpoints"] = {"page": ["https://events.example.com/x"]}
+    prod_values["pagerEndpoints"] = {"page": {"pagerduty": "https://events.example.com/x"}}
     assert parse_stack_config(prod_values).placeholders() == []
 
 

@@ -8,7 +8,7 @@ from pulumi.runtime import config as pulumi_config
 from regions.config import ConfigError, parse_stack_config
 from regions.config.loading import plaintext_secrets
 
-PAGER = {"page": ["https://events.pagerduty.com/integration/abc123/enqueue"]}
+PAGER = {"page": {"pagerduty": "https://events.pagerduty.com/integration/abc123/enqueue"}}
 
 
 def test_the_stack_file_carries_the_runbook_defaults(prod_values):
@@ -29,12 +29,12 @@ def test_no_pager_endpoint_is_a_placeholder_pulumi_up_refuses(prod_values):
 def test_an_endpoint_never_shows_in_the_model(prod_values):
     stack = parse_stack_config({**prod_values, "pagerEndpoints": PAGER})
     assert "abc123" not in repr(stack) and "abc123" not in str(stack.pager_endpoints)
-    assert stack.pager_endpoints.page[0].get_secret_value() == PAGER["page"][0]
+    assert stack.pager_endpoints.urls()["page"] == PAGER["page"]
 
 
 def test_an_endpoint_must_be_https(prod_values):
-    with pytest.raises(ConfigError, match=r"pagerEndpoints\.page\[0\]: must be an https:// URL"):
-        parse_stack_config({**prod_values, "pagerEndpoints": {"page": ["http://x"]}})
+    with pytest.raises(ConfigError, match=r"pagerEndpoints\.page\.pd: must be an https:// URL"):
+        parse_stack_config({**prod_values, "pagerEndpoints": {"page": {"pd": "http://x"}}})
 
 
 @pytest.fixture
@@ -49,7 +49,8 @@ def test_a_plaintext_pager_endpoint_is_refused(engine_config):
     engine_config({key: "{}"}, [])
     assert plaintext_secrets({key: "{}"}) == [
         f"{key}: must be secret config (`pulumi config set --secret --path "
-        "'pagerEndpoints.page[0]' ...`); a plaintext value would be kept in the stack file"
+        "'pagerEndpoints.page.<name>' https://...`); a plaintext value would be kept in the stack "
+        "file"
     ]
     engine_config({key: "{}"}, [key])
     assert plaintext_secrets({key: "{}"}) == []

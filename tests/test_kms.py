@@ -121,13 +121,32 @@ def test_policy_delegates_to_the_accounts_iam(stack: RecordedStack) -> None:
 
 def test_only_this_regions_cloudwatch_logs_may_use_the_key(stack: RecordedStack) -> None:
     services = [s for s in statements(stack) if "Service" in s["Principal"]]
-    assert [s["Principal"]["Service"] for s in services] == [f"logs.{REGION}.amazonaws.com"]
-    [logs] = services
+    [logs] = [s for s in services if s["Principal"]["Service"] == f"logs.{REGION}.amazonaws.com"]
     assert logs["Condition"] == {
         "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:*"}
     }
     assert "kms:*" not in logs["Action"]
     assert not any(a.startswith(("kms:Put", "kms:Create", "kms:Schedule")) for a in logs["Action"])
+
+
+def test_the_services_that_publish_to_encrypted_topics_may_only_encrypt_and_decrypt(
+    stack: RecordedStack,
+) -> None:
+    publishers = {
+        tuple(_as_list(s["Principal"]["Service"])): s
+        for s in statements(stack)
+        if "Service" in s["Principal"] and not str(s["Principal"]["Service"]).startswith("logs.")
+    }
+    assert set(publishers) == {
+        ("cloudwatch.amazonaws.com", "aps.amazonaws.com"),
+        ("events.amazonaws.com",),
+    }
+    for statement in publishers.values():
+        assert statement["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    alarms = publishers[("cloudwatch.amazonaws.com", "aps.amazonaws.com")]
+    assert alarms["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
+    # EventBridge's KMS request carries no source keys: a condition would drop every event.
+    assert "Condition" not in publishers[("events.amazonaws.com",)]
 
 
 def test_a_given_account_id_is_used(record: Callable[..., RecordedStack]) -> None:
@@ -153,3 +172,7 @@ def test_bad_arguments_are_rejected(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         build(record, **overrides)
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value

@@ -51,9 +51,13 @@ def test_plan_matches_its_schema(plan):
 
 
 def test_the_shipped_placeholders_are_loud_in_the_plan(plan):
-    assert [p.split(":")[0] for p in plan["placeholders"]] == ["apiAccessCidrs", "accountId"]
+    assert [p.split(":")[0] for p in plan["placeholders"]] == [
+        "apiAccessCidrs",
+        "pagerEndpoints",
+        "accountId",
+    ]
     page = render(plan)
-    assert page.count("> **PLACEHOLDER** (`pulumi up` refuses it)") == 2
+    assert page.count("> **PLACEHOLDER** (`pulumi up` refuses it)") == 3
 
 
 def test_plan_places_regional_and_global_resources(plan):

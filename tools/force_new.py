@@ -30,6 +30,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from offline.sdk_types import engine_names, resource_class
 
@@ -138,6 +139,13 @@ def force_new_paths(text: str, constants: dict[str, str]) -> dict[tuple[str, ...
     return {path: path in computed for path in forced}
 
 
+# Attributes pulumi-aws renames (its resources.go field overrides), by type: Terraform's name as
+# the engine would spell it -> pulumi-aws's. Found through `namesNotOnThePulumiClass`.
+PULUMI_RENAMES = {
+    "aws:sns/topicSubscription:TopicSubscription": {"topicArn": "topic"},
+}
+
+
 def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.capitalize() for part in rest)
@@ -174,9 +182,11 @@ def build_table(source: Path, files: list[tuple[str, str, str]], version: str) -
             continue
         known = pulumi_properties(type_)
         marks = force_new_paths(file.read_text(encoding="utf-8"), constants)
-        paths = sorted(_engine_path(p, known) for p in marks)
+        renames = PULUMI_RENAMES.get(type_, {})
+        paths = sorted(renames.get(n, n) for n in (_engine_path(p, known) for p in marks))
         computed[type_] = sorted(
-            _engine_path(p, known) for p, is_computed in marks.items() if is_computed
+            renames.get(n, n)
+            for n in (_engine_path(p, known) for p, is_computed in marks.items() if is_computed)
         )
         if known is not None and "region" in known:
             # pulumi-aws v7's per-resource `region`: changing it moves the resource to another
@@ -207,6 +217,28 @@ def build_table(source: Path, files: list[tuple[str, str, str]], version: str) -
     }
 
 
+def add_new_types(
+    table: dict[str, Any], source: Path, rows: list[tuple[str, str, str]]
+) -> dict[str, Any]:
+    """The table with the rows it lacks read from `source` and merged in; nothing it already has
+    changes. The top-level `version` stays; each type's `files` entry names its own revision."""
+    new_rows = [row for row in rows if row[0] not in table["files"]]
+    if not new_rows:
+        return table
+    added = build_table(source, new_rows, table["version"])
+    merged = json.loads(json.dumps(table))
+    for key in ("files", "resources", "computed"):
+        merged[key] = dict(sorted({**merged[key], **added[key]}.items()))
+    notes, new_notes = merged["notes"], added["notes"]
+    notes["namesNotOnThePulumiClass"] = dict(
+        sorted(
+            {**notes["namesNotOnThePulumiClass"], **new_notes["namesNotOnThePulumiClass"]}.items()
+        )
+    )
+    notes["missingFiles"] = sorted({*notes["missingFiles"], *new_notes["missingFiles"]})
+    return merged
+
+
 def read_files(path: Path) -> list[tuple[str, str, str]]:
     """(pulumi type, provider source file, the revision of that file to read) per row."""
     rows = []
@@ -223,8 +255,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--provider-version", required=True, help="what SOURCE is (tag, commit)")
     parser.add_argument("--files", type=Path, default=DEFAULT_FILES)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument(
+        "--add-new",
+        action="store_true",
+        help="keep the types already in --out as they are; read only the rows of --files that "
+        "are not in it (each row records the revision it was read at)",
+    )
     args = parser.parse_args(argv)
-    table = build_table(args.source, read_files(args.files), args.provider_version)
+    rows = read_files(args.files)
+    if args.add_new:
+        table = add_new_types(json.loads(args.out.read_text()), args.source, rows)
+    else:
+        table = build_table(args.source, rows, args.provider_version)
     args.out.write_text(json.dumps(table, indent=2, sort_keys=True) + "\n")
     notes = table["notes"]
     print(f"wrote {args.out}: {len(table['resources'])} resource types", file=sys.stderr)

@@ -223,14 +223,17 @@ def build_table(source: Path, files: list[tuple[str, str, str]], version: str) -
         )
         rules, relations, missing = read_file(text, constants, context, path)
         known = force_new.pulumi_properties(type_)
+        renames = force_new.PULUMI_RENAMES.get(type_, {})
         entry = {
-            "inputs": {_engine(a, known): r for a, r in sorted(rules.items())},
-            "relations": [_engine_relation(r, known) for r in relations],
+            "inputs": {_engine(a, known, renames): r for a, r in sorted(rules.items())},
+            "relations": [_engine_relation(r, known, renames) for r in relations],
         }
         if entry["inputs"] or entry["relations"]:
             resources[type_] = entry
         if missing:
-            untranslated[type_] = {_engine(a, known): n for a, n in sorted(missing.items())}
+            untranslated[type_] = {
+                _engine(a, known, renames): n for a, n in sorted(missing.items())
+            }
         if known is not None:
             heads = {name.split(".")[0] for name in entry["inputs"]}
             heads |= {r["attribute"].split(".")[0] for r in entry["relations"]}
@@ -261,7 +264,7 @@ def _legacy_constants(source: Path) -> dict[str, str]:
     return dict(force_new._CONSTANT.findall(path.read_text())) if path.exists() else {}
 
 
-def _engine(attribute: str, known: set[str] | None) -> str:
+def _engine(attribute: str, known: set[str] | None, renames: dict[str, str]) -> str:
     """camelCase, with the top-level name as pulumi-aws spells it: the bridge pluralizes list
     attributes (`rule` -> `rules`, `alias` -> `aliases`, `latency_routing_policy` ->
     `latencyRoutingPolicies`)."""
@@ -269,15 +272,17 @@ def _engine(attribute: str, known: set[str] | None) -> str:
     if known is not None and head not in known:
         plurals = [f"{head}s", f"{head}es", f"{head[:-1]}ies" if head.endswith("y") else ""]
         head = next((p for p in plurals if p in known), head)
-    return ".".join([head, *rest])
+    return ".".join([renames.get(head, head), *rest])
 
 
-def _engine_relation(relation: dict[str, Any], known: set[str] | None) -> dict[str, Any]:
+def _engine_relation(
+    relation: dict[str, Any], known: set[str] | None, renames: dict[str, str]
+) -> dict[str, Any]:
     """Relation keys are Terraform paths from the root (`rule.0.name`): engine names, with the
     list index kept."""
 
     def engine(path: str) -> str:
-        return _engine(path, known)
+        return _engine(path, known, renames)
 
     return {
         **relation,

@@ -181,7 +181,7 @@ def plaintext_secrets(values: Mapping[str, Any], project: str = PROJECT) -> list
     file and the repository's history."""
     return [
         f"{project}:{key}: must be secret config (`pulumi config set --secret --path "
-        f"'{key}.page[0]' ...`); a plaintext value would be kept in the stack file"
+        f"'{key}.page.<name>' https://...`); a plaintext value would be kept in the stack file"
         for key in SECRET_KEYS
         if f"{project}:{key}" in values and not pulumi_config.is_config_secret(f"{project}:{key}")
     ]

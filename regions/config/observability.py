@@ -7,6 +7,8 @@ Defaults are the runbook's: §5.1 availability 99.95 % over 30 days, P95 < 200 m
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, SecretStr, model_validator
 
 from regions.config.values import _KeyedError, _Model
@@ -78,19 +80,32 @@ class ObservabilityConfig(_Model):
     alarms: AlarmConfig = AlarmConfig()
 
 
-class PagerEndpoints(_Model):
-    """HTTPS endpoints an SNS topic delivers to (PagerDuty's CloudWatch integration URL, for
-    instance), per severity. Secret: they hold the integration key."""
+EndpointName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 
-    page: tuple[SecretStr, ...] = Field(min_length=1)
-    ticket: tuple[SecretStr, ...] = ()
+
+class PagerEndpoints(_Model):
+    """HTTPS endpoints each region's SNS topic delivers to (PagerDuty's CloudWatch integration
+    URL, for instance), per severity and by name (the name keeps the subscription's identity
+    when others come and go). Secret: a URL holds its integration key."""
+
+    page: dict[EndpointName, SecretStr] = Field(min_length=1)
+    ticket: dict[EndpointName, SecretStr] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _https(self) -> PagerEndpoints:
         for severity in ("page", "ticket"):
-            for index, endpoint in enumerate(getattr(self, severity)):
+            for name, endpoint in getattr(self, severity).items():
                 if not endpoint.get_secret_value().startswith("https://"):
                     raise _KeyedError(
-                        (severity, index), "must be an https:// URL (SNS https subscription)"
+                        (severity, name), "must be an https:// URL (SNS https subscription)"
                     )
         return self
+
+    def urls(self) -> dict[str, dict[str, str]]:
+        """severity -> name -> URL, in plaintext: hand them on only as Pulumi secrets."""
+        return {
+            severity: {
+                name: url.get_secret_value() for name, url in getattr(self, severity).items()
+            }
+            for severity in ("page", "ticket")
+        }

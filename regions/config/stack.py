@@ -87,7 +87,7 @@ class StackConfig(_Model):
         if self.pager_endpoints is None:
             found.append(
                 "pagerEndpoints: no pager endpoint, nobody would be paged; set one as secret "
-                "config: `pulumi config set --secret --path 'pagerEndpoints.page[0]' https://...`"
+                "config: `pulumi config set --secret --path 'pagerEndpoints.page.pagerduty' https://...`"
             )
         if self.account_id == EXAMPLE_ACCOUNT_ID:
             found.append(
