@@ -5,6 +5,7 @@ from __future__ import annotations
 from pulumi_policy import StackValidationPolicy
 
 from erlmcp_policies.stack import (
+    alerts_to_encrypted_topics,
     backup_buckets,
     backup_vaults,
     dns_dnssec,
@@ -38,4 +39,5 @@ STACK_POLICIES: list[StackValidationPolicy] = [
     rollout_waves_in_order.POLICY,
     rollout_two_versions.POLICY,
     rollout_canary_at_most_half.POLICY,
+    alerts_to_encrypted_topics.POLICY,
 ]
