@@ -108,7 +108,7 @@ POLICY = StackValidationPolicy(
     name=NAME,
     description=(
         "Alerts stay in their region and stay private: every alarm, alerting rule and alert "
-        "manager publishes to an encrypted SNS topic of its own region"
+        "manager publishes to an encrypted SNS topic of its own region [CKV_AWS_26; erlmcp]"
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=validate,

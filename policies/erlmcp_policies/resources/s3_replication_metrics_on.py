@@ -34,7 +34,7 @@ POLICY = resource_policy(
     name="s3-replication-metrics-on",
     description=(
         "A replication that fails or falls behind must be seen: every enabled replication rule "
-        "publishes replication metrics (destination.metrics Enabled)"
+        "publishes replication metrics (destination.metrics Enabled) [erlmcp]"
     ),
     types=REPLICATION_TYPES,
     validate=_validate,
