@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from offline.plan_alerts import alerts_section
+
 RDS = "aws:rds/instance:Instance"
 AURORA = "aws:rds/cluster:Cluster"
 CACHE = "aws:elasticache/replicationGroup:ReplicationGroup"
@@ -171,7 +173,8 @@ def render(plan: dict[str, Any]) -> str:
             for p in plan["dr"]["pairs"]
         ],
     )
-    out += ["", "## Policy verdicts", ""]
+    out += ["", *alerts_section(plan, regions_of(plan))]
+    out += ["## Policy verdicts", ""]
     if policy["diagnostics"]:
         out += _table(
             ["level", "policy", "resource", "message"],
