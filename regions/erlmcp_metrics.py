@@ -26,11 +26,13 @@ Where the source and the runbook disagree, the source wins:
 
 What the source does not give, said plainly:
 
-- Nothing in erlmcp's request path calls `record_response/2` or `record_latency/2` at this commit
-  (`git grep -n 'record_response(\\|record_latency('` finds only their definitions, :123 and
-  :153), and `prometheus_export/0` (:169), which renders them, has no caller either. The port-9090
-  `/metrics` listener (erlmcp_prometheus_exporter, started by erlmcp_observability_sup.erl:213-221)
-  serves `erlmcp_info` plus collectors registered with `register_collector/2`
+- Nothing in erlmcp's request path records into the collector at this commit: `git grep
+  erlmcp_metrics_collector: -- apps` finds only a benchmark suite's `start/0` and `stop/0`, which
+  the module does not even export; so `record_response/2` (:123), `record_latency/2` (:153) and
+  `prometheus_export/0` (:169), which renders them, have no caller; erlmcp depends on no
+  Prometheus client library either (rebar.config). The port-9090 `/metrics` listener
+  (erlmcp_prometheus_exporter, started by erlmcp_observability_sup.erl:213-221) serves
+  `erlmcp_info` plus collectors registered with `register_collector/2`
   (erlmcp_prometheus_exporter.erl:62-63, :292-313), and nothing registers one; its cowboy
   listener is started without the configured port (:91 reads it, :102-108 never passes it). So
   the SLI series will be absent from a scrape until erlmcp wires them. The rules are still built

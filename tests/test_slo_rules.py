@@ -131,6 +131,22 @@ def firing_at(eval_time: str, *alerts: dict[str, str]) -> dict[str, Any]:
     return {"expr": 'ALERTS{alertstate="firing"}', "eval_time": eval_time, "exp_samples": samples}
 
 
+def recorded(name: str, slo: str, window: str, eval_time: str, value: float) -> dict[str, Any]:
+    """The recording `name` of `slo`, rounded to 0.001, is `value` at `eval_time`."""
+    labels = {
+        "sloth_id": f"erlmcp-{slo}",
+        "sloth_service": "erlmcp",
+        "sloth_slo": slo,
+        "region": REGION,
+        "sloth_window": window,
+    }
+    return {
+        "expr": f'round({name}{{sloth_slo="{slo}"}}, 0.001)',
+        "eval_time": eval_time,
+        "exp_samples": [{"labels": _series("", labels), "value": value}],
+    }
+
+
 def nothing_fires(until: str, matcher: str = "") -> dict[str, Any]:
     """No alert (matching `matcher`) fires at any evaluation up to `until`."""
     expr = f'max_over_time(ALERTS{{alertstate="firing"{matcher}}}[{until}])'
@@ -241,23 +257,13 @@ def test_a_2_percent_error_ratio_pages_within_minutes(judge):
 def test_0_04_percent_never_pages_nor_tickets_in_three_days(judge):
     """Sampled every 2 minutes and evaluated every 20 (a steady burn fires for hours if it fires
     at all), so that three days take seconds, not a minute."""
-    sli = {k: v for k, v in burn("availability", "1h").items() if k.startswith("sloth_")}
     remaining = "slo:period_error_budget_remaining:ratio"
     judge(
         traffic(10, 0.0004, 3 * 24 * 60, step=2),
         [
             nothing_fires("3d"),
             # Burning at 0.8 of the budget's rate leaves a fifth of it (sloth's meta recording).
-            {
-                "expr": f'round({remaining}{{sloth_slo="availability"}}, 0.001)',
-                "eval_time": "3d",
-                "exp_samples": [
-                    {
-                        "labels": _series("", {**sli, "region": REGION, "sloth_window": "30d"}),
-                        "value": 0.2,
-                    }
-                ],
-            },
+            recorded(remaining, "availability", "30d", "3d", 0.2),
         ],
         interval="2m",
         every="20m",
@@ -289,6 +295,12 @@ def test_no_traffic_pages_nobody_and_the_absent_metric_alert_fires(judge):
             ),
         ],
     )
+
+
+def test_a_region_without_a_single_5xx_has_an_error_ratio_of_0_not_none(judge):
+    """erlmcp creates a status's series on its first use: no 500 series yet is no error yet."""
+    never_failed = [s for s in traffic(10, 0, 10) if 'status="500"' not in s["series"]]
+    judge(never_failed, [recorded("slo:sli_error:ratio_rate5m", "availability", "5m", "10m", 0)])
 
 
 def test_idle_counters_alert_nobody(judge):
