@@ -6,6 +6,7 @@ import copy
 import functools
 import gc
 import json
+import shutil
 from collections.abc import Callable
 from typing import Any
 
@@ -207,3 +208,13 @@ def _prod_stack() -> RecordedStack:
 def dr_stage_stack() -> Callable[[str, str], RecordedStack]:
     """The prod stack at a stage of one pair's DR sequence, recorded once per session."""
     return _dr_stage_stack
+
+
+@pytest.fixture(scope="session")
+def promtool() -> str:
+    """Prometheus's promtool, the judge of the generated rules. Missing is a failure, not a skip:
+    CI installs it (.ci/run: Debian's `prometheus` package)."""
+    path = shutil.which("promtool")
+    if path is None:
+        pytest.fail("promtool not found: `apt-get install prometheus` (Debian), as .ci/run does")
+    return path

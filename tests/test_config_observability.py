@@ -14,7 +14,7 @@ PAGER = {"page": {"pagerduty": "https://events.pagerduty.com/integration/abc123/
 def test_the_stack_file_carries_the_runbook_defaults(prod_values):
     observability = parse_stack_config(prod_values).observability
     assert observability.slo.availability == 99.95
-    assert [(s.threshold_ms, s.target) for s in observability.slo.latency] == [(200, 95), (500, 99)]
+    assert [(s.threshold_ms, s.target) for s in observability.slo.latency] == [(250, 95), (500, 99)]
     assert observability.canary.max_error_ratio == 0.05
     assert observability.canary.max_p99_seconds == 10
 
@@ -60,7 +60,12 @@ def test_a_plaintext_pager_endpoint_is_refused(engine_config):
     ("key", "value", "message"),
     [
         ("slo", {"availability": 100}, "observability.slo.availability"),
-        ("slo", {"latency": [{"thresholdMs": 200, "target": 95}] * 2}, "own thresholdMs"),
+        ("slo", {"latency": [{"thresholdMs": 250, "target": 95}] * 2}, "own thresholdMs"),
+        (
+            "slo",
+            {"latency": [{"thresholdMs": 200, "target": 95}]},
+            r"observability\.slo\.latency\[0\]\.thresholdMs: 200 ms is not a bucket boundary",
+        ),
         ("canary", {"maxErrorRatio": 0}, "observability.canary.maxErrorRatio"),
         ("retentionDays", 2000, "observability.retentionDays"),
     ],
