@@ -52,9 +52,24 @@ bootstrap-preview: $(STAMP)
 preview: $(STAMP)
 	pulumi preview --stack $(or $(STACK),prod) --diff
 
-## test: create the virtualenvs if needed (checkov's too: tests/test_scan_checkov.py), lint, and
-##       run the whole suite
-test: $(STAMP) $(SCAN_STAMP)
+# promtool and amtool (Debian's prometheus, prometheus-alertmanager) judge the generated rules and
+# the alert manager's routing; pip cannot install them. Installed here when missing (as root, or
+# through sudo), so that `make test` alone sets up a fresh Debian machine.
+SYSTEM_TOOLS := promtool amtool
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: system-tools
+system-tools:
+	@missing=""; for t in $(SYSTEM_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing (Debian: prometheus prometheus-alertmanager)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    --no-install-recommends prometheus prometheus-alertmanager >/dev/null; \
+	fi
+
+## test: create the virtualenvs if needed (checkov's too: tests/test_scan_checkov.py), install
+##       promtool and amtool if missing, lint, and run the whole suite
+test: $(STAMP) $(SCAN_STAMP) system-tools
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
