@@ -5,7 +5,10 @@ through its own topics; serving regions evaluate the SLO rules. Nothing crosses 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 import yaml
@@ -125,6 +128,24 @@ def test_serving_regions_evaluate_the_slo_rules_and_pure_standbys_do_not(prod_st
         [group] = rules[region]
         assert group.plain_inputs["name"] == SLO_RULES_NAMESPACE
         assert group.plain_inputs["data"] == rules_yaml(stack.observability.slo, region, "prod")
+
+
+def test_promtool_accepts_the_rules_each_region_is_sent(prod_stack, tmp_path: Path):
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.fail("promtool is not installed: apt-get install prometheus")
+    groups = prod_stack.of_type(RULE_GROUPS)
+    for group in groups:
+        path = tmp_path / f"{group.region}.yml"
+        path.write_text(group.plain_inputs["data"])
+    result = subprocess.run(
+        [promtool, "check", "rules", *sorted(str(p) for p in tmp_path.iterdir())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert groups and result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize(
