@@ -90,6 +90,7 @@ class EksClusterArgs:
 
 class EksCluster(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
+    cluster_arn: pulumi.Output[str]
     endpoint: pulumi.Output[str]
     certificate_authority_data: pulumi.Output[str]
     oidc_provider_arn: pulumi.Output[str]
@@ -132,6 +133,7 @@ class EksCluster(pulumi.ComponentResource):
         self.addons = [*node_addons, *other_addons]
 
         self.cluster_name = cluster.name
+        self.cluster_arn = cluster.arn
         self.endpoint = cluster.endpoint
         self.certificate_authority_data = cluster.certificate_authority.apply(
             lambda authority: authority.data
@@ -156,6 +158,7 @@ class EksCluster(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,
+                "cluster_arn": self.cluster_arn,
                 "endpoint": self.endpoint,
                 "certificate_authority_data": self.certificate_authority_data,
                 "oidc_provider_arn": self.oidc_provider_arn,

@@ -59,6 +59,8 @@ class Network(pulumi.ComponentResource):
     vpc_cidr_block: str
     public_subnet_ids: list[pulumi.Output[str]]
     private_subnet_ids: list[pulumi.Output[str]]
+    private_subnet_cidrs: list[str]
+    """The private subnets' CIDR blocks (planned here, so known before anything exists)."""
     availability_zones: list[str]
     nat_public_ips: list[pulumi.Output[str]]
     flow_log_group_name: pulumi.Output[str]
@@ -109,6 +111,7 @@ class Network(pulumi.ComponentResource):
         self.vpc_id = vpc.id
         self.public_subnet_ids = [subnet.id for subnet in public]
         self.private_subnet_ids = [subnet.id for subnet in private]
+        self.private_subnet_cidrs = list(plan.private)
         self.availability_zones = zone_names
         self.nat_public_ips = [eip.public_ip for eip, _ in nats]
         self.flow_log_group_name = log_group.name
@@ -118,6 +121,7 @@ class Network(pulumi.ComponentResource):
                 "vpc_cidr_block": self.vpc_cidr_block,
                 "public_subnet_ids": self.public_subnet_ids,
                 "private_subnet_ids": self.private_subnet_ids,
+                "private_subnet_cidrs": self.private_subnet_cidrs,
                 "availability_zones": self.availability_zones,
                 "nat_public_ips": self.nat_public_ips,
                 "flow_log_group_name": self.flow_log_group_name,

@@ -91,12 +91,14 @@ def topic_policy(topic_arn: str, region: str, account_id: str, alarm_prefix: str
     and Prometheus workspaces of this account; and nobody over plain HTTP."""
     source_account = {"aws:SourceAccount": account_id}
 
-    def allow(sid: str, service: str, source_arn: str) -> dict[str, Any]:
+    def allow(
+        sid: str, service: str, source_arn: str, action: str | list[str] = "sns:Publish"
+    ) -> dict[str, Any]:
         return {
             "Sid": sid,
             "Effect": "Allow",
             "Principal": {"Service": service},
-            "Action": "sns:Publish",
+            "Action": action,
             "Resource": topic_arn,
             "Condition": {"StringEquals": source_account, "ArnLike": {"aws:SourceArn": source_arn}},
         }
@@ -114,10 +116,14 @@ def topic_policy(topic_arn: str, region: str, account_id: str, alarm_prefix: str
                 "events.amazonaws.com",
                 f"arn:aws:events:{region}:{account_id}:rule/*",
             ),
+            # AMP's alert manager reads the topic's attributes as well as publishing (AMP user
+            # guide, "Giving Amazon Managed Service for Prometheus permission to send alert
+            # messages to your Amazon SNS topic": sns:Publish and sns:GetTopicAttributes).
             allow(
                 "PrometheusWorkspacesOfThisRegion",
                 "aps.amazonaws.com",
                 f"arn:aws:aps:{region}:{account_id}:workspace/*",
+                ["sns:Publish", "sns:GetTopicAttributes"],
             ),
             {
                 "Sid": "DenyPlainHttp",

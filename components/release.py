@@ -420,7 +420,11 @@ class ErlmcpRelease(pulumi.ComponentResource):
             spec={
                 "pod_selector": {"match_labels": self._selector},
                 "policy_types": ["Ingress", "Egress"],
-                "ingress": ingress_rules(self._selector, self._args.monitoring_namespace),
+                "ingress": ingress_rules(
+                    self._selector,
+                    self._args.monitoring_namespace,
+                    self._args.metrics_scraper_cidrs,
+                ),
                 "egress": egress_rules(self._selector, self._args.otel_endpoint),
             },
             opts=self._opts(),

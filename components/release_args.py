@@ -80,6 +80,9 @@ class ErlmcpReleaseArgs:
     load_balancer_source_cidrs: Sequence[str] = ("0.0.0.0/0",)
     monitoring_namespace: str = "monitoring"
     """Namespace whose pods (Prometheus) may scrape the metrics port."""
+    metrics_scraper_cidrs: Sequence[str] = ()
+    """Address blocks a scraper that is not a pod comes from (a managed Prometheus collector's
+    network interfaces in the cluster's subnets): they may reach the metrics port too."""
     labels: Mapping[str, str] = field(default_factory=dict)
     starts_from_zero: bool = False
     """This update brings the release up from 0 pods: the count is applied (and forced), since
@@ -127,6 +130,6 @@ class ErlmcpReleaseArgs:
             )
         if not self.load_balancer_source_cidrs:
             raise ValueError("load_balancer_source_cidrs is empty; give at least one CIDR")
-        for cidr in self.load_balancer_source_cidrs:
+        for cidr in (*self.load_balancer_source_cidrs, *self.metrics_scraper_cidrs):
             ipaddress.ip_network(cidr)  # raises ValueError on a malformed CIDR
         otel_port(self.otel_endpoint)

@@ -2,15 +2,17 @@
 open exactly those (the release component, components/release.py, creates the policies).
 
 Ingress: clients through the NLB on HTTP and MCP (the AWS Load Balancer Controller sends them
-straight to pod IPs with their own addresses), Prometheus from the monitoring namespace on the
-metrics port, and Erlang distribution between erlmcp pods. Egress: DNS to CoreDNS, PostgreSQL,
-Redis, HTTPS (STS for IRSA, S3, other AWS APIs), the OTLP port of the collector, and
-distribution to the other erlmcp pods; the EC2 instance metadata service is excluded from
-every rule (it would hand out the node's role; IRSA does not need it).
+straight to pod IPs with their own addresses), Prometheus from the monitoring namespace (and a
+managed collector from the subnets it was given) on the metrics port, and Erlang distribution
+between erlmcp pods. Egress: DNS to CoreDNS, PostgreSQL, Redis, HTTPS (STS for IRSA, S3, other
+AWS APIs), the OTLP port of the collector, and distribution to the other erlmcp pods; the EC2
+instance metadata service is excluded from every rule (it would hand out the node's role; IRSA
+does not need it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -53,16 +55,27 @@ def distribution_ports() -> list[dict[str, Any]]:
     return [tcp(EPMD_PORT), tcp(DIST_PORT_MIN, DIST_PORT_MAX)]
 
 
-def ingress_rules(selector: dict[str, str], monitoring_namespace: str) -> list[dict[str, Any]]:
-    monitoring = {
-        "namespace_selector": {
-            "match_labels": {"kubernetes.io/metadata.name": monitoring_namespace}
-        }
-    }
+def ingress_rules(
+    selector: dict[str, str],
+    monitoring_namespace: str,
+    metrics_scraper_cidrs: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """`metrics_scraper_cidrs`: where scrapers that are not pods come from, such as the network
+    interfaces an Amazon Managed Service for Prometheus collector places in the cluster's
+    subnets (AMP user guide, "Ingest metrics with AWS managed collectors"): a namespace selector
+    matches pods only, so without an address block the default-deny policy drops them."""
+    monitoring: list[dict[str, Any]] = [
+        {
+            "namespace_selector": {
+                "match_labels": {"kubernetes.io/metadata.name": monitoring_namespace}
+            }
+        },
+        *({"ip_block": {"cidr": cidr}} for cidr in metrics_scraper_cidrs),
+    ]
     return [
         # Clients through the NLB keep their own addresses (client IP preservation).
         {"ports": [tcp(HTTP_PORT), tcp(MCP_PORT)]},
-        {"from": [monitoring], "ports": [tcp(METRICS_PORT)]},
+        {"from": monitoring, "ports": [tcp(METRICS_PORT)]},
         {"from": peers(selector), "ports": distribution_ports()},
     ]
 

@@ -240,6 +240,45 @@ def _sns_topic(args, region, rid):
     return {"id": arn, "name": name, "arn": arn}
 
 
+def _uuid(rid: str) -> str:
+    h = _hex(rid, length=32)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+def _amp_workspace(args, region, rid):
+    """AMP names a workspace `ws-<uuid>`; its Prometheus-compatible endpoint ends in '/'."""
+    ident = f"ws-{_uuid(rid)}"
+    return {
+        "id": ident,
+        "arn": _arn("aps", region, f"workspace/{ident}"),
+        "prometheusEndpoint": f"https://aps-workspaces.{region}.amazonaws.com/workspaces/{ident}/",
+    }
+
+
+def _amp_scraper(args, region, rid):
+    """A scraper `s-<uuid>` and the service-linked role AMP creates for it, with its path
+    (AMP user guide, "Configuring your Amazon EKS cluster": `describe-scraper`'s roleArn)."""
+    ident = f"s-{_uuid(rid)}"
+    path = "aws-service-role/scraper.aps.amazonaws.com"
+    role = f"{path}/AWSServiceRoleForAmazonPrometheusScraper_{_uuid(ident)[:15]}"
+    return {
+        "id": ident,
+        "arn": _arn("aps", region, f"scraper/{ident}"),
+        "roleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/{role}",
+    }
+
+
+def _amp_rule_group_namespace(args, region, rid):
+    workspace, name = _plain(args.inputs.get("workspaceId")), _autoname(args, "name")
+    arn = _arn("aps", region, f"rulegroupsnamespace/{workspace}/{name}")
+    return {"id": arn, "arn": arn, "name": name}
+
+
+def _of_workspace(args, region, rid):
+    """An alert manager definition or workspace configuration is known by its workspace's id."""
+    return {"id": _plain(args.inputs.get("workspaceId"))}
+
+
 def _replication_group(args, region, rid):
     ident = _autoname(args, "replicationGroupId")
     suffix = _hex(region, ident, length=6)
@@ -440,6 +479,11 @@ OUTPUTS_BY_TYPE: dict[str, Callable[..., dict[str, Any]]] = {
     "random:index/randomString:RandomString": _random_string,
     "kubernetes:core/v1:Service": _k8s_service,
     "aws:sns/topic:Topic": _sns_topic,
+    "aws:amp/workspace:Workspace": _amp_workspace,
+    "aws:amp/scraper:Scraper": _amp_scraper,
+    "aws:amp/ruleGroupNamespace:RuleGroupNamespace": _amp_rule_group_namespace,
+    "aws:amp/alertManagerDefinition:AlertManagerDefinition": _of_workspace,
+    "aws:amp/workspaceConfiguration:WorkspaceConfiguration": _of_workspace,
 }
 
 

@@ -35,6 +35,15 @@ from offline.recorder import RecordedResource, RecordedStack
 TERRAFORM_TYPES = {
     "aws:acm/certificate:Certificate": "aws_acm_certificate",
     "aws:acm/certificateValidation:CertificateValidation": "aws_acm_certificate_validation",
+    "aws:amp/alertManagerDefinition:AlertManagerDefinition": (
+        "aws_prometheus_alert_manager_definition"
+    ),
+    "aws:amp/ruleGroupNamespace:RuleGroupNamespace": "aws_prometheus_rule_group_namespace",
+    "aws:amp/scraper:Scraper": "aws_prometheus_scraper",
+    "aws:amp/workspace:Workspace": "aws_prometheus_workspace",
+    "aws:amp/workspaceConfiguration:WorkspaceConfiguration": (
+        "aws_prometheus_workspace_configuration"
+    ),
     "aws:backup/plan:Plan": "aws_backup_plan",
     "aws:backup/selection:Selection": "aws_backup_selection",
     "aws:backup/vault:Vault": "aws_backup_vault",

@@ -61,6 +61,8 @@ from regions.standby import (
 )
 
 SERVICE_ACCOUNT = "erlmcp"
+REGION_LABEL = "erlmcp.io/region"
+"""On every object of a release, its pods included: the region the pods run in."""
 REDIS_PORT = 6379
 RETIRED_TAG = "dr-retired"  # the policy dr-serving-region-has-standby reads it
 # The control-plane log group holds the Kubernetes audit log (who did what to the cluster), and
@@ -424,7 +426,9 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 otel_endpoint=release.otel_endpoint,
                 service_account_role_arn=service_role.role_arn,
                 tls_certificate_arn=self.certificate.certificate_arn,
-                labels={"erlmcp.io/region": self.region},
+                labels={REGION_LABEL: self.region},
+                # The region's managed Prometheus collector scrapes from its private subnets.
+                metrics_scraper_cidrs=self.network.private_subnet_cidrs,
                 starts_from_zero=starts_from_zero,
                 await_ready=await_ready,
             ),

@@ -20,11 +20,13 @@ from components.dns import (
 )
 from components.dns_query_log import QUERY_LOG_REGION, ZoneQueryLog, ZoneQueryLogArgs
 from components.dnssec import ZoneSigning, ZoneSigningArgs
+from components.prometheus import Prometheus
 from components.rds_monitoring import RdsMonitoringRole, RdsMonitoringRoleArgs
 from regions.aws_regions import NLB_HOSTED_ZONE_IDS
 from regions.config import StackConfig
 from regions.database_backups import build_vaults, plan_databases
 from regions.databases import build_databases
+from regions.observability import watch_region
 from regions.providers import StackProviders, build_providers
 from regions.region import (
     ErlmcpRegion,
@@ -46,6 +48,8 @@ class Topology:
     """Empty in the zone-only stage (`dns.delegated: false`)."""
     dns: LatencyDns | None = None
     signing: ZoneSigning | None = None
+    metrics: dict[str, Prometheus] = field(default_factory=dict)
+    """Each region's own metrics backend and alert manager (regions/observability.py)."""
 
 
 def build_topology(stack: StackConfig) -> Topology:
@@ -120,6 +124,7 @@ def build_topology(stack: StackConfig) -> Topology:
         primary.replicate_backups_to(standby)
     for region in serving:
         region.start_release()
+    metrics = {name: watch_region(region) for name, region in regions.items()}
 
     dns = LatencyDns(
         "dns",
@@ -140,7 +145,13 @@ def build_topology(stack: StackConfig) -> Topology:
         stack, zone, query_region.key.key_arn if query_region else None, global_tags, on_global
     )
     return Topology(
-        stack=stack, zone=zone, providers=providers, regions=regions, dns=dns, signing=signing
+        stack=stack,
+        zone=zone,
+        providers=providers,
+        regions=regions,
+        dns=dns,
+        signing=signing,
+        metrics=metrics,
     )
 
 
@@ -220,6 +231,8 @@ def export_outputs(topology: Topology) -> None:
                 "backupBucket": region.backups.bucket_name,
                 "healthCheckId": topology.dns.health_check_ids[name],
                 "clusterName": region.eks.cluster_name,
+                # The rollout driver queries it (SigV4, service `aps`, the region's own).
+                "prometheusEndpoint": topology.metrics[name].query_endpoint,
             }
             for name, region in topology.regions.items()
         },

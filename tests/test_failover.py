@@ -100,6 +100,14 @@ def test_failover_moves_the_hpa_from_the_primary_to_the_standby_release(prod_sta
     standby_region = failover.prefix.split("-standby-of-")[0]
     assert {r.region for r in backups if r.custom} <= {standby_region}
     added = [r for r in added if r not in backups]
+    # A standby that serves its primary's users evaluates the SLO rules (regions/observability.py):
+    # its region gains them, unless it served, and had them, already.
+    slo_rules = "aws:amp/ruleGroupNamespace:RuleGroupNamespace"
+    had_rules = {r.region for r in prod_stack.of_type(slo_rules)}
+    rules = [r for r in added if r.type == slo_rules]
+    gains = [] if failover.standby in had_rules else [f"{failover.standby}-prometheus-rules-slo"]
+    assert [r.name for r in rules] == gains
+    added = [r for r in added if r not in rules]
     assert [(r.type, r.name) for r in added] == [(hpa, f"{failover.prefix}-erlmcp-hpa")]
     assert [(r.type, r.name) for r in removed] == [(hpa, f"{failover.primary}-erlmcp-hpa")]
 

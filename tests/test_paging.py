@@ -69,6 +69,18 @@ def test_only_this_regions_publishers_of_this_account_may_publish(stack):
     assert statements["DenyPlainHttp"]["Effect"] == "Deny"
 
 
+def test_the_alert_manager_may_read_the_topic_as_well_as_publish(stack):
+    """AMP user guide, "Giving Amazon Managed Service for Prometheus permission to send alert
+    messages to your Amazon SNS topic": sns:Publish and sns:GetTopicAttributes."""
+    [policy, _] = stack.of_type("aws:sns/topicPolicy:TopicPolicy")
+    statements = {s["Sid"]: s for s in json.loads(policy.plain_inputs["policy"])["Statement"]}
+    prometheus = statements["PrometheusWorkspacesOfThisRegion"]
+    assert prometheus["Action"] == ["sns:Publish", "sns:GetTopicAttributes"]
+    assert prometheus["Principal"] == {"Service": "aps.amazonaws.com"}
+    for sid in ("CloudWatchAlarmsOfThisRegion", "EventBridgeRulesOfThisRegion"):
+        assert statements[sid]["Action"] == "sns:Publish"
+
+
 def test_a_subscription_is_named_by_its_endpoint_and_its_url_stays_secret(stack):
     [subscription] = stack.of_type(SUBSCRIPTION)
     assert subscription.name == f"{REGION}-paging-page-pagerduty"

@@ -620,6 +620,20 @@ def test_otel_over_https_opens_no_extra_port(record):
     }
 
 
+def test_a_managed_collector_reaches_the_metrics_port_from_its_subnets(record):
+    """A managed Prometheus collector scrapes from network interfaces in the cluster's subnets,
+    not from a pod: only an address block lets it through the default-deny policy."""
+    stack = build(record, metrics_scraper_cidrs=("10.10.0.0/19", "10.10.32.0/19"))
+    public, metrics, cluster = network_policy(stack)["ingress"]
+    assert metrics["from"][1:] == [
+        {"ipBlock": {"cidr": "10.10.0.0/19"}},
+        {"ipBlock": {"cidr": "10.10.32.0/19"}},
+    ]
+    assert rule_ports(metrics) == {("TCP", 9090, None)}
+    assert "from" not in public and rule_ports(public) == {("TCP", 8080, None), ("TCP", 5005, None)}
+    assert cluster["from"] == [{"podSelector": {"matchLabels": SELECTOR}}]
+
+
 # -- outputs ---------------------------------------------------------------------------------------
 
 
@@ -655,6 +669,7 @@ def test_unpinned_version_is_refused(version):
         ({"replicas": 30}, "outside the hpa range"),
         ({"load_balancer_source_cidrs": ()}, "load_balancer_source_cidrs"),
         ({"load_balancer_source_cidrs": ("10.0.0.0/33",)}, "10.0.0.0/33"),
+        ({"metrics_scraper_cidrs": ("10.0.300.0/24",)}, "10.0.300.0/24"),
         ({"namespace": "Erlmcp_Prod"}, "namespace"),
         ({"otel_endpoint": "otel-collector:4317"}, "otel_endpoint"),
     ],
