@@ -38,6 +38,7 @@ APPLICABLE = (
     "s3-lifecycle-configured",
     "s3-bucket-has-lifecycle",
     "s3-backup-replicated-cross-region",
+    "s3-replication-metrics-on",
     "kms-key-rotation",
     "tags-required",
 )
