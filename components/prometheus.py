@@ -140,7 +140,8 @@ class Prometheus(pulumi.ComponentResource):
             region=args.region,
             alias=args.alias,
             tags={**args.tags, SCRAPER_TAG: ""},
-            opts=self._child(),
+            # The region's metrics history (retention_days of it) dies with the workspace.
+            opts=self._child(protect=True),
         )
         aws.amp.WorkspaceConfiguration(
             f"{name}-retention",

@@ -43,6 +43,8 @@ STATEFUL_IDENTITY = {
     # signing takes the domain dark for validating resolvers (components/dnssec.py).
     "aws:route53/keySigningKey:KeySigningKey": "name",
     "aws:route53/hostedZoneDnsSec:HostedZoneDnsSec": "hostedZoneId",
+    # A region's metrics history: replacing the workspace starts it empty.
+    "aws:amp/workspace:Workspace": "alias",
 }
 
 

@@ -58,6 +58,7 @@ STATEFUL_TYPES = frozenset(
         "aws:backup/vault:Vault",
         "aws:route53/keySigningKey:KeySigningKey",
         "aws:route53/hostedZoneDnsSec:HostedZoneDnsSec",
+        "aws:amp/workspace:Workspace",
     }
 )
 # The stateful resources are all `protect`ed (Aurora instances too: losing the writer is an
