@@ -20,6 +20,7 @@ from erlmcp_policies.stack import (
     rollout_canary_at_most_half,
     rollout_two_versions,
     rollout_waves_in_order,
+    slo_alerts_page,
     vpc_cidrs,
 )
 
@@ -40,4 +41,5 @@ STACK_POLICIES: list[StackValidationPolicy] = [
     rollout_two_versions.POLICY,
     rollout_canary_at_most_half.POLICY,
     alerts_to_encrypted_topics.POLICY,
+    slo_alerts_page.POLICY,
 ]
