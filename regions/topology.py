@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_random as random
 
+from components.alarms import AlarmSet
 from components.aws_backup import BackupServiceRole, BackupServiceRoleArgs
 from components.certificate import RegionalCertificate
 from components.dns import (
@@ -21,6 +22,7 @@ from components.dns import (
 from components.dns_query_log import QUERY_LOG_REGION, ZoneQueryLog, ZoneQueryLogArgs
 from components.dnssec import ZoneSigning, ZoneSigningArgs
 from components.rds_monitoring import RdsMonitoringRole, RdsMonitoringRoleArgs
+from regions.alarms import build_alarms
 from regions.aws_regions import NLB_HOSTED_ZONE_IDS
 from regions.config import StackConfig
 from regions.database_backups import build_vaults, plan_databases
@@ -46,6 +48,8 @@ class Topology:
     """Empty in the zone-only stage (`dns.delegated: false`)."""
     dns: LatencyDns | None = None
     signing: ZoneSigning | None = None
+    alarms: dict[str, AlarmSet] = field(default_factory=dict)
+    """Each region's CloudWatch alarms and EventBridge rules (regions/alarms.py)."""
 
 
 def build_topology(stack: StackConfig) -> Topology:
@@ -139,8 +143,15 @@ def build_topology(stack: StackConfig) -> Topology:
     log_queries(
         stack, zone, query_region.key.key_arn if query_region else None, global_tags, on_global
     )
+    alarms = build_alarms(stack, regions, dns)
     return Topology(
-        stack=stack, zone=zone, providers=providers, regions=regions, dns=dns, signing=signing
+        stack=stack,
+        zone=zone,
+        providers=providers,
+        regions=regions,
+        dns=dns,
+        signing=signing,
+        alarms=alarms,
     )
 
 

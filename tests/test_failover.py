@@ -100,6 +100,14 @@ def test_failover_moves_the_hpa_from_the_primary_to_the_standby_release(prod_sta
     standby_region = failover.prefix.split("-standby-of-")[0]
     assert {r.region for r in backups if r.custom} <= {standby_region}
     added = [r for r in added if r not in backups]
+    # The promoted copies follow nothing any more: their lag alarms go, in the standby region
+    # (regions/alarms.py watches only copies that follow another).
+    alarms = [r for r in removed if r.type == "aws:cloudwatch/metricAlarm:MetricAlarm"]
+    assert {(r.region, r.name) for r in alarms} == {
+        (standby_region, f"{standby_region}-alarms-{what}-lag-of-{failover.primary}")
+        for what in ("database", "cache")
+    }
+    removed = [r for r in removed if r not in alarms]
     assert [(r.type, r.name) for r in added] == [(hpa, f"{failover.prefix}-erlmcp-hpa")]
     assert [(r.type, r.name) for r in removed] == [(hpa, f"{failover.primary}-erlmcp-hpa")]
 
