@@ -57,8 +57,13 @@ COMPARISONS = (
     "LessThanOrEqualToThreshold",
 )
 MISSING_DATA = ("breaching", "notBreaching", "ignore", "missing")
-# PutMetricAlarm: "EvaluationPeriods ... multiplied by Period cannot be more than 86,400".
-MAX_EVALUATION_SECONDS = 86_400
+# PutMetricAlarm, Period: "Period multiplied by EvaluationPeriods can't be more than 604,800
+# seconds. For alarms with a period of less than one hour (3,600 seconds), the total evaluation
+# period can't be longer than one day (86,400 seconds)." Metrics Insights alarms evaluate "the
+# most recent three hours of data" (CloudWatch user guide, "Metrics Insights quotas").
+MAX_EVALUATION_SECONDS = 604_800
+MAX_SHORT_PERIOD_EVALUATION_SECONDS = 86_400
+MAX_INSIGHTS_EVALUATION_SECONDS = 3 * 3_600
 
 
 @dataclass(frozen=True)
@@ -279,6 +284,14 @@ def _validate(args: AlarmSetArgs) -> None:
             )
 
 
+def _evaluation_limit(alarm: Alarm) -> int:
+    if isinstance(alarm.source, InsightsQuery):
+        return MAX_INSIGHTS_EVALUATION_SECONDS
+    if alarm.period_seconds < 3_600:
+        return MAX_SHORT_PERIOD_EVALUATION_SECONDS
+    return MAX_EVALUATION_SECONDS
+
+
 def _validate_alarm(prefix: str, alarm: Alarm) -> None:
     name = f"{prefix}{alarm.what}"
     if len(name) > MAX_ALARM_NAME:
@@ -287,10 +300,14 @@ def _validate_alarm(prefix: str, alarm: Alarm) -> None:
         raise ValueError(f"{alarm.what}: comparison {alarm.comparison!r} not in {COMPARISONS}")
     if alarm.treat_missing_data not in MISSING_DATA:
         raise ValueError(f"{alarm.what}: treat_missing_data not in {MISSING_DATA}")
+    if alarm.evaluation_periods < 1:
+        raise ValueError(f"{alarm.what}: evaluation_periods must be at least 1")
     if alarm.period_seconds not in (10, 20, 30) and alarm.period_seconds % 60:
         raise ValueError(f"{alarm.what}: period must be 10, 20, 30 or a multiple of 60 seconds")
-    if not 1 <= alarm.evaluation_periods * alarm.period_seconds <= MAX_EVALUATION_SECONDS:
-        raise ValueError(f"{alarm.what}: periods x period must be at most one day")
+    if alarm.evaluation_periods * alarm.period_seconds > _evaluation_limit(alarm):
+        raise ValueError(
+            f"{alarm.what}: periods x period over {_evaluation_limit(alarm)} s (PutMetricAlarm)"
+        )
     wanted = alarm.datapoints_to_alarm
     if wanted is not None and not 1 <= wanted <= alarm.evaluation_periods:
         raise ValueError(f"{alarm.what}: datapoints_to_alarm must be 1..evaluation_periods")
