@@ -369,6 +369,10 @@ class BucketReplication(pulumi.ComponentResource):
     with the destination's KMS key, through an IAM role that can do nothing else."""
 
     role_arn: pulumi.Output[str]
+    rule_id: str
+    """The rule's id: with the two bucket names, the dimensions of its replication metrics."""
+    source: BackupBucket
+    destination: BackupBucket
 
     def __init__(
         self, name: str, args: BucketReplicationArgs, opts: pulumi.ResourceOptions | None = None
@@ -376,6 +380,8 @@ class BucketReplication(pulumi.ComponentResource):
         _validate_replication_args(args)
         super().__init__("erlmcp:components:BucketReplication", name, None, opts)
         source, destination = args.source, args.destination
+        self.rule_id = f"all-objects-to-{destination.region}"
+        self.source, self.destination = source, destination
         role, role_policy = replication_role(
             name,
             source,
@@ -394,7 +400,7 @@ class BucketReplication(pulumi.ComponentResource):
             role=role.arn,
             rules=[
                 replication_rule_args(
-                    rule_id=f"all-objects-to-{destination.region}",
+                    rule_id=self.rule_id,
                     destination_bucket_arn=destination.bucket_arn,
                     destination_key_arn=destination.kms_key_arn,
                     replication_time_control=args.replication_time_control,
@@ -484,13 +490,14 @@ def replication_rule_args(
         "bucket": destination_bucket_arn,
         "encryption_configuration": {"replica_kms_key_id": destination_key_arn},
     }
+    # Replication metrics are on whatever RTC says: without them S3 publishes neither
+    # ReplicationLatency nor OperationsFailedReplication, and no alarm can see a replication
+    # fall behind or fail (S3 user guide, "Using S3 Replication metrics": metrics can be enabled
+    # independently of S3 RTC; billed as custom metrics). RTC needs them with its own threshold.
+    destination["metrics"] = {"status": "Enabled"}
     if replication_time_control:
         destination["replication_time"] = {"status": "Enabled", "time": {"minutes": RTC_MINUTES}}
-        # RTC requires replication metrics with the same threshold.
-        destination["metrics"] = {
-            "status": "Enabled",
-            "event_threshold": {"minutes": RTC_MINUTES},
-        }
+        destination["metrics"]["event_threshold"] = {"minutes": RTC_MINUTES}
     return {
         "id": rule_id,
         "status": "Enabled",

@@ -161,6 +161,9 @@ class RedisCache(pulumi.ComponentResource):
     reader_endpoint_address: pulumi.Output[str]
     port: pulumi.Output[int]
     security_group_id: pulumi.Output[str]
+    member_clusters: pulumi.Output[list[str]]
+    """The group's cache clusters, one node each (`<group>-001`, ...): the `CacheClusterId` of
+    its per-node metrics."""
 
     def __init__(
         self, name: str, args: RedisCacheArgs, opts: pulumi.ResourceOptions | None = None
@@ -196,6 +199,7 @@ class RedisCache(pulumi.ComponentResource):
         self.reader_endpoint_address = group.reader_endpoint_address
         self.port = group.port.apply(lambda port: port or REDIS_PORT)
         self.security_group_id = security_group.id
+        self.member_clusters = group.member_clusters.apply(lambda ids: sorted(ids or []))
         self.register_outputs(
             {
                 "replication_group_id": self.replication_group_id,
@@ -204,6 +208,7 @@ class RedisCache(pulumi.ComponentResource):
                 "reader_endpoint_address": self.reader_endpoint_address,
                 "port": self.port,
                 "security_group_id": self.security_group_id,
+                "member_clusters": self.member_clusters,
             }
         )
 

@@ -289,6 +289,13 @@ def _replication_group(args, region, rid):
         "primaryEndpointAddress": f"master.{ident}.{suffix}.{_short(region)}.cache.amazonaws.com",
         "readerEndpointAddress": f"replica.{ident}.{suffix}.{_short(region)}.cache.amazonaws.com",
         "port": 6379,
+        # Cluster mode disabled: one single-node cache cluster per member, named by ElastiCache
+        # `<group>-001`, `-002`, ... (AWS CLI describe-replication-groups examples: MemberClusters,
+        # NodeGroupMembers with CacheNodeId "0001").
+        "memberClusters": [
+            f"{ident}-{index:03d}"
+            for index in range(1, int(_plain(args.inputs.get("numCacheClusters")) or 1) + 1)
+        ],
     }
 
 
@@ -429,6 +436,26 @@ def _backup_plan(args, region, rid):
     return {"id": plan_id, "arn": _arn("backup", region, f"backup-plan:{plan_id}"), "version": rid}
 
 
+def _metric_alarm(args, region, rid):
+    """An alarm's id is its name; its ARN `arn:aws:cloudwatch:<region>:<account>:alarm:<name>`
+    (what the SNS topic policy's aws:SourceArn condition matches, components/paging.py)."""
+    name = _autoname(args, "name")
+    return {"id": name, "name": name, "arn": _arn("cloudwatch", region, f"alarm:{name}")}
+
+
+def _event_rule(args, region, rid):
+    """A default-bus rule: id its name, ARN `arn:aws:events:<region>:<account>:rule/<name>`."""
+    name = _autoname(args, "name")
+    return {"id": name, "name": name, "arn": _arn("events", region, f"rule/{name}")}
+
+
+def _event_target(args, region, rid):
+    # The provider's id on the default bus: `<rule>-<target id>` (terraform-provider-aws
+    # internal/service/events/target.go `targetCreateResourceID`, separator "-").
+    rule, target = _plain(args.inputs.get("rule")), _plain(args.inputs.get("targetId"))
+    return {"id": f"{rule}-{target}"}
+
+
 OUTPUTS_BY_TYPE: dict[str, Callable[..., dict[str, Any]]] = {
     "aws:backup/vault:Vault": _backup_vault,
     "aws:backup/plan:Plan": _backup_plan,
@@ -484,6 +511,9 @@ OUTPUTS_BY_TYPE: dict[str, Callable[..., dict[str, Any]]] = {
     "aws:amp/ruleGroupNamespace:RuleGroupNamespace": _amp_rule_group_namespace,
     "aws:amp/alertManagerDefinition:AlertManagerDefinition": _of_workspace,
     "aws:amp/workspaceConfiguration:WorkspaceConfiguration": _of_workspace,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _metric_alarm,
+    "aws:cloudwatch/eventRule:EventRule": _event_rule,
+    "aws:cloudwatch/eventTarget:EventTarget": _event_target,
 }
 
 

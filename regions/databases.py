@@ -63,6 +63,7 @@ def build_databases(
     for copy in plan.copies:
         built[copy] = database_copy(regions[copy.region], copy, primary, built)
     primary.database = built[plan.primary_uses]
+    primary.database_copies = dict(built)
     if pair is not None and plan.standby_uses is not None:
         regions[pair.standby].standby_database = built[plan.standby_uses]
     writing = []

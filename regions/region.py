@@ -139,6 +139,10 @@ class ErlmcpRegion(pulumi.ComponentResource):
         self.standby_database: Database | None = None
         """The copy of its primary's data this standby region holds (set by `build_databases`)."""
         self.standby_cache: RedisCache | None = None
+        self.database_copies: dict[DatabaseCopy, Database] = {}
+        """Every copy of this region's own data, wherever it lives (set by `build_databases`)."""
+        self.backup_replications: dict[str, BucketReplication] = {}
+        """Standby region -> the replication of this region's backups into it."""
 
         self.key = RegionKey(
             f"{name}-key",
@@ -519,7 +523,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
         self.standby_cache = cache
 
     def replicate_backups_to(self, standby: ErlmcpRegion) -> None:
-        BucketReplication(
+        self.backup_replications[standby.region] = BucketReplication(
             f"{self.region}-backups-to-{standby.region}",
             BucketReplicationArgs(
                 region=self.region,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_random as random
 
+from components.alarms import AlarmSet
 from components.aws_backup import BackupServiceRole, BackupServiceRoleArgs
 from components.certificate import RegionalCertificate
 from components.dns import (
@@ -22,6 +23,7 @@ from components.dns_query_log import QUERY_LOG_REGION, ZoneQueryLog, ZoneQueryLo
 from components.dnssec import ZoneSigning, ZoneSigningArgs
 from components.prometheus import Prometheus
 from components.rds_monitoring import RdsMonitoringRole, RdsMonitoringRoleArgs
+from regions.alarms import build_alarms
 from regions.aws_regions import NLB_HOSTED_ZONE_IDS
 from regions.config import StackConfig
 from regions.database_backups import build_vaults, plan_databases
@@ -50,6 +52,8 @@ class Topology:
     signing: ZoneSigning | None = None
     metrics: dict[str, Prometheus] = field(default_factory=dict)
     """Each region's own metrics backend and alert manager (regions/observability.py)."""
+    alarms: dict[str, AlarmSet] = field(default_factory=dict)
+    """Each region's CloudWatch alarms and EventBridge rules (regions/alarms.py)."""
 
 
 def build_topology(stack: StackConfig) -> Topology:
@@ -144,6 +148,7 @@ def build_topology(stack: StackConfig) -> Topology:
     log_queries(
         stack, zone, query_region.key.key_arn if query_region else None, global_tags, on_global
     )
+    alarms = build_alarms(stack, regions, dns)
     return Topology(
         stack=stack,
         zone=zone,
@@ -152,6 +157,7 @@ def build_topology(stack: StackConfig) -> Topology:
         dns=dns,
         signing=signing,
         metrics=metrics,
+        alarms=alarms,
     )
 
 

@@ -456,11 +456,15 @@ def test_replication_time_control_is_on_by_default(pair: RecordedStack) -> None:
     }
 
 
-def test_replication_time_control_can_be_turned_off(record: Callable[..., RecordedStack]) -> None:
+def test_replication_time_control_can_be_turned_off_but_metrics_stay_on(
+    record: Callable[..., RecordedStack],
+) -> None:
+    """Without metrics S3 publishes no ReplicationLatency nor OperationsFailedReplication, and
+    the replication alarms (regions/alarms.py) would watch nothing."""
     stack = build_pair(record, replication_time_control=False)
     [rule] = replication_of(stack).plain_inputs["rules"]
     assert "replicationTime" not in rule["destination"]
-    assert "metrics" not in rule["destination"]
+    assert rule["destination"]["metrics"] == {"status": "Enabled"}
 
 
 def test_replication_uses_its_own_role(pair: RecordedStack) -> None:

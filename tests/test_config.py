@@ -260,7 +260,9 @@ def test_load_stack_config_reads_the_engine_config(prod_config):
     # Outside the mock runtime, as under the real engine: placeholders would stop it.
     prod_config["erlmcp-infra:apiAccessCidrs"] = ["8.8.8.0/24"]
     prod_config["erlmcp-infra:accountId"] = "210987654321"
-    prod_config["erlmcp-infra:pagerEndpoints"] = {"page": {"pagerduty": "https://events.example.com/x"}}
+    prod_config["erlmcp-infra:pagerEndpoints"] = {
+        "page": {"pagerduty": "https://events.example.com/x"}
+    }
     secret = ["erlmcp-infra:pagerEndpoints"]
     pulumi.runtime.set_all_config(flatten_config("erlmcp-infra", prod_config), secret)
     assert load_stack_config().regions["us-east-1"].kubernetes_version == "1.33"

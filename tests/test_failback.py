@@ -118,6 +118,20 @@ def added(before: RecordedStack, after: RecordedStack) -> list[RecordedResource]
     return [new[u] for u in sorted(after.urns() - before.urns())]
 
 
+def lag_alarms(
+    resources: list[RecordedResource], case: Journey
+) -> tuple[set[tuple[str, str]], list[RecordedResource]]:
+    """The DR lag alarms among `resources` as (region, name), and the other resources: a copy
+    that follows another is watched in its region (regions/alarms.py)."""
+    alarms = {
+        (r.region, r.name)
+        for r in resources
+        if r.type == "aws:cloudwatch/metricAlarm:MetricAlarm"
+        and r.name.endswith(f"-lag-of-{case.primary}")
+    }
+    return alarms, [r for r in resources if (r.region, r.name) not in alarms]
+
+
 def changed(before: RecordedStack, after: RecordedStack) -> dict[str, set[str]]:
     """`changes` by resource name."""
     names = after.by_urn()
@@ -159,7 +173,9 @@ def test_failover_fences_the_primarys_release(journey):
 
 def test_resync_adds_the_next_writer_following_the_promoted_standby(journey):
     case, stacks = journey
-    new = added(stacks["failover"], stacks["resync"])
+    alarms, new = lag_alarms(added(stacks["failover"], stacks["resync"]), case)
+    # The new writer follows the standby: its lag is watched where it lives.
+    assert alarms == {(case.primary, f"{case.primary}-alarms-database-lag-of-{case.primary}")}
     writer = database(stacks["resync"], case, case.writer(2))
     assert writer.region == case.primary
     assert writer.protect and writer.plain_inputs["deletionProtection"] is True
@@ -248,7 +264,14 @@ def test_generation_2_gives_the_new_writer_a_standby(journey):
     assert replicas(after, release) == case.standby_pods
     assert database_host(after, release) == address(standby)
     assert database_host(after, f"{case.primary}-erlmcp") == address(writer)
-    assert all(case.prefix in r.name or "-g2-global" in r.name for r in added(before, after))
+    alarms, new = lag_alarms(added(before, after), case)
+    assert all(case.prefix in r.name or "-g2-global" in r.name for r in new)
+    # The new standby copy and the cache secondary are watched again, under the alarms'
+    # generation-1 names (tests/test_region_alarms.py).
+    assert alarms == {
+        (case.standby, f"{case.standby}-alarms-{what}-lag-of-{case.primary}")
+        for what in ("database", "cache")
+    }
 
 
 def test_generation_1_is_kept_protected_and_tagged_as_retired(journey):

@@ -108,6 +108,14 @@ def test_failover_moves_the_hpa_from_the_primary_to_the_standby_release(prod_sta
     gains = [] if failover.standby in had_rules else [f"{failover.standby}-prometheus-rules-slo"]
     assert [r.name for r in rules] == gains
     added = [r for r in added if r not in rules]
+    # The promoted copies follow nothing any more: their lag alarms go, in the standby region
+    # (regions/alarms.py watches only copies that follow another).
+    alarms = [r for r in removed if r.type == "aws:cloudwatch/metricAlarm:MetricAlarm"]
+    assert {(r.region, r.name) for r in alarms} == {
+        (standby_region, f"{standby_region}-alarms-{what}-lag-of-{failover.primary}")
+        for what in ("database", "cache")
+    }
+    removed = [r for r in removed if r not in alarms]
     assert [(r.type, r.name) for r in added] == [(hpa, f"{failover.prefix}-erlmcp-hpa")]
     assert [(r.type, r.name) for r in removed] == [(hpa, f"{failover.primary}-erlmcp-hpa")]
 

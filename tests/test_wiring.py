@@ -280,6 +280,9 @@ _CROSS_REGION_BY_DESIGN = {
     "bucket",  # (under rules[].destination) the bucket S3 replicates to
     "replicaKmsKeyId",  # the key of that bucket's region
     "destinationVaultArn",  # (under a backup plan's copyActions) the DR partner's vault
+    # (under a metric alarm's dimensions) S3 names a replication rule's metrics by both buckets
+    "SourceBucket",
+    "DestinationBucket",
 }
 
 
@@ -311,6 +314,8 @@ def _by_design(resource: RecordedResource, path: tuple[Any, ...]) -> bool:
         return resource.type.startswith("aws:s3/bucketReplicationConfig") and "destination" in path
     if path[-1] == "destinationVaultArn":
         return resource.type == "aws:backup/plan:Plan" and "copyActions" in path
+    if path[-1] in ("SourceBucket", "DestinationBucket"):
+        return resource.type == "aws:cloudwatch/metricAlarm:MetricAlarm" and "dimensions" in path
     return True
 
 

@@ -143,6 +143,7 @@ def force_new_paths(text: str, constants: dict[str, str]) -> dict[tuple[str, ...
 # the engine would spell it -> pulumi-aws's. Found through `namesNotOnThePulumiClass`.
 PULUMI_RENAMES = {
     "aws:sns/topicSubscription:TopicSubscription": {"topicArn": "topic"},
+    "aws:cloudwatch/metricAlarm:MetricAlarm": {"alarmName": "name"},
 }
 
 
