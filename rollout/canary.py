@@ -8,7 +8,8 @@ canary) of the same release, told apart by the `controller-revision-hash` pod la
 The step fails, and the wave rolls back, when:
 
 - the canary's 5xx share of its requests over `errorWindowMinutes` exceeds `maxErrorRatio`;
-- its P99 latency over the same window exceeds `maxP99Seconds`;
+- its P99 latency over the same window exceeds `maxP99Seconds`: fewer than 99 % of its requests
+  answered within it (canary_metrics.py: why a share, not `histogram_quantile`);
 - one of its pods has restarted more than `maxRestarts` times (a crash loop);
 - its error ratio is more than `relativeErrorFactor` times the stable pods' and above
   `errorRatioFloor` (a canary worse than what it replaces, below the absolute limit);
@@ -57,7 +58,9 @@ class Reading:
     """The canary's measures, and the stable pods' traffic when there are stable pods."""
 
     canary: Traffic
-    p99_seconds: float | None
+    within_p99_limit: float | None
+    """The share of the canary's timed requests answered within `maxP99Seconds` (None: none
+    timed, or no histogram)."""
     restarts: float | None
     stable: Traffic | None
 
@@ -94,12 +97,13 @@ def judge(reading: Reading, limits: CanaryConfig) -> Verdict:
             f"canary error ratio {_percent(canary.ratio)} over {window} > maxErrorRatio "
             f"{_percent(limits.max_error_ratio)}"
         )
-    if reading.p99_seconds is None:
-        holds.append("no P99 latency for the canary's pods (no duration histogram)")
-    elif reading.p99_seconds > limits.max_p99_seconds:
+    limit = f"{limits.max_p99_seconds:g} s"
+    if reading.within_p99_limit is None:
+        holds.append("no latency for the canary's pods (no duration histogram)")
+    elif reading.within_p99_limit < m.P99:
         failures.append(
-            f"canary P99 {reading.p99_seconds:.3g} s over {window} > maxP99Seconds "
-            f"{limits.max_p99_seconds:g} s"
+            f"canary P99 over {window} > maxP99Seconds {limit}: only "
+            f"{_percent(reading.within_p99_limit)} of its requests within {limit}"
         )
     stable = reading.stable
     if (
@@ -175,9 +179,12 @@ class CanaryJudge:
         namespace, canary = release.namespace, release.update_revision
         stable = release.current_revision
         has_stable = bool(stable) and stable != canary
+        limit = self.limits.max_p99_seconds
+        within = self._value(region, endpoint, m.within_query(namespace, canary, minutes, limit))
+        timed = self._value(region, endpoint, m.timed_query(namespace, canary, minutes))
         return Reading(
             canary=self._traffic(region, endpoint, namespace, canary),
-            p99_seconds=self._value(region, endpoint, m.p99_query(namespace, canary, minutes)),
+            within_p99_limit=within / timed if within is not None and timed else None,
             restarts=self._value(region, endpoint, m.restarts_query(namespace, canary)),
             stable=self._traffic(region, endpoint, namespace, stable) if has_stable else None,
         )
@@ -209,7 +216,8 @@ def _alert_name(alert: dict[str, object]) -> str:
 
 
 def _measured(reading: Reading) -> str:
-    p99 = "no P99" if reading.p99_seconds is None else f"P99 {reading.p99_seconds:.3g} s"
+    within = reading.within_p99_limit
+    p99 = "latency ?" if within is None else f"{_percent(within)} within the P99 limit"
     restarts = "restarts ?" if reading.restarts is None else f"restarts {reading.restarts:.0f}"
     stable = (
         f"; stable pods: {reading.stable.describe()}"

@@ -1,36 +1,49 @@
 """The metrics a canary is judged by, named in one place, and the PromQL the driver sends.
 
-Every name here must match what produces it; a wrong name reads as no data, which holds the
-rollout (canary.py), so a mismatch stops rollouts rather than waving them through:
+Every name here must match what produces it. A wrong name reads as no data, which holds the
+rollout (canary.py): a mismatch stops rollouts rather than waving them through.
 
-- erlmcp's own HTTP metrics: MUST match erlmcp's source (seanchatmangpt/erlmcp). The names below
-  are the ones issue 21 gives (seeds 001, 002, 004 §10.1). erlmcp's source at the time of
-  writing registers `erlmcp_requests_total`, `erlmcp_responses_total` (label `status`) and
-  `erlmcp_request_duration_seconds` (apps/erlmcp_observability/src/
-  erlmcp_monitoring_metrics.erl, `init_default_metrics`, lines 262-291) and no
-  `http_requests_total`: regions/erlmcp_metrics.py (issue 21, another change) holds the
-  verified names; import them from there once it is merged, so the rules and the canary
-  judgement read the same series.
-- the pod labels the scraper keeps (issue 21 §1): `namespace`, and the StatefulSet controller's
-  `controller-revision-hash` pod label as `controller_revision_hash` (the relabelling replaces
-  the `-` that a Prometheus label name cannot hold).
+- erlmcp's own metrics MUST match erlmcp's source (seanchatmangpt/erlmcp at 1356e12d), not the
+  runbook: no Erlang file defines the runbook's `http_requests_total` or
+  `http_request_duration_seconds`. The response counter with an HTTP `status` label is
+  `erlmcp_responses_total{status, method}` and the latency histogram
+  `erlmcp_request_duration_seconds` (apps/erlmcp_observability/src/erlmcp_metrics_collector.erl
+  :123-127 and :153-154). regions/erlmcp_metrics.py (issue 21's SLO rules, merged on main after
+  this branch began) reads them from source with every citation: at merge, take RESPONSES_TOTAL,
+  STATUS_LABEL, SERVER_ERROR_STATUS, DURATION, LATENCY_BUCKETS_MS, `latency_le_regex` and
+  RESTARTS_TOTAL from there (`RESPONSES.name`, `REQUEST_DURATION.name`, `KSM_RESTARTS.name`) so
+  the rules and the canary read the same series.
+- That histogram's exposition prints the `+Inf` bucket as 0 and bucket bounds as `~.3f`
+  (`le="10.000"`; erlmcp_metrics_collector.erl :512-523, per regions/erlmcp_metrics.py). So a
+  P99 from `histogram_quantile` over its buckets is blind above the largest finite bound (10 s),
+  exactly the runbook's limit: the canary's latency is read as the share of its requests within
+  `maxP99Seconds` (bucket over `_count`, never `le="+Inf"`), and P99 > maxP99Seconds is that
+  share under 99 %. That is exact only at a bucket bound, so `maxP99Seconds` must be one
+  (`check_p99_limit`).
+- The pod labels the collector keeps on erlmcp's series (regions/observability.py
+  `SERIES_LABELS`): `namespace`, and the StatefulSet controller's `controller-revision-hash` pod
+  label as `controller_revision_hash`.
 - kube-state-metrics (docs/metrics/workload/pod-metrics.md): the container restart counter
   carries `namespace`, `pod`, `container` and no pod label; pod labels come as `label_<name>`
   on `kube_pod_labels`, only for labels in `--metric-labels-allowlist` (the chart's
-  `metricLabelsAllowlist: [pods=[controller-revision-hash]]`).
+  `metricLabelsAllowlist: [pods=[..., controller-revision-hash]]`, components/prometheus.py).
 """
 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 # erlmcp (see above: must match erlmcp's source).
-REQUESTS_TOTAL = "http_requests_total"
+RESPONSES_TOTAL = "erlmcp_responses_total"
 STATUS_LABEL = "status"
 SERVER_ERROR_STATUS = "5.."
-DURATION_BUCKET = "http_request_duration_seconds_bucket"
+DURATION = "erlmcp_request_duration_seconds"
+LATENCY_BUCKETS_MS = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+"""erlmcp_metrics_collector.erl :30 (?HISTOGRAM_BUCKETS, 0.001 to 10 s)."""
+P99 = 0.99
 
-# Labels the scraper keeps on erlmcp's series.
+# Labels the collector keeps on erlmcp's series.
 NAMESPACE_LABEL = "namespace"
 REVISION_LABEL = "controller_revision_hash"
 
@@ -44,38 +57,61 @@ SEVERITY_LABEL = "severity"
 PAGE = "page"
 
 
+def check_p99_limit(seconds: float) -> None:
+    """Refuse a `maxP99Seconds` that is no bucket bound of erlmcp's histogram: the share of
+    requests within it could not be counted."""
+    if seconds * 1000 not in LATENCY_BUCKETS_MS:
+        bounds = ", ".join(f"{b / 1000:g}" for b in LATENCY_BUCKETS_MS)
+        raise ValueError(
+            f"observability.canary.maxP99Seconds {seconds:g} is no bucket bound of erlmcp's "
+            f"latency histogram ({bounds} s): the share of requests within it cannot be counted"
+        )
+
+
+def latency_le_regex(seconds: float) -> str:
+    """Every decimal spelling of a bucket bound: erlmcp prints "10.000" and "0.250", a
+    Prometheus 3 ingester normalises to "10.0" and "0.25". `[.]` needs no escaping in PromQL."""
+    whole, _, fraction = format(Decimal(str(seconds)).normalize(), "f").partition(".")
+    return f"{whole}[.]{fraction}0*" if fraction else f"{whole}([.]0*)?"
+
+
 def _quoted(value: str) -> str:
     """A PromQL string literal (double-quoted, Go escapes; JSON's are a subset for these)."""
     return json.dumps(value)
 
 
-def _pods(namespace: str, revision: str, server_errors: bool = False) -> str:
+def _pods(namespace: str, revision: str, *extra: str) -> str:
     """The selector of one revision's pods of one release (the namespace keeps a standby
     release's pods in the same cluster apart)."""
     matchers = [
         f"{NAMESPACE_LABEL}={_quoted(namespace)}",
         f"{REVISION_LABEL}={_quoted(revision)}",
+        *extra,
     ]
-    if server_errors:
-        matchers.append(f"{STATUS_LABEL}=~{_quoted(SERVER_ERROR_STATUS)}")
     return "{" + ",".join(matchers) + "}"
 
 
 def requests_query(namespace: str, revision: str, minutes: int) -> str:
-    """Requests the revision's pods answered in the window (empty: none at all)."""
-    return f"sum(increase({REQUESTS_TOTAL}{_pods(namespace, revision)}[{minutes}m]))"
+    """Responses the revision's pods sent in the window (empty: none at all)."""
+    return f"sum(increase({RESPONSES_TOTAL}{_pods(namespace, revision)}[{minutes}m]))"
 
 
 def errors_query(namespace: str, revision: str, minutes: int) -> str:
-    """Of those, the 5xx answers. Empty when no pod ever answered a 5xx: a counter with a
-    `status="500"` label exists only after the first one, so empty reads as zero here."""
-    return f"sum(increase({REQUESTS_TOTAL}{_pods(namespace, revision, True)}[{minutes}m]))"
+    """Of those, the 5xx. Empty when no pod ever sent a 5xx: a counter with a `status="500"`
+    label exists only after the first one, so empty reads as zero here."""
+    errors = f"{STATUS_LABEL}=~{_quoted(SERVER_ERROR_STATUS)}"
+    return f"sum(increase({RESPONSES_TOTAL}{_pods(namespace, revision, errors)}[{minutes}m]))"
 
 
-def p99_query(namespace: str, revision: str, minutes: int) -> str:
-    """The revision's P99 latency over the window, in seconds (empty or NaN: no requests)."""
-    buckets = f"rate({DURATION_BUCKET}{_pods(namespace, revision)}[{minutes}m])"
-    return f"histogram_quantile(0.99, sum by (le) ({buckets}))"
+def within_query(namespace: str, revision: str, minutes: int, seconds: float) -> str:
+    """Requests the revision's pods answered within `seconds` in the window (a bucket bound)."""
+    le = f"le=~{_quoted(latency_le_regex(seconds))}"
+    return f"sum(increase({DURATION}_bucket{_pods(namespace, revision, le)}[{minutes}m]))"
+
+
+def timed_query(namespace: str, revision: str, minutes: int) -> str:
+    """Requests the revision's pods timed in the window (`_count`: erlmcp's `+Inf` bucket is 0)."""
+    return f"sum(increase({DURATION}_count{_pods(namespace, revision)}[{minutes}m]))"
 
 
 def restarts_query(namespace: str, revision: str) -> str:

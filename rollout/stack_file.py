@@ -24,6 +24,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from offline.stacks import PROJECT, project_values, stack_file_config
+from rollout.canary_metrics import check_p99_limit
 
 if TYPE_CHECKING:
     from regions.config.observability import CanaryConfig
@@ -220,9 +221,11 @@ def canary_limits(config: dict[str, Any]) -> CanaryConfig:
     from regions.config import ConfigError, parse_stack_config
 
     try:
-        return parse_stack_config(project_values(config)).observability.canary
-    except ConfigError as error:
+        limits = parse_stack_config(project_values(config)).observability.canary
+        check_p99_limit(limits.max_p99_seconds)
+    except (ConfigError, ValueError) as error:
         raise StackFileError(str(error)) from None
+    return limits
 
 
 def _yaml() -> YAML:

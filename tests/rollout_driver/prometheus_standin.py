@@ -18,7 +18,9 @@ does (`{"status": "success", "data": ...}`), and only:
 The answers come from scripted series: what the pods of each (region, version) did over the
 window (`Pods`); the version is read back from the revision name (the stand-in CLI names
 revisions `erlmcp-cluster-<version, dots as dashes>`). No traffic gives empty results, as
-Prometheus gives for series that do not exist.
+Prometheus gives for series that do not exist. erlmcp's histogram spells its bounds `~.3f`
+(`le="10.000"`), so a bucket query's `le=~` regex is tried on those spellings: only one that
+matches the 10 s bucket (and no other) finds the series.
 """
 
 from __future__ import annotations
@@ -43,15 +45,19 @@ WINDOW = "5m"
 # What the driver's session signs with (tests/moto_server.py).
 CREDENTIALS = Credentials("testing", "testing", "testing")
 
-_PODS = (
-    r'\{namespace="(?P<ns>[^"]+)",controller_revision_hash="(?P<rev>[^"]+)"'
-    r'(?P<errors>,status=~"5\.\.")?\}'
-)
+_PODS = r'namespace="(?P<ns>[^"]+)",controller_revision_hash="(?P<rev>[^"]+)"'
 QUERIES = {
-    "traffic": re.compile(rf"^sum\(increase\(http_requests_total{_PODS}\[(?P<window>\w+)\]\)\)$"),
-    "p99": re.compile(
-        r"^histogram_quantile\(0\.99, sum by \(le\) \(rate\(http_request_duration_seconds_bucket"
-        rf"{_PODS}\[(?P<window>\w+)\]\)\)\)$"
+    "traffic": re.compile(
+        rf'^sum\(increase\(erlmcp_responses_total\{{{_PODS}(?P<errors>,status=~"5\.\.")?\}}'
+        r"\[(?P<window>\w+)\]\)\)$"
+    ),
+    "within": re.compile(
+        rf'^sum\(increase\(erlmcp_request_duration_seconds_bucket\{{{_PODS},le=~"(?P<le>[^"]+)"\}}'
+        r"\[(?P<window>\w+)\]\)\)$"
+    ),
+    "timed": re.compile(
+        rf"^sum\(increase\(erlmcp_request_duration_seconds_count\{{{_PODS}\}}"
+        r"\[(?P<window>\w+)\]\)\)$"
     ),
     "restarts": re.compile(
         r"^max\(sum by \(namespace, pod\) \(kube_pod_container_status_restarts_total"
@@ -60,6 +66,10 @@ QUERIES = {
         r'label_controller_revision_hash="(?P<rev>[^"]+)"\}\)\)\)$'
     ),
 }
+# erlmcp's bucket bounds as it prints them (erlmcp_metrics_collector.erl :30, :512).
+BUCKETS = ["0.001", "0.005", "0.010", "0.025", "0.050", "0.100", "0.250", "0.500", "1.000"]
+BUCKETS += ["2.500", "5.000", "10.000"]
+P99_LIMIT = "10.000"
 _PATH = re.compile(r"^/workspaces/ws-(?P<region>[a-z0-9-]+)/api/v1/(?P<api>query|alerts)$")
 _AUTH = re.compile(
     r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/"
@@ -74,7 +84,10 @@ class Pods:
 
     requests: float = 1000
     errors: float = 1
-    p99_seconds: float | None = 0.2
+    slow: float = 0
+    """Requests answered in more than 10 s (maxP99Seconds)."""
+    timed: bool = True
+    """Whether the latency histogram has series."""
     restarts: float | None = 0
 
 
@@ -150,13 +163,24 @@ class StandinPrometheus:
             if match["ns"] != NAMESPACE or version is None:
                 return []  # no such pods
             pods = self.pods.get((region, ".".join(version.groups())), Pods())
+            if kind == "within" and _bounds(match["le"]) != [P99_LIMIT]:
+                return []  # no bucket, or more than the one
             value = {
                 "traffic": pods.errors if match.groupdict().get("errors") else pods.requests,
-                "p99": pods.p99_seconds if pods.requests else None,
+                "within": pods.requests - pods.slow,
+                "timed": pods.requests,
                 "restarts": pods.restarts,
             }[kind]
-            return [] if value is None or (kind == "traffic" and not pods.requests) else [value]
+            if kind in ("within", "timed") and not pods.timed:
+                return []
+            no_traffic = kind != "restarts" and not pods.requests
+            return [] if value is None or no_traffic else [value]
         return f"unknown query: {query}"
+
+
+def _bounds(regex: str) -> list[str]:
+    """The bucket bounds a PromQL `le=~` regex matches (Prometheus anchors it)."""
+    return [bound for bound in BUCKETS if re.fullmatch(regex, bound)]
 
 
 def _text(value: float) -> str:

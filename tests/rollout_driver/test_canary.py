@@ -57,7 +57,7 @@ def test_a_healthy_canary_passes_on_its_metrics(world: World) -> None:
     log = world.log_file.read_text()
     assert (
         f"{EU} canary-metrics {CANARY_REVISION}: healthy (canary: 1000 requests, 0.10 % 5xx, "
-        "P99 0.2 s, restarts 0; stable pods: 1000 requests, 0.10 % 5xx)" in log
+        "100.00 % within the P99 limit, restarts 0; stable pods: 1000 requests, 0.10 % 5xx)" in log
     )
     assert f"{EU} burn-alerts severity=page: healthy (no page alert firing)" in log
     assert "wave 1 canary (1 pod): DECISION healthy, go on" in log
@@ -66,7 +66,7 @@ def test_a_healthy_canary_passes_on_its_metrics(world: World) -> None:
     queries = {s.query for s in seen if s.region == EU and s.query}
     for revision in (CANARY_REVISION, STABLE_REVISION):
         pods = f'{{namespace="{NAMESPACE}",controller_revision_hash="{revision}"}}'
-        assert f"sum(increase(http_requests_total{pods}[5m]))" in queries
+        assert f"sum(increase(erlmcp_responses_total{pods}[5m]))" in queries
     assert {s.region for s in seen} == {EU}  # only the wave's workspace
 
 
@@ -80,10 +80,10 @@ def test_a_healthy_canary_passes_on_its_metrics(world: World) -> None:
             "over 5 min > maxErrorRatio 5.00 %",
         ),
         (
-            {"p99_seconds": 12.5},
+            {"slow": 20},
             [],
-            f"{EU} canary-metrics {CANARY_REVISION}: UNHEALTHY (canary P99 12.5 s over 5 min > "
-            "maxP99Seconds 10 s",
+            f"{EU} canary-metrics {CANARY_REVISION}: UNHEALTHY (canary P99 over 5 min > "
+            "maxP99Seconds 10 s: only 98.00 % of its requests within 10 s",
         ),
         (
             {},
@@ -194,3 +194,17 @@ def test_a_workspace_that_fails_before_the_wave_stops_it_unchanged(world: World)
     assert f"{EU} burn-alerts severity=page: HOLD (the workspace did not answer" in run.err
     assert world.engine_calls("preview") == [] and world.engine_calls("up") == []
     assert world.stack_file.read_bytes() == original
+
+
+def test_a_p99_limit_that_no_bucket_can_count_is_refused_with_nothing_changed(world: World) -> None:
+    text = world.stack_file.read_text()
+    assert "      maxP99Seconds: 10\n" in text
+    world.stack_file.write_text(text.replace("maxP99Seconds: 10\n", "maxP99Seconds: 7\n"))
+    original = world.stack_file.read_bytes()
+
+    run = world.run("--to", NEW, "--waves", *WAVES)
+
+    assert run.code == 2
+    assert "observability.canary.maxP99Seconds 7 is no bucket bound" in run.err
+    assert world.stack_file.read_bytes() == original
+    assert world.calls() == []

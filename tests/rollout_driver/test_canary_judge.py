@@ -4,6 +4,7 @@ reads of a workspace (rollout/prometheus.py)."""
 
 from __future__ import annotations
 
+import re
 import socket
 
 import boto3
@@ -11,6 +12,7 @@ import pytest
 
 from regions.config.observability import CanaryConfig
 from rollout.canary import FAIL, HOLD, PASS, CanaryJudge, Reading, Traffic, judge
+from rollout.canary_metrics import check_p99_limit, latency_le_regex
 from rollout.live import LiveRelease
 from rollout.prometheus import PrometheusError, PrometheusReader, prometheus_endpoints
 from tests.rollout_driver.prometheus_standin import StandinPrometheus
@@ -25,13 +27,13 @@ SIGNED = boto3.session.Session(
 def reading(
     requests: float = 1000,
     errors: float = 0,
-    p99: float | None = 0.2,
+    within: float | None = 1.0,
     restarts: float | None = 0,
     stable: tuple[float, float] | None = (1000, 0),
 ) -> Reading:
     return Reading(
         canary=Traffic(requests, errors),
-        p99_seconds=p99,
+        within_p99_limit=within,
         restarts=restarts,
         stable=Traffic(*stable) if stable else None,
     )
@@ -43,9 +45,9 @@ def reading(
         (reading(errors=5), PASS, None),
         (reading(errors=50, stable=(1000, 40)), PASS, None),  # 5 % is not over 5 %
         (reading(errors=51, stable=(1000, 40)), FAIL, "canary error ratio 5.10 % over 5 min"),
-        (reading(p99=10.0), PASS, None),
-        (reading(p99=float("inf")), FAIL, "canary P99 inf s"),
-        (reading(p99=None), HOLD, "no P99 latency"),
+        (reading(within=0.99), PASS, None),  # P99 at the limit, not over it
+        (reading(within=0.989), FAIL, "only 98.90 % of its requests within 10 s"),
+        (reading(within=None), HOLD, "no latency for the canary's pods"),
         (reading(errors=15, stable=(1000, 5)), FAIL, "> 2 x the stable pods' 0.50 %"),
         (reading(errors=8, stable=(1000, 1)), PASS, None),  # 8x the stable, under the floor
         (reading(errors=30, stable=(1000, 20)), PASS, None),  # 1.5x the stable pods'
@@ -67,10 +69,10 @@ def test_judge(measured: Reading, outcome: str, reason: str | None) -> None:
 
 
 def test_thresholds_come_from_the_config() -> None:
-    strict = CanaryConfig(max_error_ratio=0.01, min_requests=10, max_p99_seconds=0.1)
+    strict = CanaryConfig(max_error_ratio=0.01, min_requests=10, max_restarts=0)
     assert judge(reading(errors=20), strict).outcome == FAIL
-    assert judge(reading(p99=0.2), strict).outcome == FAIL
-    assert judge(reading(requests=20, p99=0.05), strict).outcome == PASS
+    assert judge(reading(restarts=1), strict).outcome == FAIL
+    assert judge(reading(requests=20), strict).outcome == PASS
 
 
 def release(current: str, update: str) -> LiveRelease:
@@ -100,8 +102,8 @@ FULL_STEP = release("erlmcp-cluster-3-1-0", "erlmcp-cluster-3-1-0")
             {"requests": 4000, "errors": 4},
             False,
             "canary error ratio 3.00 % > 2 x the stable pods' 0.10 % and > errorRatioFloor "
-            "1.00 %; canary: 1000 requests, 3.00 % 5xx, P99 0.2 s, restarts 0; stable pods: "
-            "4000 requests, 0.10 % 5xx",
+            "1.00 %; canary: 1000 requests, 3.00 % 5xx, 100.00 % within the P99 limit, "
+            "restarts 0; stable pods: 4000 requests, 0.10 % 5xx",
         ),
         (
             CANARY_STEP,
@@ -115,20 +117,29 @@ FULL_STEP = release("erlmcp-cluster-3-1-0", "erlmcp-cluster-3-1-0")
             {"requests": 1000, "errors": 30},
             {"requests": 1000, "errors": 1},
             True,
-            "canary: 1000 requests, 3.00 % 5xx, P99 0.2 s, restarts 0; no stable pods to compare "
-            "with",
+            "canary: 1000 requests, 3.00 % 5xx, 100.00 % within the P99 limit, restarts 0; "
+            "no stable pods to compare with",
+        ),
+        (
+            CANARY_STEP,
+            {"timed": False},
+            {},
+            None,
+            "no latency for the canary's pods (no duration histogram); canary: 1000 requests, "
+            "0.10 % 5xx, latency ?",
         ),
     ],
-    ids=["worse-than-stable", "crash-looping", "full-step"],
+    ids=["worse-than-stable", "crash-looping", "full-step", "no-histogram"],
 )
 def test_a_regions_reading(
     prometheus: StandinPrometheus,
     live: LiveRelease,
     canary: dict[str, float],
     stable: dict[str, float],
-    healthy: bool,
+    healthy: bool | None,
     detail: str,
 ) -> None:
+    """`healthy` None: the reading holds."""
     prometheus.set("eu-west-1", "3.1.0", **canary)
     prometheus.set("eu-west-1", "3.0.0", **stable)
     judge_ = CanaryJudge(LIMITS, PrometheusReader(SIGNED))
@@ -136,24 +147,25 @@ def test_a_regions_reading(
     signal = judge_.canary("eu-west-1", prometheus.endpoint("eu-west-1"), live)
 
     assert (signal.kind, signal.name) == ("canary-metrics", live.update_revision)
-    assert (signal.healthy, signal.hold) == (healthy, False)
+    assert (signal.healthy, signal.hold) == (bool(healthy), healthy is None)
     assert detail in signal.detail
     assert all(seen.refused is None for seen in prometheus.seen)
 
 
 QUERY = (
-    "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket"
-    '{namespace="erlmcp-prod",controller_revision_hash="erlmcp-cluster-3-1-0"}[5m])))'
+    'max(sum by (namespace, pod) (kube_pod_container_status_restarts_total{namespace="erlmcp-prod"}'
+    " * on (namespace, pod) group_left() max by (namespace, pod) (kube_pod_labels{"
+    'namespace="erlmcp-prod",label_controller_revision_hash="erlmcp-cluster-3-1-0"})))'
 )
 
 
 def test_a_query_is_signed_for_aps_as_it_is_sent(prometheus: StandinPrometheus) -> None:
     """Spaces, quotes, braces and parentheses in the query: signed as SigV4 wants it encoded,
     and sent so."""
-    prometheus.set("eu-west-1", "3.1.0", p99_seconds=0.7)
+    prometheus.set("eu-west-1", "3.1.0", restarts=4)
     reader = PrometheusReader(SIGNED)
 
-    assert reader.query(prometheus.endpoint("eu-west-1"), "eu-west-1", QUERY) == [({}, 0.7)]
+    assert reader.query(prometheus.endpoint("eu-west-1"), "eu-west-1", QUERY) == [({}, 4.0)]
     assert reader.alerts(prometheus.endpoint("eu-west-1"), "eu-west-1") == []
     assert [(s.api, s.refused) for s in prometheus.seen] == [("query", None), ("alerts", None)]
 
@@ -186,6 +198,29 @@ def test_no_usable_answer_raises(prometheus: StandinPrometheus, case: str, messa
 
     with pytest.raises(PrometheusError, match=message):
         PrometheusReader(session).query(endpoint, region, query)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "matches", "misses"),
+    [
+        (10, ["10.000", "10.0", "10"], ["1.000", "100.000", "0.010"]),
+        (0.25, ["0.250", "0.25"], ["0.025", "2.500"]),
+        (2.5, ["2.500", "2.5"], ["0.250", "25.000"]),
+    ],
+)
+def test_the_p99_limit_is_matched_in_every_spelling_of_its_bucket(
+    seconds: float, matches: list[str], misses: list[str]
+) -> None:
+    regex = latency_le_regex(seconds)
+    assert all(re.fullmatch(regex, le) for le in matches)
+    assert not any(re.fullmatch(regex, le) for le in misses)
+
+
+def test_a_p99_limit_that_is_no_bucket_is_refused() -> None:
+    check_p99_limit(10)
+    check_p99_limit(0.25)
+    with pytest.raises(ValueError, match="maxP99Seconds 7 is no bucket bound"):
+        check_p99_limit(7)
 
 
 def test_the_endpoints_come_from_the_stack_outputs() -> None:
