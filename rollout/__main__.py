@@ -7,8 +7,9 @@
 Each `--waves` argument is one wave, its regions separated by commas (default: one serving region
 per wave, fewest pods first). Started again after an interruption, it carries on from the step
 the stack file names; a rollout in progress keeps its waves. Exit 0 when the fleet runs the new
-version, 1 when the rollout stopped (a wave rolled back, a preview refused, a failed command),
-2 on bad input (nothing changed), 130 when interrupted (run it again to resume).
+version, 1 when the rollout stopped (a wave rolled back, a preview refused, a failed command, a
+canary held without a verdict for `holdMinutes`: run it again to resume), 2 on bad input
+(nothing changed), 130 when interrupted (run it again to resume).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
+import boto3
 from pulumi.automation import (
     CommandError,
     LocalWorkspaceOptions,
@@ -35,22 +37,26 @@ from rich.table import Table
 from rich.text import Text
 
 from offline.stacks import REPO_ROOT
-from rollout.driver import Driver, RolloutStopped
+from rollout.canary import CanaryJudge
+from rollout.driver import Driver, RolloutStopped, where_it_stands
 from rollout.health import HealthReader
 from rollout.live import LiveReader, PulumiStackState
 from rollout.names import own_statefulset_name, standby_statefulset_name
 from rollout.offline_check import Render, offline_plan_lines, render_offline
-from rollout.plan import CANARY, FINISH, FULL, RolloutPlan, Step, describe_state, plan_rollout
+from rollout.plan import CANARY, FINISH, FULL, RolloutPlan, Step, plan_rollout
+from rollout.prometheus import PrometheusReader
 from rollout.stack_file import (
     StackFileError,
+    canary_limits,
     environment,
     load_config,
-    read_rollout,
     region_pods,
-    release_version,
     stack_file_path,
     standby_releases,
 )
+
+if TYPE_CHECKING:
+    from regions.config.observability import CanaryConfig
 
 _STYLES = {
     "pending": "dim",
@@ -122,6 +128,10 @@ class RichReporter:
         self._refresh()
 
     def log(self, text: str) -> None:
+        self.run_log.write(text)
+
+    def notice(self, text: str) -> None:
+        self.live.console.print(text, markup=False, highlight=False, soft_wrap=True)
         self.run_log.write(text)
 
     def _refresh(self) -> None:
@@ -250,6 +260,7 @@ def main(
     try:
         config = load_config(stack_file)
         env = environment(config)
+        limits = canary_limits(config)
         plan = plan_rollout(
             config,
             stack=args.stack,
@@ -276,13 +287,16 @@ def main(
         for line in lines:
             _say(out, line)
         return 0 if ok else 1
-    return _run(args, plan, env, out, err, sleep, aws_endpoint_url, check_every_seconds, argv)
+    return _run(
+        args, plan, env, limits, out, err, sleep, aws_endpoint_url, check_every_seconds, argv
+    )
 
 
 def _run(
     args: argparse.Namespace,
     plan: RolloutPlan,
     env: str,
+    limits: CanaryConfig,
     out: Console,
     err: Console,
     sleep: Callable[[float], None],
@@ -304,13 +318,15 @@ def _run(
                 work_dir=str(args.project_dir.resolve()),
                 opts=LocalWorkspaceOptions(pulumi_command=command),
             )
-            health = HealthReader(env, endpoint_url=aws_endpoint_url)
+            session = boto3.session.Session()
+            health = HealthReader(env, endpoint_url=aws_endpoint_url, session=session)
             driver = Driver(
                 plan,
                 stack,
                 health,
                 reporter,
                 LiveReader(PulumiStackState(stack)),
+                CanaryJudge(limits, PrometheusReader(session)),
                 sleep=sleep,
                 check_every_seconds=check_every_seconds,
             )
@@ -321,7 +337,7 @@ def _run(
         return 1
     except KeyboardInterrupt:
         step = driver.current.label if driver and driver.current else "the start"
-        where = _where(plan)
+        where = where_it_stands(plan)
         message = (
             f"Interrupted during {step}. {plan.stack_file.name} says {where}: run the same "
             "command again to resume from there."
@@ -339,14 +355,6 @@ def _run(
         out, f"Rolled out {plan.version} on stack {plan.stack}: every wave healthy. Log: {log_path}"
     )
     return 0
-
-
-def _where(plan: RolloutPlan) -> str:
-    try:
-        config = load_config(plan.stack_file)
-        return describe_state(read_rollout(config), release_version(config))
-    except StackFileError as error:
-        return f"something unreadable ({error})"
 
 
 def _say(console: Console, text: str) -> None:

@@ -11,10 +11,13 @@ Every step is the same moves, so each can be redone after an interruption:
 4. `pulumi up`, which must end "succeeded";
 5. soak, reading health every `check_every_seconds` (health.py: no alarm in ALARM or gone into
    it since the step's `up` began; and the wave's StatefulSets: every pod Ready, the step's pods
-   on the new revision);
+   on the new revision; canary.py: the canary's metrics and the region's page alerts);
 6. healthy: next step. The first unhealthy reading, or a failed `up`: the wave is rolled back
    then (the stack file as it was before the wave, and `up`), without waiting out the soak, and
-   the driver stops with the failing signal.
+   the driver stops with the failing signal. A reading that holds (too little traffic to judge
+   the canary, a Prometheus workspace that does not answer) is no pass: the soak goes on
+   reading until a reading passes, and after `holdMinutes` of holding the driver stops without
+   rolling back, the step still in the stack file, to be resumed.
 
 A preview refusal, a failed preview or an interruption changes nothing deployed; the driver
 stops and, when it wrote the step itself, puts the file back.
@@ -29,12 +32,14 @@ from typing import Any, Protocol
 
 from pulumi.automation import CommandError, ConcurrentUpdateError, EngineEvent, Stack
 
+from rollout.canary import CanaryJudge
 from rollout.health import HealthReader, HealthReport, Signal, health_check_ids, pods_signal
 from rollout.live import LiveReader, LiveReadError, LiveRelease
 from rollout.names import own_statefulset_name
 from rollout.plan import (
     CANARY,
     FINISH,
+    FULL,
     NO_CHANGE,
     Change,
     RolloutPlan,
@@ -42,6 +47,7 @@ from rollout.plan import (
     allowed,
     describe_state,
 )
+from rollout.prometheus import prometheus_endpoints
 from rollout.stack_file import (
     StackFileError,
     check_with_program,
@@ -66,6 +72,9 @@ class Reporter(Protocol):
     def log(self, text: str) -> None:
         """A record for the log file."""
 
+    def notice(self, text: str) -> None:
+        """A line for the terminal (it stays, unlike the live line) and the log file."""
+
 
 class RolloutStopped(Exception):
     """The rollout stopped on purpose; the message says why and where the stack file stands."""
@@ -81,6 +90,7 @@ class Driver:
         health: HealthReader,
         reporter: Reporter,
         live: LiveReader,
+        canary: CanaryJudge,
         *,
         sleep: Callable[[float], None] = time.sleep,
         check_every_seconds: float = 60.0,
@@ -90,6 +100,7 @@ class Driver:
         self.health = health
         self.reporter = reporter
         self.live = live
+        self.canary = canary
         self.sleep = sleep
         self.check_every_seconds = check_every_seconds
         self.current: Step | None = None
@@ -156,7 +167,7 @@ class Driver:
             return
         report = self._soak(step, began)
         if not report.healthy:
-            self._roll_back(step, _signals_text(report))
+            self._roll_back(step, _signals_text(report.failing))
         self.reporter.log(f"{step.label}: DECISION healthy, go on")
         self.reporter.step(step, "done")
 
@@ -280,18 +291,70 @@ class Driver:
     def _soak(self, step: Step, began: datetime) -> HealthReport:
         """Wait `soakMinutes`, reading health every `check_every_seconds` and at the end; the
         first unhealthy reading ends the soak. Every reading also looks back to `began` (the
-        step's `up`), so an alarm that fired and cleared between two readings still counts."""
+        step's `up`), so an alarm that fired and cleared between two readings still counts.
+        The soak passes only on a healthy reading at its end: a reading that holds keeps it
+        going, one reading a check, past its end if need be, and `holdMinutes` of readings
+        that hold, one after the other, stop the rollout (`_stop_holding`). Time is counted in
+        the sleeps taken, like the soak."""
         total, waited = self.plan.soak_minutes * 60, 0.0
+        hold_limit = self.canary.limits.hold_minutes * 60
+        held_since: float | None = None
         while True:
             chunk = min(self.check_every_seconds, total - waited)
+            if held_since is not None and chunk <= 0:
+                chunk = self.check_every_seconds
             if chunk > 0:
-                left = (total - waited) / 60
-                self.reporter.activity(f"{step.label}: soaking, {left:.1f} min left")
+                self.reporter.activity(self._waiting(step, total - waited, waited, held_since))
                 self.sleep(chunk)
                 waited += chunk
             report = self._health(step, since=began)
-            if not report.healthy or waited >= total:
+            if report.failing:
                 return report
+            if not report.holding:
+                if held_since is not None:
+                    self.reporter.notice(f"{step.label}: judged again: {report.verdict}")
+                held_since = None
+                if waited >= total:
+                    return report
+                continue
+            if held_since is None:
+                held_since = waited
+                self.reporter.notice(
+                    f"{step.label}: HOLD, the canary cannot be judged yet (no data is never a "
+                    f"pass): {_signals_text(report.holding)}\n  Reading again every "
+                    f"{self.check_every_seconds:g} s; after {hold_limit / 60:g} min of holding "
+                    "the rollout stops without rolling back."
+                )
+            if waited - held_since >= hold_limit:
+                self._stop_holding(step, report, waited - held_since)
+
+    def _waiting(self, step: Step, left: float, waited: float, held_since: float | None) -> str:
+        if held_since is None:
+            return f"{step.label}: soaking, {left / 60:.1f} min left"
+        limit = self.canary.limits.hold_minutes
+        return (
+            f"{step.label}: HOLDING for {(waited - held_since) / 60:.1f} of {limit} min: "
+            "the canary cannot be judged yet (see above)"
+        )
+
+    def _stop_holding(self, step: Step, report: HealthReport, held: float) -> None:
+        """Stop without a rollback: nothing says the new version is bad, nothing says it is
+        good. The stack file keeps the step, so the same command resumes it."""
+        where = where_it_stands(self.plan)
+        self.reporter.step(step, "stopped")
+        self.reporter.log(
+            f"{step.label}: DECISION stop without rollback: held {held / 60:g} min without a "
+            "verdict"
+        )
+        raise RolloutStopped(
+            f"{step.label} held {held / 60:g} min without a verdict "
+            f"(observability.canary.holdMinutes {self.canary.limits.hold_minutes}):\n  "
+            f"{_signals_text(report.holding)}\n"
+            f"Nothing was rolled back: {self.plan.stack_file.name} still says {where}, and what "
+            "the step deployed keeps running. Run the same command again to resume this step "
+            "once the canary can be judged (traffic reaching it, its workspace answering), or "
+            "roll the wave back by hand (README 'Rolling out a new version')."
+        )
 
     def _health(
         self, step: Step, when: str = "health", since: datetime | None = None
@@ -300,28 +363,48 @@ class Driver:
         if self._outputs is None:
             self._outputs = {key: out.value for key, out in self.stack.outputs().items()}
         report = self.health.read(step.regions, health_check_ids(self._outputs), since=since)
-        report = HealthReport(report.signals + self._pods_signals(step, when))
-        verdict = "healthy" if report.healthy else "UNHEALTHY"
+        pods, live = self._pods_signals(step, when)
+        report = HealthReport(report.signals + pods + self._metrics_signals(step, when, live))
         self.reporter.log(
-            f"{step.label}: {when}: {verdict}"
+            f"{step.label}: {when}: {report.verdict}"
             + "".join(f"\n    {signal.describe()}" for signal in report.signals)
         )
         return report
 
-    def _pods_signals(self, step: Step, when: str) -> tuple[Signal, ...]:
+    def _pods_signals(
+        self, step: Step, when: str
+    ) -> tuple[tuple[Signal, ...], dict[str, LiveRelease] | None]:
         """Every pod of the wave's releases Ready; while soaking, also the step's pods on the
-        new revision (a canary whose pods the HPA scaled away would soak nothing)."""
+        new revision (a canary whose pods the HPA scaled away would soak nothing). Also the
+        live releases read (None when they could not be)."""
         try:
             live = self.live.read(step.regions)
         except (CommandError, LiveReadError) as error:
             why = f"could not be read: {_why_unread(error)}"
-            return tuple(
+            signals = tuple(
                 Signal("statefulset", r, own_statefulset_name(r), False, why) for r in step.regions
             )
+            return signals, None
         if when == "before the wave":
             self._preflight_live = (step, live)
         soaking = step.kind if when == "health" else None
-        return tuple(pods_signal(live[region], soaking) for region in step.regions)
+        return tuple(pods_signal(live[region], soaking) for region in step.regions), live
+
+    def _metrics_signals(
+        self, step: Step, when: str, live: dict[str, LiveRelease] | None
+    ) -> tuple[Signal, ...]:
+        """The region's page alerts before the wave and while soaking; while soaking, the
+        canary's metrics too (in a full step every pod is the canary: no stable pods to
+        compare with). Not after a rollback: that reading only records where things are."""
+        if when == "after the rollback" or step.kind not in (CANARY, FULL):
+            return ()
+        endpoints = prometheus_endpoints(self._outputs or {})
+        signals = []
+        for region in step.regions:
+            signals.append(self.canary.alerts(region, endpoints.get(region)))
+            if when == "health" and live is not None:
+                signals.append(self.canary.canary(region, endpoints.get(region), live[region]))
+        return tuple(signals)
 
     def _preflight(self, step: Step) -> None:
         """A wave whose regions are unhealthy before it starts would be rolled back for
@@ -329,9 +412,10 @@ class Driver:
         report = self._health(step, when="before the wave")
         if not report.healthy:
             self.reporter.step(step, "stopped")
+            unwell = report.failing + report.holding
             raise RolloutStopped(
                 f"wave {step.wave} ({', '.join(step.regions)}) is unhealthy before the rollout "
-                f"touches it; nothing of the wave was changed:\n  {_signals_text(report)}"
+                f"touches it; nothing of the wave was changed:\n  {_signals_text(unwell)}"
             )
 
     def _roll_back(self, step: Step, why: str) -> None:
@@ -372,8 +456,17 @@ def _change_of(event: EngineEvent) -> Change | None:
     return Change(op=op, urn=pre.metadata.urn, type=pre.metadata.type)
 
 
-def _signals_text(report: HealthReport) -> str:
-    return "\n  ".join(signal.describe() for signal in report.failing)
+def _signals_text(signals: tuple[Signal, ...]) -> str:
+    return "\n  ".join(signal.describe() for signal in signals)
+
+
+def where_it_stands(plan: RolloutPlan) -> str:
+    """Where the stack file says the rollout stands."""
+    try:
+        config = load_config(plan.stack_file)
+        return describe_state(read_rollout(config), release_version(config))
+    except StackFileError as error:
+        return f"something unreadable ({error})"
 
 
 def _why_unread(error: CommandError | LiveReadError) -> str:

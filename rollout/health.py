@@ -24,7 +24,10 @@
   canary's pods away: then nothing new is being judged, and the reading says so.
 
 A signal that cannot be read (API error, no health check id in the outputs, no checker
-report) counts as unhealthy: a rollout must not go on because it could not look.
+report) counts as unhealthy: a rollout must not go on because it could not look. The canary's
+metrics (canary.py) add a third state, hold: too little traffic to judge, or a Prometheus
+workspace that does not answer. A hold is not healthy either, but it is no reason to roll back:
+the driver waits, and stops without rolling back when the hold lasts (driver.py `_soak`).
 """
 
 from __future__ import annotations
@@ -54,14 +57,17 @@ class Signal:
     """One reading: a health check or an alarm (or the absence of alarms) of one region."""
 
     kind: str
-    """`route53-health-check`, `cloudwatch-alarm` or `statefulset`."""
+    """`route53-health-check`, `cloudwatch-alarm`, `statefulset`, `canary-metrics` or
+    `burn-alerts`."""
     region: str
     name: str
     healthy: bool
     detail: str
+    hold: bool = False
+    """Not healthy, but not judged either: nothing to judge yet, or no answer (never a pass)."""
 
     def describe(self) -> str:
-        state = "healthy" if self.healthy else "UNHEALTHY"
+        state = "healthy" if self.healthy else "HOLD" if self.hold else "UNHEALTHY"
         return f"{self.region} {self.kind} {self.name}: {state} ({self.detail})"
 
 
@@ -75,7 +81,17 @@ class HealthReport:
 
     @property
     def failing(self) -> tuple[Signal, ...]:
-        return tuple(signal for signal in self.signals if not signal.healthy)
+        """Judged unhealthy: a reason to roll back."""
+        return tuple(s for s in self.signals if not s.healthy and not s.hold)
+
+    @property
+    def holding(self) -> tuple[Signal, ...]:
+        """Not judged: a reason to wait, never to go on."""
+        return tuple(s for s in self.signals if not s.healthy and s.hold)
+
+    @property
+    def verdict(self) -> str:
+        return "UNHEALTHY" if self.failing else "HOLD" if self.holding else "healthy"
 
 
 def pods_signal(release: LiveRelease, soaking: str | None) -> Signal:

@@ -95,6 +95,18 @@ class LiveRelease:
     """Ready for at least minReadySeconds."""
     updated: int
     """Pods on the template's revision: the new version's pods during a canary."""
+    namespace: str = ""
+    current_revision: str = ""
+    """`status.currentRevision`: the ControllerRevision the pods below the partition run (the
+    stable pods during a canary); it becomes the update revision once every pod runs that."""
+    update_revision: str = ""
+    """`status.updateRevision`: the revision of the template (the canary's pods). The
+    StatefulSet controller labels each pod `controller-revision-hash=<the revision's name>`
+    (kubernetes/kubernetes pkg/controller/statefulset/stateful_set_utils.go:
+    `newVersionedStatefulSetPod` picks currentRevision below the partition and updateRevision
+    from it up, `setPodRevision` writes the label; `completeRollingUpdate` sets currentRevision
+    to updateRevision once every pod is updated and Ready), which is how the canary's metrics
+    are told from the stable pods' (canary.py)."""
 
     def describe(self) -> str:
         return (
@@ -148,7 +160,7 @@ def _live(region: str, resource: Mapping[str, Any] | None) -> LiveRelease:
     if not isinstance(replicas, int | float):
         raise LiveReadError(f"{name}: the refreshed state has no spec.replicas")
     partition = ((spec.get("updateStrategy") or {}).get("rollingUpdate") or {}).get("partition")
-    # Kubernetes leaves a zero count out of `status` (omitempty).
+    # Kubernetes leaves a zero count and an empty revision out of `status` (omitempty).
     return LiveRelease(
         region=region,
         replicas=int(replicas),
@@ -156,4 +168,7 @@ def _live(region: str, resource: Mapping[str, Any] | None) -> LiveRelease:
         ready=int(status.get("readyReplicas") or 0),
         available=int(status.get("availableReplicas") or 0),
         updated=int(status.get("updatedReplicas") or 0),
+        namespace=str((outputs.get("metadata") or {}).get("namespace") or ""),
+        current_revision=str(status.get("currentRevision") or ""),
+        update_revision=str(status.get("updateRevision") or ""),
     )

@@ -18,12 +18,16 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from offline.stacks import PROJECT, project_values, stack_file_config
+from rollout.canary_metrics import check_p99_limit
+
+if TYPE_CHECKING:
+    from regions.config.observability import CanaryConfig
 
 ROLLOUT_KEY = f"{PROJECT}:rollout"
 RELEASE_KEY = f"{PROJECT}:release"
@@ -209,6 +213,19 @@ def check_with_program(config: dict[str, Any]) -> None:
         parse_stack_config(project_values(config))
     except ConfigError as error:
         raise StackFileError(str(error)) from None
+
+
+def canary_limits(config: dict[str, Any]) -> CanaryConfig:
+    """`observability.canary`: how the soak judges a canary's metrics (rollout/canary.py),
+    parsed by the program's own model, defaults filled in."""
+    from regions.config import ConfigError, parse_stack_config
+
+    try:
+        limits = parse_stack_config(project_values(config)).observability.canary
+        check_p99_limit(limits.max_p99_seconds)
+    except (ConfigError, ValueError) as error:
+        raise StackFileError(str(error)) from None
+    return limits
 
 
 def _yaml() -> YAML:

@@ -57,6 +57,27 @@ def test_zero_counts_left_out_of_status_read_as_zero():
     stack = FakeStack([statefulset("eu-west-1-erlmcp-statefulset", {"spec": {"replicas": 3}})])
     [release] = LiveReader(stack).read(["eu-west-1"]).values()
     assert (release.ready, release.available, release.updated, release.partition) == (0, 0, 0, 0)
+    assert (release.namespace, release.current_revision, release.update_revision) == ("", "", "")
+
+
+def test_the_revisions_that_label_canary_and_stable_pods_are_read():
+    live = {
+        "metadata": {"name": "erlmcp-cluster", "namespace": "erlmcp-prod"},
+        "spec": {"replicas": 5, "updateStrategy": {"rollingUpdate": {"partition": 4}}},
+        "status": {
+            "currentRevision": "erlmcp-cluster-6d9f",
+            "updateRevision": "erlmcp-cluster-7c4b",
+        },
+    }
+    stack = FakeStack([statefulset("eu-west-1-erlmcp-statefulset", live)])
+
+    [release] = LiveReader(stack).read(["eu-west-1"]).values()
+
+    assert release.namespace == "erlmcp-prod"
+    assert (release.current_revision, release.update_revision) == (
+        "erlmcp-cluster-6d9f",
+        "erlmcp-cluster-7c4b",
+    )
 
 
 def test_a_region_without_its_statefulset_is_named():

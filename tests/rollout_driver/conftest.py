@@ -1,5 +1,5 @@
-"""Fixtures of the rollout driver's tests: one moto server per worker, a fresh world per test
-(world.py)."""
+"""Fixtures of the rollout driver's tests: one moto server and one stand-in Prometheus per
+worker, a fresh world per test (world.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import yaml
 from offline.stacks import REPO_ROOT
 from tests.moto_server import moto_endpoint
 from tests.rollout_driver import alarm_history
+from tests.rollout_driver.prometheus_standin import StandinPrometheus, served
 from tests.rollout_driver.world import (
     FILE_CLI,
     NEW,
@@ -36,10 +37,24 @@ def moto_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="package")
+def prometheus_server() -> Iterator[StandinPrometheus]:
+    with served() as standin:
+        yield standin
+
+
+@pytest.fixture
+def prometheus(prometheus_server: StandinPrometheus) -> StandinPrometheus:
+    """The stand-in workspaces, every region healthy and no alert, nothing seen yet."""
+    prometheus_server.reset()
+    return prometheus_server
+
+
 @pytest.fixture
 def world(
     tmp_path: Path,
     moto_url: str,
+    prometheus: StandinPrometheus,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> World:
@@ -80,7 +95,15 @@ def world(
                 "calls": str(root / "calls.jsonl"),
                 # The stack file as first deployed, parsed once here rather than per call.
                 "initial_config": yaml.safe_load(text)["config"],
-                "outputs": {"regions": {r: {"healthCheckId": i} for r, i in check_ids.items()}},
+                "outputs": {
+                    "regions": {
+                        region: {
+                            "healthCheckId": check_id,
+                            "prometheusEndpoint": prometheus.endpoint(region),
+                        }
+                        for region, check_id in check_ids.items()
+                    }
+                },
             }
         )
     )
@@ -95,7 +118,7 @@ def world(
     )
     wrapper.chmod(0o755)
 
-    w = World(project, root, moto_url, capsys)
+    w = World(project, root, moto_url, capsys, prometheus)
     for region in SERVING:  # alarms at OK are no signal (moto drops StateValue with a prefix)
         w.alarm(region, f"erlmcp-prod-{region}-5xx-rate", "OK")
     w.alarm("eu-west-1", "erlmcp-staging-eu-west-1-5xx-rate", "ALARM")  # another stack's

@@ -1,7 +1,9 @@
 """The world every driver test runs in: a project directory with prod's stack file, a stand-in
 `pulumi` (tests/rollout_standin/standin.py, which models what each release runs per step and
 sends engine events as the CLI does) that the real Automation API drives, and AWS signals served
-by a local moto server (Route 53 health checks, CloudWatch alarms). Soaks are injected no-ops.
+by a local moto server (Route 53 health checks, CloudWatch alarms) and a stand-in Prometheus
+(prometheus_standin.py: each region's workspace, healthy unless a test scripts otherwise). Soaks
+are injected no-ops.
 
 moto's GetHealthCheckStatus always answers "Success" for a health check it knows
 (moto/route53/responses.py), so an unhealthy wave is made with a CloudWatch alarm in ALARM;
@@ -26,6 +28,7 @@ from offline.recorder import RecordedStack
 from offline.stacks import stack_file_config
 from rollout.__main__ import main
 from rollout.stack_file import regions, serving_regions
+from tests.rollout_driver.prometheus_standin import StandinPrometheus
 
 STANDIN = Path(__file__).parent.parent / "rollout_standin" / "standin.py"
 SITE_PACKAGES = Path(yaml.__file__).parent.parent
@@ -66,6 +69,7 @@ class World:
     root: Path
     endpoint: str
     capsys: pytest.CaptureFixture[str]
+    prometheus: StandinPrometheus
 
     @property
     def stack_file(self) -> Path:

@@ -7,7 +7,12 @@ It answers what `python -m rollout` makes the Automation API run: `version`, `st
 and `up`.
 
 The cluster it pretends to be runs `live_pods` (scenario: region -> the HPA's count, else the
-configured pods); `unready` pods of a region are not Ready. `stack export` shows a StatefulSet as
+configured pods); `unready` pods of a region are not Ready. A StatefulSet's revisions are named
+`erlmcp-cluster-<version, dots as dashes>` (`revision`; the stand-in Prometheus,
+tests/rollout_driver/prometheus_standin.py, reads the version back from the name): a partitioned
+one's current revision is the fleet's `release.version`, its update revision the version it was
+given; without a partition both are the latter, as the StatefulSet controller leaves them once
+every pod is updated. `stack export` shows a StatefulSet as
 the last `refresh` (or `up`) of it saw the cluster, like Pulumi's state. A refresh of a
 partitioned StatefulSet leaves init errors, so the next `preview`/`up` updates it. An `up` of a
 canary fails as pulumi-kubernetes' `pulumi.com/waitFor` would when the stack file's count for a
@@ -186,18 +191,32 @@ def cluster_pods(scenario: dict[str, Any], region: str) -> int:
     return int((scenario.get("live_pods") or {}).get(region, initial.get(region, 0)))
 
 
-def observed(scenario: dict[str, Any], name: str, partition: int) -> dict[str, Any]:
+def revision(version: str) -> str:
+    """A ControllerRevision's name: `<StatefulSet>-<hash>` in Kubernetes, the version here."""
+    return "erlmcp-cluster-" + version.replace(".", "-")
+
+
+def namespace(scenario: dict[str, Any]) -> str:
+    """The namespace of a region's own release (`release.namespace`)."""
+    return str(scenario["initial_config"][f"{PROJECT}:release"]["namespace"])
+
+
+def observed(scenario: dict[str, Any], name: str, version: str, partition: int) -> dict[str, Any]:
     """A region's own StatefulSet's outputs as the cluster shows it now."""
     region = name.removesuffix("-erlmcp-statefulset")
     live = cluster_pods(scenario, region)
     ready = max(0, live - int((scenario.get("unready") or {}).get(region, 0)))
+    fleet = str(scenario["initial_config"][f"{PROJECT}:release"]["version"])
     return {
+        "metadata": {"name": "erlmcp-cluster", "namespace": namespace(scenario)},
         "spec": {"replicas": live, "updateStrategy": {"rollingUpdate": {"partition": partition}}},
         "status": {
             "replicas": live,
             "readyReplicas": ready,
             "availableReplicas": ready,
             "updatedReplicas": max(0, live - partition),
+            "currentRevision": revision(fleet if partition else version),
+            "updateRevision": revision(version),
         },
     }
 
@@ -265,7 +284,7 @@ def refresh(args: list[str], scenario: dict[str, Any], root: str) -> int:
         if name not in deployed:
             print(f"error: target {urn} does not exist in the stack", file=sys.stderr)
             return 255
-        refreshed[name] = observed(scenario, name, deployed[name][1])
+        refreshed[name] = observed(scenario, name, *deployed[name])
         if deployed[name][1]:
             # pulumi-kubernetes' StatefulSet read await calls a partitioned StatefulSet not
             # initialized (its revisions differ); the engine warns, keeps the refresh, and
@@ -381,7 +400,7 @@ def engine(command: str, args: list[str], scenario: dict[str, Any], root: str) -
         refreshed = read_json(root, "refreshed.json", {})
         for name in changed:
             if own_release(name):
-                refreshed[name] = observed(scenario, name, wanted[name][1])
+                refreshed[name] = observed(scenario, name, *wanted[name])
         write_json(root, "refreshed.json", refreshed)
     print(f"{command}: {len(changed)} to update")
     return 0
