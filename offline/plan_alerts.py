@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+# libyaml's loader: a region's rules file is ~30 KB, ten times faster to read than in Python.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
 EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
@@ -91,7 +93,7 @@ def _prometheus_rows(plan: dict[str, Any], region: str) -> Iterable[list[str]]:
     topics = {_severity(t): t for t in _of(plan, TOPIC, region)}
     for namespace in _of(plan, RULE_GROUPS, region):
         data = namespace["inputs"].get("data")
-        document = yaml.safe_load(data) if isinstance(data, str) else None
+        document = yaml.load(data, Loader=_LOADER) if isinstance(data, str) else None
         for group in (document or {}).get("groups", []):
             for rule in group.get("rules", []):
                 if "alert" not in rule:
