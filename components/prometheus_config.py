@@ -30,6 +30,9 @@ from typing import Any
 
 import yaml
 
+# libyaml's emitter when PyYAML has it: the same YAML, written in C at every render.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
 MIN_SCRAPE_INTERVAL_SECONDS = 30
 """AWS managed collectors refuse a shorter scrape interval (AMP user guide, "Scraper
 configuration", limitations)."""
@@ -148,7 +151,7 @@ def scrape_configuration(
         },
         "scrape_configs": list(jobs),
     }
-    return yaml.safe_dump(document, sort_keys=False)
+    return yaml.dump(document, Dumper=_DUMPER, sort_keys=False)
 
 
 # --- alert manager ------------------------------------------------------------------------------
@@ -205,8 +208,8 @@ def alert_manager_definition(
 ) -> str:
     """The definition AMP takes: the Alertmanager configuration as a block string under
     `alertmanager_config`."""
-    config = yaml.safe_dump(
-        alertmanager_config(region, topic_arns, default_severity), sort_keys=False
+    config = yaml.dump(
+        alertmanager_config(region, topic_arns, default_severity), Dumper=_DUMPER, sort_keys=False
     )
     body = "".join(f"  {line}" if line.strip() else line for line in config.splitlines(True))
     return f"{WRAPPER_KEY}: |\n{body}"

@@ -19,6 +19,7 @@ differs from the runbook, and why: docs/observability.md "SLOs and burn-rate ale
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -135,6 +136,7 @@ def _latency_sli(threshold_ms: int, target: float) -> Sli:
     )
 
 
+@functools.cache
 def rules_yaml(slo: SloConfig, region: str, environment: str) -> str:
     """The rules file of one serving region (its own workspace holds only its own metrics, so
     no expression filters by region; the `region` label says where an alert comes from)."""
@@ -346,7 +348,9 @@ def _hours(window: str) -> float:
     return int(window[:-1]) * units[window[-1]]
 
 
-class _Dumper(yaml.SafeDumper):
+# libyaml's emitter when PyYAML has it (a rules file is ~30 KB, written for every region at every
+# render); the representers below are the same either way.
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
     """Multi-line PromQL as YAML block literals, readable in the plan and in AMP's console; no
     anchors and aliases for repeated label sets."""
 
