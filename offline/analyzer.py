@@ -35,7 +35,11 @@ from pulumi_policy import policy as pulumi_policy_impl
 from pulumi_policy.policy import EnforcementLevel, Policy
 
 from offline.gc_control import collector_paused
-from offline.policy_speedups import _each_message_decoded_once, _proxies_built_on_access
+from offline.policy_speedups import (
+    _each_message_decoded_once,
+    _only_policies_for,
+    _proxies_built_on_access,
+)
 from offline.recorder import SECRET_SIG, SIG_KEY, UNKNOWN, RecordedResource, RecordedStack
 from regions.providers import default_provider_name
 
@@ -464,7 +468,12 @@ class PackAnalyzer:
         return {policy: level for policy, (level, _) in reconciled.items()}
 
     def analyze(self, request: analyzer_pb2.AnalyzeRequest) -> list[Diagnostic]:
-        with collector_paused(), _each_message_decoded_once(), _proxies_built_on_access():
+        with (
+            collector_paused(),
+            _each_message_decoded_once(),
+            _proxies_built_on_access(),
+            _only_policies_for(self.servicer, request.type),
+        ):
             response = self.servicer.Analyze(request, None)
         # The engine reports every resource diagnostic against the analyzed resource.
         return [replace(Diagnostic.from_proto(d), urn=request.urn) for d in response.diagnostics]

@@ -131,3 +131,17 @@ def test_each_message_is_converted_once_per_call():
     assert convert(other) is not convert(decoded)
     assert convert(other) == convert(decoded) == {"a": [1, {"b": 2}]}
     assert convert(decoded, True) is not convert(decoded, True)  # remediation's: not shared
+
+
+def test_only_the_policies_of_a_resources_type_are_asked_and_in_order():
+    from types import SimpleNamespace
+
+    from offline.policy_speedups import _only_policies_for
+
+    anything = SimpleNamespace(name="tags")  # no resource_types: looks at every resource
+    buckets = SimpleNamespace(name="s3", resource_types=frozenset({"aws:s3/bucket:Bucket"}))
+    keys = SimpleNamespace(name="kms", resource_types=frozenset({"aws:kms/key:Key"}))
+    servicer = SimpleNamespace(_PolicyAnalyzerServicer__policies=[buckets, anything, keys])
+    with _only_policies_for(servicer, "aws:s3/bucket:Bucket"):
+        assert [p.name for p in servicer._PolicyAnalyzerServicer__policies] == ["s3", "tags"]
+    assert [p.name for p in servicer._PolicyAnalyzerServicer__policies] == ["s3", "tags", "kms"]
