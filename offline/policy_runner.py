@@ -60,6 +60,7 @@ POLICIES_DIR = REPO_ROOT / "policies"
 # The stack policy that checks DR pairs; the runner gives it the stack file's pairs.
 DR_POLICY = "dr-standby-holds-replicas"
 DR_BUDGET_POLICY = "dr-budget-meets-targets"
+DR_LAG_POLICY = "dr-copies-lag-alarmed"
 DR_STANDBY_POLICY = "dr-serving-region-has-standby"
 DNS_EMPTY_REGIONS_POLICY = "dns-no-traffic-to-empty-regions"
 ROLLOUT_ORDER_POLICY = "rollout-waves-in-order"
@@ -189,12 +190,11 @@ def stack_policy_config(stack_config: Mapping[str, Any]) -> dict[str, Any]:
         return {}  # the zone-only stage builds no region: no pair to hold yet
     pairs = [{"primary": p.primary, "standby": p.standby} for p in stack.dr_pairs]
     failed_over = [pair for pair in pairs if stack.failover.get(pair["primary"]) == pair["standby"]]
+    budgets = [b.as_dict() for b in stack_budget(stack)]
     return {
         DR_POLICY: {"dr_pairs": pairs, "failed_over": failed_over},
-        DR_BUDGET_POLICY: {
-            "budgets": [b.as_dict() for b in stack_budget(stack)],
-            "failed_over": failed_over,
-        },
+        DR_BUDGET_POLICY: {"budgets": budgets, "failed_over": failed_over},
+        DR_LAG_POLICY: {"budgets": budgets, "failed_over": failed_over},
         DR_STANDBY_POLICY: {"no_standby": sorted(stack.no_standby), "failed_over": failed_over},
         DNS_EMPTY_REGIONS_POLICY: {"failed_over": failed_over},
         **_rollout_policy_config(stack),

@@ -1,0 +1,127 @@
+"""dr-copies-lag-alarmed: every DR copy has a lag alarm in its region whose threshold is at most
+its pair's RPO.
+
+A copy is a database read replica (`replicateSourceDb`), an Aurora Global Database secondary
+cluster (a member of a global cluster without its own master user) or an ElastiCache Global
+Datastore secondary (`globalReplicationGroupId`) in a pair's standby region. Its alarm is a
+CloudWatch alarm of that region that depends on it and reads its lag: `ReplicaLag` (seconds),
+`AuroraGlobalDBRPOLag` (milliseconds) or `GlobalDatastoreReplicationLag` (seconds). A lag past the
+RPO means a failover now would lose more than the pair promises, and nobody would know. The RPO
+comes from the policy config `budgets` (the offline runner and `--print-policy-config` pass each
+pair's target); failed-over pairs (`failed_over`) are not judged, their copies promoted. Unknown
+values are never violations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from erlmcp_policies.stack.dr_standby import configured_pairs, pair_list
+from erlmcp_policies.stack.graph import UNKNOWN, StackIndex, list_at, prop
+
+NAME = "dr-copies-lag-alarmed"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+# Copy type -> (how to tell a copy, the lag metric, its unit in seconds).
+COPIES: dict[str, tuple[Any, str, float]] = {
+    "aws:rds/instance:Instance": (lambda p: prop(p, "replicateSourceDb"), "ReplicaLag", 1.0),
+    "aws:rds/cluster:Cluster": (
+        lambda p: prop(p, "globalClusterIdentifier") and not prop(p, "masterUsername"),
+        "AuroraGlobalDBRPOLag",
+        0.001,
+    ),
+    "aws:elasticache/replicationGroup:ReplicationGroup": (
+        lambda p: prop(p, "globalReplicationGroupId"),
+        "GlobalDatastoreReplicationLag",
+        1.0,
+    ),
+}
+
+
+def _reads(alarm: PolicyResource, metric: str) -> bool:
+    """The alarm's metric, or a metric query of it, is `metric`."""
+    if prop(alarm.props, "metricName") == metric:
+        return True
+    for query in list_at(alarm.props, "metricQueries"):
+        expression = prop(query, "expression")
+        if prop(query, "metric", "metricName") == metric or (
+            isinstance(expression, str) and metric in expression
+        ):
+            return True
+    return False
+
+
+def _lag_alarms(index: StackIndex, copy: PolicyResource, region: str, metric: str) -> list:
+    return [
+        alarm
+        for alarm in index.in_region(ALARM, region)
+        if copy in alarm.dependencies and _reads(alarm, metric)
+    ]
+
+
+def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    config = args.get_config()
+    failed_over = configured_pairs(config, "failed_over")
+    index = StackIndex(args.resources)
+    rpo_by_standby = {
+        str(b["standby"]): float(b["rpoTargetMinutes"])
+        for b in config.get("budgets") or []
+        if (str(b["primary"]), str(b["standby"]))
+        not in {(p.primary, p.standby) for p in failed_over}
+    }
+    for type_, (is_copy, metric, unit_seconds) in COPIES.items():
+        for copy in index.of_type(type_):
+            region = index.region_of(copy)
+            if region not in rpo_by_standby:
+                continue
+            verdict = is_copy(copy.props)
+            if verdict is UNKNOWN or not verdict:
+                continue
+            rpo_minutes = rpo_by_standby[region]
+            alarms = _lag_alarms(index, copy, region, metric)
+            if not alarms:
+                report_violation(
+                    f"DR copy {copy.name!r} in {region} has no {metric} alarm: a lag past the "
+                    f"pair's RPO ({rpo_minutes:g} min) would go unseen.",
+                    copy.urn,
+                )
+                continue
+            limit = rpo_minutes * 60 / unit_seconds
+            thresholds = [prop(a.props, "threshold") for a in alarms]
+            if all(isinstance(t, int | float) and t > limit for t in thresholds):
+                report_violation(
+                    f"DR copy {copy.name!r} in {region}: its {metric} alarm fires above "
+                    f"{min(thresholds):g}, past the pair's RPO of {rpo_minutes:g} min "
+                    f"({limit:g} in the metric's unit).",
+                    copy.urn,
+                )
+
+
+POLICY = StackValidationPolicy(
+    name=NAME,
+    description=(
+        "Every DR copy has a lag alarm in its region at or below its pair's RPO "
+        "[runbook §3.1 RPO targets; erlmcp]"
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=validate,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "budgets": {
+                "type": "array",
+                "description": "Each pair's RPO target (rpoTargetMinutes), from the stack file",
+                "items": {"type": "object"},
+                "default": [],
+            },
+            "failed_over": pair_list("Pairs whose standby has taken over (not judged)"),
+        }
+    ),
+)
