@@ -11,6 +11,7 @@ region whose metric it reads, published to that region's `page` or `ticket` topi
 | backup replication latency | ReplicationLatency (s) | the destination's | config | ticket |
 | unhealthy NLB targets | UnHealthyHostCount | the NLB's | config | ticket |
 | certificate expiry | DaysToExpiry | the certificate's | config | ticket |
+| a writing database's connections | DatabaseConnections | the database's | % of max | ticket |
 | a serving region's health check | HealthCheckStatus | us-east-1 (only) | < 1 | page |
 | failed backup and copy jobs | EventBridge rule | every region | FAILED/ABORTED/EXPIRED | ticket |
 
@@ -52,6 +53,7 @@ from components.alarms import (
 from components.backups import BucketReplication
 from regions.config import DrPairConfig, StackConfig
 from regions.config.observability import AlarmConfig
+from regions.database_alarms import database_connections_alarms
 from regions.lineage import DatabaseCopy
 
 if TYPE_CHECKING:
@@ -98,6 +100,8 @@ def build_alarms(
         replication = primary.backup_replications[pair.standby]
         planned[pair.primary].alarms.append(replication_failed_alarm(replication, config))
         planned[pair.standby].alarms.append(replication_latency_alarm(replication, config))
+    for name, alarms in database_connections_alarms(stack, regions).items():
+        planned[name].alarms += alarms
     if ROUTE53_METRICS_REGION in planned:
         planned[ROUTE53_METRICS_REGION].alarms += [
             health_check_alarm(name, dns.health_check_ids[name], config)

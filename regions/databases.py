@@ -68,12 +68,18 @@ def build_databases(
         regions[pair.standby].standby_database = built[plan.standby_uses]
     writing = []
     for copy, database in built.items():
-        if copy.source is None and not copy.retired:
+        if takes_writes(copy):
             partner = None
             if pair is not None:
                 partner = pair.standby if copy.region == pair.primary else pair.primary
             writing.append(WritingCopy(copy.region, database_arn(database), partner))
     return writing
+
+
+def takes_writes(copy: DatabaseCopy) -> bool:
+    """The original writer and any promoted copy (replicating from nothing), unless a failback
+    retired it: what backups capture and the connections alarm watches."""
+    return copy.source is None and not copy.retired
 
 
 def database_arn(database: Database) -> pulumi.Output[str]:

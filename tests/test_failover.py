@@ -116,6 +116,13 @@ def test_failover_moves_the_hpa_from_the_primary_to_the_standby_release(prod_sta
         for what in ("database", "cache")
     }
     removed = [r for r in removed if r not in alarms]
+    # The promoted copy takes writes: its connections alarm comes, in the standby region
+    # (regions/database_alarms.py).
+    gained = [r for r in added if r.type == "aws:cloudwatch/metricAlarm:MetricAlarm"]
+    assert {(r.region, r.name) for r in gained} == {
+        (standby_region, f"{standby_region}-alarms-database-connections-of-{failover.primary}")
+    }
+    added = [r for r in added if r not in gained]
     assert [(r.type, r.name) for r in added] == [(hpa, f"{failover.prefix}-erlmcp-hpa")]
     assert [(r.type, r.name) for r in removed] == [(hpa, f"{failover.primary}-erlmcp-hpa")]
 

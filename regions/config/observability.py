@@ -78,6 +78,9 @@ class AlarmConfig(_Model):
     """S3 Replication Time Control promises 15 minutes."""
     unhealthy_targets: int = Field(default=1, ge=1)
     certificate_days_to_expiry: int = Field(default=30, ge=1, le=365)
+    database_connections_percent: int = Field(default=80, ge=1, le=99)
+    """Ticket when a writing database holds this share of its max_connections
+    (regions/database_alarms.py)."""
     evaluation_minutes: int = Field(default=5, ge=1, le=60)
 
 

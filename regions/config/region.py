@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from regions.config.values import (
@@ -25,6 +25,7 @@ from regions.config.values import (
     parse_cpu,
     parse_memory,
 )
+from regions.db_instance_classes import unknown_instance_class
 
 
 class HpaConfig(_Model):
@@ -101,6 +102,15 @@ class DatabaseConfig(_Model):
     allocated_storage_gb: int = Field(ge=20, le=65536)
     max_allocated_storage_gb: int = Field(ge=20, le=65536)
     multi_az: bool = True
+
+    @field_validator("instance_class")
+    @classmethod
+    def _known_memory(cls, instance_class: str) -> str:
+        # The database connections alarm's threshold follows the class's memory.
+        problem = unknown_instance_class(instance_class)
+        if problem is not None:
+            raise ValueError(problem)
+        return instance_class
 
     @model_validator(mode="after")
     def _storage(self) -> DatabaseConfig:
