@@ -77,9 +77,10 @@ def build_databases(
 
 
 def takes_writes(copy: DatabaseCopy) -> bool:
-    """The original writer and any promoted copy (replicating from nothing), unless a failback
-    retired it: what backups capture and the connections alarm watches."""
-    return copy.source is None and not copy.retired
+    """The original writer and any promoted copy, unless a failback retired it: what backups
+    capture and the connections alarm watches. A failback's new writer is promoted at cutover
+    while it still names the copy it came from (regions/lineage.py), and serves from then on."""
+    return (copy.source is None or copy.promoted) and not copy.retired
 
 
 def database_arn(database: Database) -> pulumi.Output[str]:

@@ -238,10 +238,14 @@ def test_cutover_promotes_the_next_writer_and_brings_the_primary_back(journey):
     assert database_host(cutover, release) == address(writer)
     # The standby's release stays stopped: its promoted copy is stale from now on.
     assert replicas(cutover, f"{case.prefix}-erlmcp") == 0
+    # The new writer takes writes from now on: its backups and its connections alarm follow it
+    # (regions/databases.py `takes_writes`).
     assert set(changed(stacks["drain"], cutover)) == {
         case.writer(2),
         f"{release}-statefulset",
         f"{release}-config",
+        f"{case.primary}-database-backups-to-{case.standby}-selection",
+        f"{case.primary}-alarms-database-connections",
     }
 
 
