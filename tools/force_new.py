@@ -152,13 +152,18 @@ def camel(name: str) -> str:
     return head + "".join(part.capitalize() for part in rest)
 
 
-def _engine_path(path: tuple[str, ...], known: set[str] | None) -> str:
+def _engine_path(
+    path: tuple[str, ...], known: set[str] | None, renames: dict[str, str] | None = None
+) -> str:
     """camelCase, with the top-level name as pulumi-aws spells it: the bridge pluralizes list
-    attributes (`client_id_list` -> `clientIdLists`, `validation_option` -> `validationOptions`)."""
+    attributes (`client_id_list` -> `clientIdLists`, `validation_option` -> `validationOptions`,
+    `alias` -> `aliases`, `latency_routing_policy` -> `latencyRoutingPolicies`), and renames a
+    few (`renames`, this type's PULUMI_RENAMES)."""
     head, *rest = (camel(part) for part in path)
-    if known is not None and head not in known and f"{head}s" in known:
-        head = f"{head}s"
-    return ".".join([head, *rest])
+    if known is not None and head not in known:
+        plurals = [f"{head}s", f"{head}es", f"{head[:-1]}ies" if head.endswith("y") else ""]
+        head = next((p for p in plurals if p in known), head)
+    return ".".join([(renames or {}).get(head, head), *rest])
 
 
 def pulumi_properties(type_: str) -> set[str] | None:
@@ -184,10 +189,9 @@ def build_table(source: Path, files: list[tuple[str, str, str]], version: str) -
         known = pulumi_properties(type_)
         marks = force_new_paths(file.read_text(encoding="utf-8"), constants)
         renames = PULUMI_RENAMES.get(type_, {})
-        paths = sorted(renames.get(n, n) for n in (_engine_path(p, known) for p in marks))
+        paths = sorted(_engine_path(p, known, renames) for p in marks)
         computed[type_] = sorted(
-            renames.get(n, n)
-            for n in (_engine_path(p, known) for p, is_computed in marks.items() if is_computed)
+            _engine_path(p, known, renames) for p, is_computed in marks.items() if is_computed
         )
         if known is not None and "region" in known:
             # pulumi-aws v7's per-resource `region`: changing it moves the resource to another

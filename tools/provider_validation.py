@@ -265,14 +265,7 @@ def _legacy_constants(source: Path) -> dict[str, str]:
 
 
 def _engine(attribute: str, known: set[str] | None, renames: dict[str, str]) -> str:
-    """camelCase, with the top-level name as pulumi-aws spells it: the bridge pluralizes list
-    attributes (`rule` -> `rules`, `alias` -> `aliases`, `latency_routing_policy` ->
-    `latencyRoutingPolicies`)."""
-    head, *rest = (force_new.camel(part) for part in attribute.split("."))
-    if known is not None and head not in known:
-        plurals = [f"{head}s", f"{head}es", f"{head[:-1]}ies" if head.endswith("y") else ""]
-        head = next((p for p in plurals if p in known), head)
-    return ".".join([renames.get(head, head), *rest])
+    return force_new._engine_path(tuple(attribute.split(".")), known, renames)
 
 
 def _engine_relation(
