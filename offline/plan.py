@@ -17,9 +17,11 @@ import argparse
 import json
 import sys
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from offline.kubernetes_names import check_kubernetes
 from offline.plan_diff import blocks_the_plan, diff_plans
 from offline.plan_markdown import render
 from offline.plan_schema import SCHEMA_VERSION, SECRET
@@ -29,7 +31,7 @@ from offline.policy_runner import (
     analyze_recorded,
     record_stack_file,
 )
-from offline.provider_checks import as_dict, check_stack
+from offline.provider_checks import Violation, check_aws
 from offline.recorder import RecordedStack, is_secret
 from offline.stacks import REPO_ROOT, project_values, stack_file_of
 from regions.config import ConfigError, parse_stack_config
@@ -68,6 +70,11 @@ def plan_resources(recorded: RecordedStack) -> list[dict[str, Any]]:
         # finish, and a plan must read the same on every run of the same program.
         for r in sorted(recorded.resources, key=lambda r: r.urn)
     ]
+
+
+def check_stack(recorded: RecordedStack) -> list[Violation]:
+    """Every input the AWS provider or the Kubernetes API server would refuse."""
+    return check_aws(recorded) + check_kubernetes(recorded)
 
 
 def build_plan(
@@ -117,7 +124,7 @@ def build_plan(
         # What `pulumi up` refuses until replaced (regions/config/stack.py `placeholders`).
         "placeholders": stack.placeholders(),
         # What the providers' own input checks refuse: `pulumi preview` itself fails on these.
-        "providerChecks": [as_dict(v) for v in check_stack(recorded)],
+        "providerChecks": [asdict(v) for v in check_stack(recorded)],
         "stage": "full" if stack.dns.delegated else "zone-only",
         "counts": {
             "byRegion": dict(sorted(Counter(r["region"] or "global" for r in resources).items())),

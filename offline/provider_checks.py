@@ -15,7 +15,8 @@ recorded input, the way terraform-plugin-sdk does (`helper/schema/schema.go` `va
 - a nested attribute is checked in every element of its block, and its relations only where its
   block is present.
 
-Kubernetes names, labels and annotations are checked by offline/kubernetes_names.py.
+Kubernetes names, labels and annotations are checked by offline/kubernetes_names.py; `make
+plan` runs both (offline/plan.py `check_stack`).
 """
 
 from __future__ import annotations
@@ -361,20 +362,3 @@ def check_aws(stack: RecordedStack, table: dict[str, Any] | None = None) -> list
         if entry is not None:
             found += check_resource(resource, entry, source)
     return found
-
-
-def check_stack(stack: RecordedStack) -> list[Violation]:
-    """Every input the AWS provider or the Kubernetes API server would refuse."""
-    from offline.kubernetes_names import check_kubernetes
-
-    return check_aws(stack) + check_kubernetes(stack)
-
-
-def as_dict(violation: Violation) -> dict[str, str]:
-    return {
-        "urn": violation.urn,
-        "argument": violation.argument,
-        "value": violation.value,
-        "rule": violation.rule,
-        "source": violation.source,
-    }

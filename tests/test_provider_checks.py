@@ -4,6 +4,7 @@ found offline; each kind of rule broken on purpose."""
 from __future__ import annotations
 
 import copy
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +18,12 @@ from components.aws_backup import (
     VaultLock,
 )
 from offline.kubernetes_names import check_kubernetes
-from offline.plan import exit_code, summary
+from offline.plan import check_stack, exit_code, summary
 from offline.plan_markdown import render
 from offline.provider_checks import (
     Violation,
-    as_dict,
     check_aws,
     check_resource,
-    check_stack,
     load_table,
 )
 from offline.recorder import SECRET_SIG, SIG_KEY, RecordedStack
@@ -243,7 +242,7 @@ def test_make_plan_fails_naming_the_refused_input(prod_stack):
     refused = Violation(URN, "name", '"x"', "length must be between 1 and 50", "selection.go:44")
     plan = shared_plan(prod_stack, stack_file_config())
     assert plan["providerChecks"] == [] and exit_code(plan) == 0
-    plan["providerChecks"] = [as_dict(refused)]
+    plan["providerChecks"] = [asdict(refused)]
     assert exit_code(plan) == 1
     text = summary(plan, (Path("plan.json"), Path("plan.md")))
     assert "Provider input checks: FAILED" in text
