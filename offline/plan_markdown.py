@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from offline.plan_alerts import alerts_section
+from offline.plan_reading import number, resources_in
 
 RDS = "aws:rds/instance:Instance"
 AURORA = "aws:rds/cluster:Cluster"
@@ -18,31 +19,18 @@ STATEFULSET = "kubernetes:apps/v1:StatefulSet"
 HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
 
 
-def _num(value: Any) -> str:
-    """Numbers travel through protobuf as floats: 2.0 reads as 2."""
-    return f"{value:g}" if isinstance(value, int | float) else str(value)
-
-
 def node_id(region: str) -> str:
     return re.sub(r"[^a-z0-9]", "_", region)
 
 
-def _in(plan: dict[str, Any], type_: str, region: str | None = None) -> list[dict[str, Any]]:
-    return [
-        r
-        for r in plan["resources"]
-        if r["type"] == type_ and (region is None or r["region"] == region)
-    ]
-
-
 def regions_of(plan: dict[str, Any]) -> list[str]:
-    return sorted({r["region"] for r in _in(plan, EKS) if r["region"]})
+    return sorted({r["region"] for r in resources_in(plan, EKS) if r["region"]})
 
 
 def _role(plan: dict[str, Any], region: str) -> str:
-    serving = any("replicateSourceDb" not in r["inputs"] for r in _in(plan, RDS, region)) or any(
-        "masterUsername" in r["inputs"] for r in _in(plan, AURORA, region)
-    )
+    serving = any(
+        "replicateSourceDb" not in r["inputs"] for r in resources_in(plan, RDS, region)
+    ) or any("masterUsername" in r["inputs"] for r in resources_in(plan, AURORA, region))
     holds = [p["primary"] for p in plan["dr"]["pairs"] if p["standby"] == region]
     role = "primary" if serving else "standby"
     return f"{role}, standby of {', '.join(holds)}" if serving and holds else role
@@ -67,8 +55,8 @@ def mermaid(plan: dict[str, Any]) -> str:
 
 def _pods(plan: dict[str, Any], region: str) -> str:
     counts = [
-        f"{s['inputs']['metadata']['namespace']}: {_num(s['inputs']['spec']['replicas'])}"
-        for s in _in(plan, STATEFULSET, region)
+        f"{s['inputs']['metadata']['namespace']}: {number(s['inputs']['spec']['replicas'])}"
+        for s in resources_in(plan, STATEFULSET, region)
     ]
     return ", ".join(counts) or "—"
 
@@ -81,10 +69,10 @@ def _databases(plan: dict[str, Any], region: str) -> str:
             if "replicateSourceDb" in r["inputs"]
             else f" postgres {r['inputs'].get('engineVersion')}"
         )
-        for r in _in(plan, RDS, region)
+        for r in resources_in(plan, RDS, region)
     ] + [
         "Aurora " + ("writer" if "masterUsername" in r["inputs"] else "secondary")
-        for r in _in(plan, AURORA, region)
+        for r in resources_in(plan, AURORA, region)
     ]
     return ", ".join(found) or "—"
 
@@ -96,11 +84,11 @@ def _addon_rows(plan: dict[str, Any]) -> list[list[Any]]:
         addons = sorted(
             f"{a['inputs'].get('addonName')} {a['inputs'].get('addonVersion')}"
             + (" (network policies enforced)" if "enableNetworkPolicy" in str(a["inputs"]) else "")
-            for a in _in(plan, "aws:eks/addon:Addon", region)
+            for a in resources_in(plan, "aws:eks/addon:Addon", region)
         )
         charts = sorted(
             f"{h['inputs'].get('chart')} {h['inputs'].get('version')}"
-            for h in _in(plan, "kubernetes:helm.sh/v3:Release", region)
+            for h in resources_in(plan, "kubernetes:helm.sh/v3:Release", region)
         )
         rows.append([region, ", ".join(addons) or "—", ", ".join(charts) or "—"])
     return rows
@@ -127,20 +115,23 @@ def render(plan: dict[str, Any]) -> str:
     out += ["## Topology", "", "```mermaid", mermaid(plan), "```", "", "## Regions", ""]
     rows = []
     for region in regions_of(plan):
-        [cluster] = _in(plan, EKS, region)
-        nodes = _in(plan, NODES, region)
+        [cluster] = resources_in(plan, EKS, region)
+        nodes = resources_in(plan, NODES, region)
         scaling = nodes[0]["inputs"].get("scalingConfig", {}) if nodes else {}
-        caches = [c["inputs"].get("nodeType", "secondary") for c in _in(plan, CACHE, region)]
+        caches = [
+            c["inputs"].get("nodeType", "secondary") for c in resources_in(plan, CACHE, region)
+        ]
         rows.append(
             [
                 region,
                 _role(plan, region),
                 f"EKS {cluster['inputs'].get('version')}, nodes "
-                f"{_num(scaling.get('minSize'))}-{_num(scaling.get('maxSize'))}",
+                f"{number(scaling.get('minSize'))}-{number(scaling.get('maxSize'))}",
                 _pods(plan, region),
                 _databases(plan, region),
                 ", ".join(caches) or "—",
-                ", ".join(b["name"] for b in _in(plan, "aws:s3/bucket:Bucket", region)) or "—",
+                ", ".join(b["name"] for b in resources_in(plan, "aws:s3/bucket:Bucket", region))
+                or "—",
                 plan["counts"]["byRegion"].get(region, 0),
             ]
         )
@@ -166,8 +157,8 @@ def render(plan: dict[str, Any]) -> str:
             [
                 f"{p['primary']} → {p['standby']}",
                 p["database"],
-                f"{_num(p['rtoMinutes'])} / {_num(p['rtoTargetMinutes'])} min",
-                f"{_num(p['rpoMinutes'])} / {_num(p['rpoTargetMinutes'])} min",
+                f"{number(p['rtoMinutes'])} / {number(p['rtoTargetMinutes'])} min",
+                f"{number(p['rpoMinutes'])} / {number(p['rpoTargetMinutes'])} min",
                 "meets targets" if p["meetsTargets"] else "**MISSES TARGET**",
             ]
             for p in plan["dr"]["pairs"]
