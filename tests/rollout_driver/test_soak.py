@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import boto3
 
 from rollout.health import HealthReader
-from tests.rollout_driver.world import NEW, WAVES, World, step_of
+from tests.rollout_driver.world import NEW, WAVES, World, put_alarm, step_of
 
 EU = "eu-west-1"
 EU_5XX = "erlmcp-prod-eu-west-1-5xx-rate"
@@ -77,19 +77,8 @@ def test_alarm_history_counts_this_stacks_alarms_since_the_moment_given(moto_url
     step_began = datetime.now(UTC)
     flapped = ("erlmcp-prod-ca-central-1-5xx-rate", "erlmcp-staging-ca-central-1-5xx-rate")
     for name in (*flapped, "erlmcp-prod-ca-central-1-latency"):
-        cloudwatch.put_metric_alarm(
-            AlarmName=name,
-            MetricName="HTTPCode_Target_5XX_Count",
-            Namespace="AWS/NetworkELB",
-            Statistic="Sum",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=1.0,
-            ComparisonOperator="GreaterThanThreshold",
-        )
         # Missing data is no fault: only a change into ALARM counts.
-        state = "ALARM" if name in flapped else "INSUFFICIENT_DATA"
-        cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason="5xx")
+        put_alarm(cloudwatch, name, "ALARM" if name in flapped else "INSUFFICIENT_DATA", "5xx")
         cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="fine")
 
     def alarms(since: datetime | None) -> list[tuple[str, bool]]:

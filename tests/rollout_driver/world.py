@@ -125,18 +125,7 @@ class World:
         return boto3.client("cloudwatch", region_name=region, endpoint_url=self.endpoint)
 
     def alarm(self, region: str, name: str, state: str, reason: str = "test") -> None:
-        client = self.cloudwatch(region)
-        client.put_metric_alarm(
-            AlarmName=name,
-            MetricName="HTTPCode_Target_5XX_Count",
-            Namespace="AWS/NetworkELB",
-            Statistic="Sum",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=1.0,
-            ComparisonOperator="GreaterThanThreshold",
-        )
-        client.set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason)
+        put_alarm(self.cloudwatch(region), name, state, reason)
 
     def deployed(self) -> dict[str, list[Any]]:
         return json.loads((self.root / "deployed.json").read_text())
@@ -146,3 +135,18 @@ def step_of(call: dict[str, Any]) -> tuple[int, int] | str:
     """(wave, canaryPods) the stack file said at a preview or up; "none" without a rollout."""
     rollout = call["rollout"]
     return (rollout["wave"], rollout["canaryPods"]) if rollout else f"none@{call['release']}"
+
+
+def put_alarm(cloudwatch: Any, name: str, state: str, reason: str = "test") -> None:
+    """An alarm of the moto server's CloudWatch, set to `state`."""
+    cloudwatch.put_metric_alarm(
+        AlarmName=name,
+        MetricName="HTTPCode_Target_5XX_Count",
+        Namespace="AWS/NetworkELB",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1.0,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason)
