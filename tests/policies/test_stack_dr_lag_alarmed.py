@@ -65,3 +65,12 @@ def test_an_alarm_on_something_else_does_not_count(judge, broken_prod):
     }
     [found] = judge(broken_prod)
     assert "has no ReplicaLag alarm" in found.detail
+
+
+def test_a_primary_cache_that_reports_its_datastore_is_no_copy(judge, broken_prod):
+    # AWS reports the Global Datastore's id on the primary group too, once it exists. In the
+    # mutual pair, ap-northeast-1 is a standby region whose own group is such a primary.
+    datastore = broken_prod.named("ap-northeast-1-redis-global-datastore")
+    global_id = datastore.outputs["globalReplicationGroupId"]
+    set_property(broken_prod, "ap-northeast-1-redis-group", "globalReplicationGroupId", global_id)
+    assert judge(broken_prod) == []

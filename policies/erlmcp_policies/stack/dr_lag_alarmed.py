@@ -25,21 +25,46 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from erlmcp_policies.stack.dr_standby import configured_pairs, pair_list
+from erlmcp_policies.stack.dr_standby import (
+    Pair,
+    configured_pairs,
+    global_membership,
+    is_aurora_writer,
+    own_cache,
+    pair_list,
+)
 from erlmcp_policies.stack.graph import UNKNOWN, StackIndex, list_at, prop
 
 NAME = "dr-copies-lag-alarmed"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+
+
+def _is_replica(index: StackIndex, db: PolicyResource) -> Any:
+    source = prop(db.props, "replicateSourceDb")
+    return UNKNOWN if source is UNKNOWN else bool(source)
+
+
+def _is_aurora_secondary(index: StackIndex, cluster: PolicyResource) -> Any:
+    """A member of a Global Database that is not its writer (dr_standby.py's reading)."""
+    membership = global_membership(index, cluster)
+    if membership is UNKNOWN:
+        return UNKNOWN
+    member = prop(cluster.props, "globalClusterIdentifier")
+    return bool(member) and not is_aurora_writer(cluster, membership)
+
+
+def _is_cache_secondary(index: StackIndex, group: PolicyResource) -> Any:
+    """In a Global Datastore and not its primary: AWS reports the datastore's id on the primary
+    group too (dr_standby.py `own_cache`)."""
+    return bool(prop(group.props, "globalReplicationGroupId")) and not own_cache(index, group)
+
+
 # Copy type -> (how to tell a copy, the lag metric, its unit in seconds).
 COPIES: dict[str, tuple[Any, str, float]] = {
-    "aws:rds/instance:Instance": (lambda p: prop(p, "replicateSourceDb"), "ReplicaLag", 1.0),
-    "aws:rds/cluster:Cluster": (
-        lambda p: prop(p, "globalClusterIdentifier") and not prop(p, "masterUsername"),
-        "AuroraGlobalDBRPOLag",
-        0.001,
-    ),
+    "aws:rds/instance:Instance": (_is_replica, "ReplicaLag", 1.0),
+    "aws:rds/cluster:Cluster": (_is_aurora_secondary, "AuroraGlobalDBRPOLag", 0.001),
     "aws:elasticache/replicationGroup:ReplicationGroup": (
-        lambda p: prop(p, "globalReplicationGroupId"),
+        _is_cache_secondary,
         "GlobalDatastoreReplicationLag",
         1.0,
     ),
@@ -74,15 +99,14 @@ def validate(args: StackValidationArgs, report_violation: ReportViolation) -> No
     rpo_by_standby = {
         str(b["standby"]): float(b["rpoTargetMinutes"])
         for b in config.get("budgets") or []
-        if (str(b["primary"]), str(b["standby"]))
-        not in {(p.primary, p.standby) for p in failed_over}
+        if Pair(str(b["primary"]), str(b["standby"])) not in failed_over
     }
     for type_, (is_copy, metric, unit_seconds) in COPIES.items():
         for copy in index.of_type(type_):
             region = index.region_of(copy)
             if region not in rpo_by_standby:
                 continue
-            verdict = is_copy(copy.props)
+            verdict = is_copy(index, copy)
             if verdict is UNKNOWN or not verdict:
                 continue
             rpo_minutes = rpo_by_standby[region]

@@ -247,7 +247,7 @@ def _own_database(index: StackIndex, db: PolicyResource) -> bool:
     return is_aurora_writer(db, global_membership(index, db))
 
 
-def _own_cache(index: StackIndex, group: PolicyResource) -> bool:
+def own_cache(index: StackIndex, group: PolicyResource) -> bool:
     """Not a Global Datastore secondary: in no datastore, or the one its datastore names as
     primary (AWS reports the datastore's id on the primary group too)."""
     global_id = prop(group.props, "globalReplicationGroupId")
@@ -270,7 +270,7 @@ def _own_backups(index: StackIndex, bucket: PolicyResource) -> bool:
 
 OWN: dict[str, Callable[[StackIndex, PolicyResource], bool]] = {
     "database": _own_database,
-    "cache": _own_cache,
+    "cache": own_cache,
     "backups": _own_backups,
 }
 
