@@ -34,11 +34,13 @@ _SNS_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+")
 
 
 def _topics_named(
-    index: StackIndex, publisher: PolicyResource, keys: Iterable[str], arns: list[Any]
+    by_arn: dict[Any, PolicyResource],
+    publisher: PolicyResource,
+    keys: Iterable[str],
+    arns: list[Any],
 ) -> tuple[list[PolicyResource], list[str], bool]:
     """(the stack's topics the publisher names, SNS ARNs it names that are not the stack's,
-    whether anything is still unknown)."""
-    by_arn = {prop(t.props, "arn"): t for t in index.of_type(TOPIC)}
+    whether anything is still unknown); `by_arn`: the stack's topics by ARN."""
     found = {
         d.urn: d
         for key in keys
@@ -77,8 +79,9 @@ def _publishers(index: StackIndex) -> Iterable[tuple[PolicyResource, str, list[A
 
 def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     index = StackIndex(args.resources)
+    by_arn = {prop(t.props, "arn"): t for t in index.of_type(TOPIC)}
     for publisher, what, arns, keys in _publishers(index):
-        topics, strangers, unknown = _topics_named(index, publisher, keys, arns)
+        topics, strangers, unknown = _topics_named(by_arn, publisher, keys, arns)
         region = index.region_of(publisher)
         for arn in strangers:
             report_violation(
