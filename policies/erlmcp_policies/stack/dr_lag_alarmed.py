@@ -56,7 +56,10 @@ def _is_aurora_secondary(index: StackIndex, cluster: PolicyResource) -> Any:
 def _is_cache_secondary(index: StackIndex, group: PolicyResource) -> Any:
     """In a Global Datastore and not its primary: AWS reports the datastore's id on the primary
     group too (dr_standby.py `own_cache`)."""
-    return bool(prop(group.props, "globalReplicationGroupId")) and not own_cache(index, group)
+    global_id = prop(group.props, "globalReplicationGroupId")
+    if global_id is UNKNOWN:
+        return UNKNOWN
+    return bool(global_id) and not own_cache(index, group)
 
 
 # Copy type -> (how to tell a copy, the lag metric, its unit in seconds).
@@ -71,25 +74,34 @@ COPIES: dict[str, tuple[Any, str, float]] = {
 }
 
 
-def _reads(alarm: PolicyResource, metric: str) -> bool:
-    """The alarm's metric, or a metric query of it, is `metric`."""
-    if prop(alarm.props, "metricName") == metric:
+def _reads(alarm: PolicyResource, metric: str) -> Any:
+    """Whether the alarm's metric, or one of its metric queries, is `metric`; UNKNOWN while what
+    it reads is not known yet (a first preview)."""
+    name = prop(alarm.props, "metricName")
+    if name == metric:
         return True
+    queries = prop(alarm.props, "metricQueries")
+    unknown = name is UNKNOWN or queries is UNKNOWN
     for query in list_at(alarm.props, "metricQueries"):
-        expression = prop(query, "expression")
-        if prop(query, "metric", "metricName") == metric or (
-            isinstance(expression, str) and metric in expression
-        ):
+        expression, query_name = prop(query, "expression"), prop(query, "metric", "metricName")
+        if query_name == metric or (isinstance(expression, str) and metric in expression):
             return True
-    return False
+        unknown = unknown or UNKNOWN in (query, expression, query_name)
+    return UNKNOWN if unknown else False
 
 
-def _lag_alarms(index: StackIndex, copy: PolicyResource, region: str, metric: str) -> list:
-    return [
-        alarm
+def _lag_alarms(index: StackIndex, copy: PolicyResource, region: str, metric: str) -> Any:
+    """The region's alarms on the copy that read its lag; UNKNOWN when none is known to and
+    one may."""
+    verdicts = [
+        (alarm, _reads(alarm, metric))
         for alarm in index.in_region(ALARM, region)
-        if copy in alarm.dependencies and _reads(alarm, metric)
+        if copy in alarm.dependencies
     ]
+    alarms = [alarm for alarm, reads in verdicts if reads is True]
+    if not alarms and any(reads is UNKNOWN for _, reads in verdicts):
+        return UNKNOWN
+    return alarms
 
 
 def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
@@ -111,6 +123,8 @@ def validate(args: StackValidationArgs, report_violation: ReportViolation) -> No
                 continue
             rpo_minutes = rpo_by_standby[region]
             alarms = _lag_alarms(index, copy, region, metric)
+            if alarms is UNKNOWN:
+                continue
             if not alarms:
                 report_violation(
                     f"DR copy {copy.name!r} in {region} has no {metric} alarm: a lag past the "
