@@ -40,6 +40,9 @@ from offline.policy_speedups import (
     _only_policies_for,
     _proxies_built_on_access,
 )
+from offline.policy_speedups import (
+    analyze_stack_building_resources_once as _analyze_stack,
+)
 from offline.recorder import SECRET_SIG, SIG_KEY, UNKNOWN, RecordedResource, RecordedStack
 from regions.providers import default_provider_name
 
@@ -480,7 +483,7 @@ class PackAnalyzer:
 
     def analyze_stack(self, request: analyzer_pb2.AnalyzeStackRequest) -> list[Diagnostic]:
         with collector_paused(), _each_message_decoded_once(), _proxies_built_on_access():
-            response = self.servicer.AnalyzeStack(request, None)
+            response = _analyze_stack(self.servicer, request)
         return [Diagnostic.from_proto(d) for d in response.diagnostics]
 
     def analyze_all(self, requests: Iterable[analyzer_pb2.AnalyzeRequest]) -> list[Diagnostic]:

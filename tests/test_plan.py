@@ -297,7 +297,8 @@ def _three_regions(prod_config: dict[str, Any]) -> dict[str, Any]:
 def test_the_speedups_change_no_byte_of_the_plan(monkeypatch, prod_config):
     """Pausing the collector, skipping the SDK's source positions, awaiting the outputs together,
     decoding each message once per analyzer call, building the policies' proxies on access and
-    skipping the resource policies of other types are invisible: the same plan, byte for byte,
+    skipping the resource policies of other types, and building a stack's resources once for
+    all its stack policies, are invisible: the same plan, byte for byte,
     as with the collector running, the stack walked for every resource, the SDK's own output
     loop, and pulumi-policy decoding a resource and wrapping all of it again for every policy."""
     import contextlib
@@ -313,6 +314,7 @@ def test_the_speedups_change_no_byte_of_the_plan(monkeypatch, prod_config):
     monkeypatch.setattr(analyzer, "_each_message_decoded_once", contextlib.nullcontext)
     monkeypatch.setattr(analyzer, "_proxies_built_on_access", contextlib.nullcontext)
     monkeypatch.setattr(analyzer, "_only_policies_for", lambda *_: contextlib.nullcontext())
+    monkeypatch.setattr(analyzer, "_analyze_stack", lambda srv, req: srv.AnalyzeStack(req, None))
     slow = _plan_bytes(config)
     assert fast[0] == slow[0]
     assert fast[1] == slow[1]

@@ -58,7 +58,7 @@ class CompanionPolicyCases:
 
     def test_prod_bucket_without_it_is_caught(self, analyze_stack, broken_prod):
         drop_resource(broken_prod, f"eu-west-1-backups-{self.prod_suffix}")
-        [found] = only(analyze_stack(broken_prod), self.policy)
+        [found] = only(analyze_stack(broken_prod, policies=[self.policy]), self.policy)
         assert found.urn.endswith("aws:s3/bucket:Bucket::eu-west-1-backups-bucket")
         assert found.detail.startswith("S3 bucket 'eu-west-1-backups-bucket-")
         assert found.enforcement_level == "mandatory"

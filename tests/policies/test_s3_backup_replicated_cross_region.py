@@ -42,7 +42,7 @@ def test_prod_replication_to_its_own_region_is_caught(analyze_stack, broken_prod
     own = resource_named(broken_prod, "us-east-1-backups-bucket").outputs["arn"]
     for props in (config.inputs, config.outputs):
         props["rules"][0]["destination"]["bucket"] = own
-    [found] = only(analyze_stack(broken_prod), POLICY)
+    [found] = only(analyze_stack(broken_prod, policies=[POLICY]), POLICY)
     assert found.urn == config.urn
     assert found.detail.endswith(
         "in the same region (us-east-1); a backup copy must live in another region."

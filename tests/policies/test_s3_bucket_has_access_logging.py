@@ -33,7 +33,7 @@ class TestAccessLogging(CompanionPolicyCases):
 
     def test_prod_bucket_without_it_is_caught(self, analyze_stack, broken_prod):
         drop_resource(broken_prod, "eu-west-1-access-logs-from-backups")
-        found = only(analyze_stack(broken_prod), self.policy)
+        found = only(analyze_stack(broken_prod, policies=[self.policy]), self.policy)
         # Without the logging, the log bucket receives nothing and loses its exemption too.
         assert sorted(d.urn.rsplit("::", 1)[1] for d in found) == [
             "eu-west-1-access-logs-bucket",

@@ -78,7 +78,7 @@ def test_the_access_log_bucket_uses_sse_s3(analyze_stack):
 
 def test_sse_s3_is_allowed_only_while_the_bucket_receives_logs(analyze_stack, broken_prod):
     drop_resource(broken_prod, "eu-west-1-access-logs-from-backups")
-    [diagnostic] = only(analyze_stack(broken_prod), POLICY)
+    [diagnostic] = only(analyze_stack(broken_prod, policies=[POLICY]), POLICY)
     assert diagnostic.urn.endswith("::eu-west-1-access-logs-encryption")
     assert diagnostic.detail.startswith("rules[0] encrypts with 'AES256'")
 
