@@ -24,7 +24,7 @@ install: $(STAMP)
 ## plan: render STACK (or CONFIG=path) offline, check it, write build/plan.json and build/plan.md;
 ##       AGAINST=old/plan.json adds what changed; ALLOW_REPLACE=urn,... accepts those replacements
 plan: $(STAMP)
-	$(BIN)/python -m offline.plan $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG)) $(if $(AGAINST),--against $(AGAINST)) $(if $(ALLOW_REPLACE),--allow-replace '$(ALLOW_REPLACE)')
+	$(BIN)/python -m planning.plan $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG)) $(if $(AGAINST),--against $(AGAINST)) $(if $(ALLOW_REPLACE),--allow-replace '$(ALLOW_REPLACE)')
 
 ## failover: PRIMARY=<region> fails that primary over to its DR standby while it is down: checks
 ##           the shell (a session taken through the standby's STS, AWS_REGION=<standby>: README),

@@ -43,8 +43,6 @@ from offline.outage import (
     skipped_creates_needed,
     targeted_set,
 )
-from offline.plan import build_plan, plan_resources, write_plan
-from offline.plan_diff import STATEFUL_IDENTITY, blocks_the_plan, diff_plans
 from offline.policy_runner import PolicyReport
 from offline.recorder import RecordedStack, RecordingMonitor
 from offline.stacks import (
@@ -56,6 +54,8 @@ from offline.stacks import (
     stack_file_of,
     stack_name_of,
 )
+from planning.diff import STATEFUL_IDENTITY, blocks_the_plan, diff_plans
+from planning.plan import build_plan, plan_resources, write_plan
 from regions.config import ConfigError, StackConfig, parse_stack_config
 from regions.providers import GLOBAL_SERVICES_REGION, is_unreachable
 

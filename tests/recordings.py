@@ -30,7 +30,6 @@ from filelock import FileLock
 
 from offline import scan, scan_coverage
 from offline.outage import OutageMocks, RegionDown
-from offline.plan import build_plan
 from offline.policy_runner import (
     FirstPreviewMocks,
     PolicyReport,
@@ -38,10 +37,19 @@ from offline.policy_runner import (
 )
 from offline.recorder import RecordedStack, RecordingMonitor
 from offline.stacks import PROD_STACK_FILE, REPO_ROOT, run_stack_file
+from planning.plan import build_plan
 
 CACHE_ROOT = REPO_ROOT / "build" / "test-recordings"
 # What a recording or a report depends on, besides its config.
-_SOURCES = ("__main__.py", "Pulumi.yaml", "components", "regions", "offline", "policies")
+_SOURCES = (
+    "__main__.py",
+    "Pulumi.yaml",
+    "components",
+    "regions",
+    "offline",
+    "planning",
+    "policies",
+)
 _DISTRIBUTIONS = (
     "pulumi",
     "pulumi-aws",

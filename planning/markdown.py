@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from offline.plan_alerts import alerts_section
-from offline.plan_reading import number, resources_in
+from planning.alerts import alerts_section
+from planning.reading import number, resources_in
 
 RDS = "aws:rds/instance:Instance"
 AURORA = "aws:rds/cluster:Cluster"
