@@ -86,7 +86,7 @@ $(SCAN_STAMP):
 ## scan: checkov over the rendered stack (Kubernetes manifests and a Terraform-plan-shaped JSON);
 ##       fails on any finding not in scan/suppressions.yaml
 scan: $(STAMP) $(SCAN_STAMP)
-	$(BIN)/python -m offline.scan $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG)) --checkov $(SCAN_VENV)/bin/checkov
+	$(BIN)/python -m scan.scan $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG)) --checkov $(SCAN_VENV)/bin/checkov
 
 ## bench: render and policy-check time against the SDK's own floor, at 6, 12 and 24 regions
 bench: $(STAMP)

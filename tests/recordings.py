@@ -28,7 +28,6 @@ from typing import Any, TypeVar
 
 from filelock import FileLock
 
-from offline import scan, scan_coverage
 from offline.outage import OutageMocks, RegionDown
 from offline.policy_runner import (
     FirstPreviewMocks,
@@ -38,6 +37,8 @@ from offline.policy_runner import (
 from offline.recorder import RecordedStack, RecordingMonitor
 from offline.stacks import PROD_STACK_FILE, REPO_ROOT, run_stack_file
 from planning.plan import build_plan
+from scan import coverage as scan_coverage
+from scan import scan
 
 CACHE_ROOT = REPO_ROOT / "build" / "test-recordings"
 # What a recording or a report depends on, besides its config.
@@ -48,6 +49,7 @@ _SOURCES = (
     "regions",
     "offline",
     "planning",
+    "scan",
     "policies",
 )
 _DISTRIBUTIONS = (
@@ -202,13 +204,13 @@ def checkov_version(checkov: Path) -> str | None:
 
 
 def checkov_registry(checkov: Path) -> dict[str, Any]:
-    """`offline.scan_coverage.checkov_registry`, made once per checkov version and program."""
+    """`scan.coverage.checkov_registry`, made once per checkov version and program."""
     key = _key("checkov-registry", checkov_version(checkov))
     return _stored(key, lambda: scan_coverage.checkov_registry(checkov))
 
 
 def checkov_report(checkov: Path, framework: str, target: Path) -> dict[str, Any]:
-    """`offline.scan.run_checkov`, made once per checkov version and bytes scanned."""
+    """`scan.scan.run_checkov`, made once per checkov version and bytes scanned."""
     files = sorted(target.glob("*")) if target.is_dir() else [target]
     digest = hashlib.sha256()
     for path in files:
