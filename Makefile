@@ -31,14 +31,14 @@ plan: $(STAMP)
 ##           edits the stack file, writes build/failover-<region>/plan.*, prints the commands
 failover: $(STAMP)
 	$(if $(PRIMARY),,$(error PRIMARY=<region> is required, e.g. make failover PRIMARY=us-east-1))
-	$(BIN)/python -m offline.failover --primary $(PRIMARY) $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG))
+	$(BIN)/python -m operations.failover --primary $(PRIMARY) $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG))
 
 ## rollout: VERSION=<v> rolls erlmcp out wave by wave (canary, soak, health); run it again to resume;
 ##          WAVES='eu-west-1 ap-southeast-1,ap-northeast-1 us-east-1', SOAK_MINUTES=15, CANARY_PODS=1,
 ##          DRY_RUN=1 (needs the Pulumi CLI and AWS credentials, except DRY_RUN)
 rollout: $(STAMP)
 	$(if $(VERSION),,$(error VERSION=<version> is required, e.g. make rollout VERSION=3.1.0))
-	$(BIN)/python -m rollout --stack $(or $(STACK),prod) --to $(VERSION) $(if $(WAVES),--waves $(WAVES)) $(if $(SOAK_MINUTES),--soak-minutes $(SOAK_MINUTES)) $(if $(CANARY_PODS),--canary-pods $(CANARY_PODS)) $(if $(DRY_RUN),--dry-run)
+	$(BIN)/python -m operations.rollout --stack $(or $(STACK),prod) --to $(VERSION) $(if $(WAVES),--waves $(WAVES)) $(if $(SOAK_MINUTES),--soak-minutes $(SOAK_MINUTES)) $(if $(CANARY_PODS),--canary-pods $(CANARY_PODS)) $(if $(DRY_RUN),--dry-run)
 
 ## bootstrap-plan: check the erlmcp-state stack offline (config, resources, policy pack)
 bootstrap-plan: $(STAMP)

@@ -28,7 +28,6 @@ from typing import Any, TypeVar
 
 from filelock import FileLock
 
-from offline.outage import OutageMocks, RegionDown
 from offline.policy_runner import (
     FirstPreviewMocks,
     PolicyReport,
@@ -36,6 +35,7 @@ from offline.policy_runner import (
 )
 from offline.recorder import RecordedStack, RecordingMonitor
 from offline.stacks import PROD_STACK_FILE, REPO_ROOT, run_stack_file
+from operations.outage import OutageMocks, RegionDown
 from planning.plan import build_plan
 from scan import coverage as scan_coverage
 from scan import scan
@@ -50,6 +50,7 @@ _SOURCES = (
     "offline",
     "planning",
     "scan",
+    "operations",
     "policies",
 )
 _DISTRIBUTIONS = (
@@ -139,7 +140,7 @@ def recorded_stack(
 ) -> RecordedStack:
     """The program run against `config` (a stack file's `config:` mapping); with `outage`, that
     region (or those regions) answers every call the program makes into it with an error
-    (offline/outage.py)."""
+    (operations/outage.py)."""
     down = (outage,) if isinstance(outage, str) else tuple(sorted(outage or ()))
     key = _key("stack", dict(config), stack, preview, list(down))
 

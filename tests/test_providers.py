@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from offline.mocks import ACCOUNT_ID
-from offline.outage import configure_calls_aws
+from operations.outage import configure_calls_aws
 from planning.diff import diff_plans, provider_move
 from planning.plan import plan_resources
 from regions.providers import (

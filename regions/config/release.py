@@ -60,7 +60,8 @@ class RolloutConfig(_Model):
     wave: int = Field(ge=1)
     canary_pods: int = Field(default=0, ge=0)
     soak_minutes: float = Field(default=15, ge=0)
-    """How long the driver (`python -m rollout`) watches a step's health before the next."""
+    """How long the rollout driver (operations/rollout/) watches a step's health before the
+    next."""
     live_pods: dict[AwsRegionName, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     """During a canary: the pods each of the wave's regions ran when the canary began, read from
     the cluster by the driver. An HPA owns the count, and the partition must leave `canaryPods`
