@@ -58,7 +58,8 @@ def fake_checkov(tmp_path: Path, reports: dict[str, Any], registry: dict[str, An
     python.write_text(
         "#!/usr/bin/env python3\n"
         "import json, sys\n"
-        f"assert sys.argv[1] == {str(scan_coverage.REGISTRY_SCRIPT)!r}\n"
+        # -I: scan/ must not be on the registry script's sys.path (scan/coverage.py).
+        f"assert sys.argv[1:] == ['-I', {str(scan_coverage.REGISTRY_SCRIPT)!r}]\n"
         f"print(json.dumps(json.load(open({str(data)!r}))['registry']))\n"
     )
     for script in (checkov, python):
