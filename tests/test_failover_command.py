@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from operations import failover as command
 from offline.recorder import RecordedStack
 from offline.stacks import PROD_STACK_FILE, stack_file_config
+from operations import failover as command
 from operations.failover import FailoverError, commands, plan_failover
 from operations.outage import calls_into
 from tests.conftest import dr_stage_config
