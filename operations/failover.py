@@ -133,7 +133,7 @@ def failover_config(config: dict[str, Any], primary: str, stack_file: Path) -> d
         raise FailoverError(
             f"{primary} is already failed over to {stack.failover[primary]}"
             + (f" (failback stage: {stage})" if stage else "")
-            + "; the way back is the failback sequence (README 'Failback by config')"
+            + "; the way back is the failback sequence (docs/failover.md 'Failback by config')"
         )
     if pair.standby in stack.failover:
         raise FailoverError(

@@ -1,4 +1,4 @@
-"""The schema of `build/plan.json`, the offline plan of a stack (see README, "The offline plan").
+"""The schema of `build/plan.json`, the offline plan of a stack (see docs/plan.md).
 
 Top level:
 - `schemaVersion` (2: `placeholders` and the diff's `provider` moves are new), `project`,

@@ -32,9 +32,9 @@ gets `sts_region` = the standby, for any role the provider itself assumes, and `
 insists on static session credentials taken through the standby's STS
 (operations/failover_environment.py).
 
-A failback stage means the region answers again (README "Failback by config": step 1 starts once
-it is healthy) and its first step creates databases there: from then on its provider validates
-the credentials and checks the account like any other.
+A failback stage means the region answers again (docs/failover.md "Failback by config": step 1
+starts once it is healthy) and its first step creates databases there: from then on its provider
+validates the credentials and checks the account like any other.
 
 Global services (IAM, Route 53) are served from us-east-1 in the `aws` partition; their provider
 is that region's, and skips its calls too when us-east-1 is the failed primary.

@@ -351,7 +351,7 @@ class Driver:
             f"Nothing was rolled back: {self.plan.stack_file.name} still says {where}, and what "
             "the step deployed keeps running. Run the same command again to resume this step "
             "once the canary can be judged (traffic reaching it, its workspace answering), or "
-            "roll the wave back by hand (README 'Rolling out a new version')."
+            "roll the wave back by hand (docs/rollout.md 'Rolling out a new version')."
         )
 
     def _health(

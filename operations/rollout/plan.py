@@ -173,7 +173,7 @@ def plan_rollout(
         raise StackFileError(
             f"{RELEASE_KEY}.imageDigests has no digest for {version}: add "
             f"`{version}: sha256:<digest>` (the output of `crane digest <image>:{version}`, "
-            "README 'Image digests'); pods run the digest, not the tag"
+            "docs/config.md 'Image digests'); pods run the digest, not the tag"
         )
     _check_waves(the_waves, list(regions(config)), stack_file)
     if canary < 0 or soak < 0:
