@@ -24,21 +24,21 @@ install: $(STAMP)
 ## plan: render STACK (or CONFIG=path) offline, check it, write build/plan.json and build/plan.md;
 ##       AGAINST=old/plan.json adds what changed; ALLOW_REPLACE=urn,... accepts those replacements
 plan: $(STAMP)
-	$(BIN)/python -m offline.plan $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG)) $(if $(AGAINST),--against $(AGAINST)) $(if $(ALLOW_REPLACE),--allow-replace '$(ALLOW_REPLACE)')
+	$(BIN)/python -m planning.plan $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG)) $(if $(AGAINST),--against $(AGAINST)) $(if $(ALLOW_REPLACE),--allow-replace '$(ALLOW_REPLACE)')
 
 ## failover: PRIMARY=<region> fails that primary over to its DR standby while it is down: checks
 ##           the shell (a session taken through the standby's STS, AWS_REGION=<standby>: README),
 ##           edits the stack file, writes build/failover-<region>/plan.*, prints the commands
 failover: $(STAMP)
 	$(if $(PRIMARY),,$(error PRIMARY=<region> is required, e.g. make failover PRIMARY=us-east-1))
-	$(BIN)/python -m offline.failover --primary $(PRIMARY) $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG))
+	$(BIN)/python -m operations.failover --primary $(PRIMARY) $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG))
 
 ## rollout: VERSION=<v> rolls erlmcp out wave by wave (canary, soak, health); run it again to resume;
 ##          WAVES='eu-west-1 ap-southeast-1,ap-northeast-1 us-east-1', SOAK_MINUTES=15, CANARY_PODS=1,
 ##          DRY_RUN=1 (needs the Pulumi CLI and AWS credentials, except DRY_RUN)
 rollout: $(STAMP)
 	$(if $(VERSION),,$(error VERSION=<version> is required, e.g. make rollout VERSION=3.1.0))
-	$(BIN)/python -m rollout --stack $(or $(STACK),prod) --to $(VERSION) $(if $(WAVES),--waves $(WAVES)) $(if $(SOAK_MINUTES),--soak-minutes $(SOAK_MINUTES)) $(if $(CANARY_PODS),--canary-pods $(CANARY_PODS)) $(if $(DRY_RUN),--dry-run)
+	$(BIN)/python -m operations.rollout --stack $(or $(STACK),prod) --to $(VERSION) $(if $(WAVES),--waves $(WAVES)) $(if $(SOAK_MINUTES),--soak-minutes $(SOAK_MINUTES)) $(if $(CANARY_PODS),--canary-pods $(CANARY_PODS)) $(if $(DRY_RUN),--dry-run)
 
 ## bootstrap-plan: check the erlmcp-state stack offline (config, resources, policy pack)
 bootstrap-plan: $(STAMP)
@@ -86,7 +86,7 @@ $(SCAN_STAMP):
 ## scan: checkov over the rendered stack (Kubernetes manifests and a Terraform-plan-shaped JSON);
 ##       fails on any finding not in scan/suppressions.yaml
 scan: $(STAMP) $(SCAN_STAMP)
-	$(BIN)/python -m offline.scan $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG)) --checkov $(SCAN_VENV)/bin/checkov
+	$(BIN)/python -m scan.scan $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG)) --checkov $(SCAN_VENV)/bin/checkov
 
 ## bench: render and policy-check time against the SDK's own floor, at 6, 12 and 24 regions
 bench: $(STAMP)

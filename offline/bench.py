@@ -16,7 +16,7 @@ a fresh interpreter measures, side by side and `--repeat` times each (medians pr
 - pack: the whole policy pack over the recording (offline/policy_runner.py);
 - peak RSS of that interpreter.
 
-Then `python -m offline.plan` for prod, as `make plan` runs it (a fresh interpreter each time,
+Then `python -m planning.plan` for prod, as `make plan` runs it (a fresh interpreter each time,
 imports included), with its own peak RSS. Figures only; nothing here asserts a time.
 """
 
@@ -177,13 +177,13 @@ def measure_stack(regions: int, repeat: int) -> dict[str, Any]:
 
 
 def measure_plan(repeat: int) -> dict[str, Any]:
-    """`python -m offline.plan` on prod, as `make plan` runs it, with its peak RSS."""
+    """`python -m planning.plan` on prod, as `make plan` runs it, with its peak RSS."""
     times, peaks = [], []
     with tempfile.TemporaryDirectory() as out, tempfile.TemporaryFile() as errors:
         for _ in range(repeat):
             start = time.perf_counter()
             process = subprocess.Popen(
-                [sys.executable, "-m", "offline.plan", "--stack", "prod", "--out", out],
+                [sys.executable, "-m", "planning.plan", "--stack", "prod", "--out", out],
                 cwd=REPO_ROOT,
                 stdout=subprocess.DEVNULL,
                 stderr=errors,
@@ -237,7 +237,7 @@ def format_report(stacks: list[dict[str, Any]], plan: dict[str, Any], repeat: in
         )
     lines += [
         "",
-        f"make plan (prod; python -m offline.plan, fresh interpreter, imports included): "
+        f"make plan (prod; python -m planning.plan, fresh interpreter, imports included): "
         f"{plan['seconds']:.2f} s, peak RSS {plan['peakRssMiB']:.0f} MiB",
     ]
     return "\n".join(lines)

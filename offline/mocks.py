@@ -518,7 +518,8 @@ OUTPUTS_BY_TYPE: dict[str, Callable[..., dict[str, Any]]] = {
 
 
 # The program makes no invokes: each one would be a call into AWS at every run, and a failover
-# runs while a region is down (README "Failover while a region is down"). An invoke that creeps
+# runs while a region is down (docs/failover.md, "Failover while a region is down"). An
+# invoke that creeps
 # in fails here, loudly.
 INVOKES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 

@@ -1,7 +1,7 @@
 """erlmcp's CloudWatch alarms and EventBridge rules: every AWS-managed promise, watched in the
 region whose metric it reads, published to that region's `page` or `ticket` topic, and named
 `erlmcp-<environment>-<region>-<what>` so that the rollout driver's health gate finds it
-(rollout/health.py reads every alarm with the prefix of a wave's region).
+(operations/health.py reads every alarm with the prefix of a wave's region).
 
 | what | metric | region | threshold | route |
 |---|---|---|---|---|

@@ -11,14 +11,13 @@ database and cache secondaries are promoted and the standby release gets its pod
 ready at once when enough pods already run warm; otherwise pods must start (and nodes first, if
 the standby keeps none). The RPO is the replication lag the database mechanism can promise.
 
-Run `python -m regions.dr_budget [Pulumi.<stack>.yaml]` to print the table.
+`python -m planning.budget [Pulumi.<stack>.yaml]` prints the table (the stack file is read there,
+not here: regions/ knows the program, not the harness that reads stack files).
 """
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 from regions.config import DrPairConfig, StackConfig
 
@@ -185,22 +184,3 @@ def budget_table(budgets: list[PairBudget]) -> str:
 
 def _minutes(value: float) -> str:
     return f"{value * 60:.0f} s" if value < 1 else f"{value:g} min"
-
-
-def main(argv: list[str]) -> int:
-    from offline.stacks import project_values, stack_file_config
-    from regions.config import ConfigError, parse_stack_config
-
-    path = Path(argv[0] if argv else "Pulumi.prod.yaml")
-    try:
-        stack = parse_stack_config(project_values(stack_file_config(path)))
-    except ConfigError as error:
-        print(f"{path}: invalid stack configuration:\n{error}", file=sys.stderr)
-        return 2
-    budgets = stack_budget(stack)
-    print(budget_table(budgets))
-    return 0 if all(b.meets_targets for b in budgets) else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))

@@ -30,11 +30,11 @@ terraform-provider-aws of 2024-04 pins, has the same code, and that provider pas
 `sts_region` on in internal/conns/config.go lines 99 and 134-136.) So the unreachable provider
 gets `sts_region` = the standby, for any role the provider itself assumes, and `make failover`
 insists on static session credentials taken through the standby's STS
-(offline/failover_environment.py).
+(operations/failover_environment.py).
 
-A failback stage means the region answers again (README "Failback by config": step 1 starts once
-it is healthy) and its first step creates databases there: from then on its provider validates
-the credentials and checks the account like any other.
+A failback stage means the region answers again (docs/failover.md "Failback by config": step 1
+starts once it is healthy) and its first step creates databases there: from then on its provider
+validates the credentials and checks the account like any other.
 
 Global services (IAM, Route 53) are served from us-east-1 in the `aws` partition; their provider
 is that region's, and skips its calls too when us-east-1 is the failed primary.

@@ -1,5 +1,6 @@
 """What a region's standby release for its primary runs at each stage of the DR sequence
-(README "Failover by config", "Failback by config", "Warm standby pods before promotion")."""
+(docs/failover.md: "Failover by config", "Failback by config", "Warm standby pods before
+promotion")."""
 
 from __future__ import annotations
 

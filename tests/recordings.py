@@ -28,9 +28,6 @@ from typing import Any, TypeVar
 
 from filelock import FileLock
 
-from offline import scan, scan_coverage
-from offline.outage import OutageMocks, RegionDown
-from offline.plan import build_plan
 from offline.policy_runner import (
     FirstPreviewMocks,
     PolicyReport,
@@ -38,10 +35,24 @@ from offline.policy_runner import (
 )
 from offline.recorder import RecordedStack, RecordingMonitor
 from offline.stacks import PROD_STACK_FILE, REPO_ROOT, run_stack_file
+from operations.outage import OutageMocks, RegionDown
+from planning.plan import build_plan
+from scan import coverage as scan_coverage
+from scan import scan
 
 CACHE_ROOT = REPO_ROOT / "build" / "test-recordings"
 # What a recording or a report depends on, besides its config.
-_SOURCES = ("__main__.py", "Pulumi.yaml", "components", "regions", "offline", "policies")
+_SOURCES = (
+    "__main__.py",
+    "Pulumi.yaml",
+    "components",
+    "regions",
+    "offline",
+    "planning",
+    "scan",
+    "operations",
+    "policies",
+)
 _DISTRIBUTIONS = (
     "pulumi",
     "pulumi-aws",
@@ -129,7 +140,7 @@ def recorded_stack(
 ) -> RecordedStack:
     """The program run against `config` (a stack file's `config:` mapping); with `outage`, that
     region (or those regions) answers every call the program makes into it with an error
-    (offline/outage.py)."""
+    (operations/outage.py)."""
     down = (outage,) if isinstance(outage, str) else tuple(sorted(outage or ()))
     key = _key("stack", dict(config), stack, preview, list(down))
 
@@ -194,13 +205,13 @@ def checkov_version(checkov: Path) -> str | None:
 
 
 def checkov_registry(checkov: Path) -> dict[str, Any]:
-    """`offline.scan_coverage.checkov_registry`, made once per checkov version and program."""
+    """`scan.coverage.checkov_registry`, made once per checkov version and program."""
     key = _key("checkov-registry", checkov_version(checkov))
     return _stored(key, lambda: scan_coverage.checkov_registry(checkov))
 
 
 def checkov_report(checkov: Path, framework: str, target: Path) -> dict[str, Any]:
-    """`offline.scan.run_checkov`, made once per checkov version and bytes scanned."""
+    """`scan.scan.run_checkov`, made once per checkov version and bytes scanned."""
     files = sorted(target.glob("*")) if target.is_dir() else [target]
     digest = hashlib.sha256()
     for path in files:

@@ -6,8 +6,9 @@ import pytest
 import yaml
 
 from offline.stacks import PROD_STACK_FILE, stack_file_config
+from planning.budget import main
 from regions.config import parse_stack_config
-from regions.dr_budget import FIGURES, budget_table, main, pair_budget, stack_budget
+from regions.dr_budget import FIGURES, budget_table, pair_budget, stack_budget
 
 
 def budget_of(values, index, **knobs):
@@ -91,10 +92,10 @@ def test_budget_command_exits_1_when_a_pair_misses_its_target(capsys, tmp_path):
     assert "**misses target**" in capsys.readouterr().out
 
 
-def test_readme_shows_the_current_prod_budget(prod_values):
+def test_failover_guide_shows_the_current_prod_budget(prod_values):
     table = budget_table(stack_budget(parse_stack_config(prod_values)))
-    readme = (PROD_STACK_FILE.parent / "README.md").read_text()
-    assert table in readme, "paste `python -m regions.dr_budget` into README's DR section"
+    guide = (PROD_STACK_FILE.parent / "docs" / "failover.md").read_text()
+    assert table in guide, "paste `python -m planning.budget` into docs/failover.md"
     assert "misses target" not in table
 
 

@@ -1,12 +1,11 @@
 """Failback by config: the resource graph through every stage of the DR sequence.
 
-The sequence (README "Failback by config"; regions/lineage.py): failover -> failback resync ->
-drain -> cutover -> generation 2 with generation 1 retired. At every step nothing stateful is
-removed, and a stateful resource changes only by the one in-place promotion the step makes (or,
+The sequence (docs/failover.md "Failback by config"; regions/lineage.py): failover -> failback
+resync -> drain -> cutover -> generation 2 with generation 1 retired. At every step nothing stateful
+is removed, and a stateful resource changes only by the one in-place promotion the step makes (or,
 when generation 1 retires, by its tags). Both database mechanisms are covered: us-east-1 keeps an
-Aurora Global Database secondary in us-west-2, ap-southeast-1 an RDS read replica in
-ap-northeast-1 (a region that also serves its own users).
-"""
+Aurora Global Database secondary in us-west-2, ap-southeast-1 an RDS read replica in ap-northeast-1
+(a region that also serves its own users)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`make failover PRIMARY=<region>` (offline/failover.py): for every DR pair of prod it edits the
+"""`make failover PRIMARY=<region>` (operations/failover.py): for every DR pair of prod it edits the
 stack file, writes the failover's plan and prints a `pulumi up` whose targets are the standby
 region's changes only; bad input, or a shell whose credentials or secrets key would need the
 failed region, gets a clear error and changes nothing. A second failover keeps the first."""
@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from offline import failover as command
-from offline.failover import FailoverError, commands, plan_failover
-from offline.outage import calls_into
 from offline.recorder import RecordedStack
 from offline.stacks import PROD_STACK_FILE, stack_file_config
+from operations import failover as command
+from operations.failover import FailoverError, commands, plan_failover
+from operations.outage import calls_into
 from tests.conftest import dr_stage_config
 from tests.recordings import pack_report, recorded_stack
 
@@ -152,7 +152,7 @@ def test_a_primary_whose_standby_has_failed_over_itself_is_refused(stack_file):
 
 
 def test_a_program_that_needs_the_failed_region_is_refused(stack_file, monkeypatch):
-    from offline.outage import RegionDown
+    from operations.outage import RegionDown
 
     def down(config, stack, outage):
         if outage:

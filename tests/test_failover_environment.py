@@ -1,4 +1,4 @@
-"""What the failover's shell needs (offline/failover_environment.py): the secrets key in a region
+"""What the failover's shell needs (operations/failover_environment.py): the secrets key in a region
 that answers, and static session credentials with nothing beside them that would call STS in
 the failed region."""
 
@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from offline.failover_environment import (
+from offline.stacks import PROD_STACK_FILE
+from operations.failover_environment import (
     credentials_commands,
     credentials_problems,
     environment_problems,
@@ -14,7 +15,6 @@ from offline.failover_environment import (
     secrets_key_regions,
     secrets_provider_of,
 )
-from offline.stacks import PROD_STACK_FILE
 
 URL = "awskms://alias/erlmcp-pulumi-state"
 KEY_REGIONS = {"us-east-2", "us-west-2", "eu-central-1"}

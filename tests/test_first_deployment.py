@@ -9,9 +9,9 @@ import copy
 
 import pytest
 
-from offline.plan import build_plan, plan_resources, summary
-from offline.plan_diff import diff_plans
 from offline.stacks import PROD_STACK_FILE, stack_file_config
+from planning.diff import diff_plans
+from planning.plan import build_plan, plan_resources, summary
 from regions.config import ConfigError, parse_stack_config
 from tests.recordings import pack_report, recorded_stack
 

@@ -1,5 +1,5 @@
-"""Kubernetes objects moved to another cluster are replaced (offline/kubernetes_config.py, the
-provider's DiffConfig read offline; offline/plan_diff.py, where the engine asks it): a move to
+"""Kubernetes objects moved to another cluster are replaced (planning/kubernetes_config.py, the
+provider's DiffConfig read offline; planning/diff.py, where the engine asks it): a move to
 another cluster's provider, or a provider pointed at another cluster, replaces every object
 concerned; a move that keeps the cluster replaces nothing."""
 
@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from offline.kubernetes_config import config_replaces
-from offline.plan import plan_resources
-from offline.plan_diff import diff_plans
+from planning.diff import diff_plans
+from planning.kubernetes_config import config_replaces
+from planning.plan import plan_resources
 
 PROVIDER = "pulumi:providers:kubernetes"
 STATEFULSET = "kubernetes:apps/v1:StatefulSet"

@@ -10,12 +10,14 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from offline.failover_environment import (
+from offline.recorder import RecordedStack, RecordingMonitor, run_program
+from offline.stacks import PROD_STACK_FILE, stack_file_config
+from operations.failover_environment import (
     secrets_key_problems,
     secrets_key_regions,
     secrets_provider_of,
 )
-from offline.outage import (
+from operations.outage import (
     Call,
     OutageMocks,
     RegionDown,
@@ -25,8 +27,6 @@ from offline.outage import (
     targeted_operations,
     targeted_set,
 )
-from offline.recorder import RecordedStack, RecordingMonitor, run_program
-from offline.stacks import PROD_STACK_FILE, stack_file_config
 from regions.providers import GLOBAL_SERVICES_REGION
 from tests.conftest import STATEFUL_TYPES, recorded_resource
 
@@ -184,7 +184,7 @@ def test_the_failover_renders_while_the_primary_is_down(pair):
 
 def test_the_stack_loads_with_aws_region_set_to_the_standby(pair):
     # Pulumi decrypts the stack's secrets with the key in the region AWS_REGION names, the
-    # standby's in the failover's commands (offline/failover_environment.py): the erlmcp-state
+    # standby's in the failover's commands (operations/failover_environment.py): the erlmcp-state
     # stack must have put a replica there, and the failed region must not be the one asked.
     primary, standby, _, _ = pair
     url = secrets_provider_of(PROD_STACK_FILE)

@@ -11,8 +11,8 @@ import pytest
 
 from components.paging import Paging, PagingArgs
 from offline.mocks import ACCOUNT_ID
-from offline.plan import redact
 from offline.recorder import RecordedStack, is_secret
+from planning.plan import redact
 
 REGION = "eu-west-1"
 KEY = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/k"

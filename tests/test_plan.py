@@ -11,14 +11,14 @@ import jsonschema
 import pytest
 import yaml
 
-from offline import plan as plan_cli
 from offline import policy_runner
-from offline.plan import build_plan, main, plan_resources, write_plan
-from offline.plan_diff import STATEFUL_IDENTITY, diff_plans
-from offline.plan_markdown import mermaid, node_id, regions_of, render
-from offline.plan_schema import PLAN_SCHEMA, SECRET
 from offline.recorder import reveal
 from offline.stacks import PROD_STACK_FILE, run_stack_file, stack_file_config
+from planning import plan as plan_cli
+from planning.diff import STATEFUL_IDENTITY, diff_plans
+from planning.markdown import mermaid, node_id, regions_of, render
+from planning.plan import build_plan, main, plan_resources, write_plan
+from planning.schema import PLAN_SCHEMA, SECRET
 from tests.conftest import STATEFUL_TYPES, dr_stage_config
 from tests.recordings import pack_report, recorded_stack, shared_plan
 

@@ -1,4 +1,4 @@
-"""The plan's "Alerts" table (offline/plan_alerts.py): what pages, at what threshold, to whom."""
+"""The plan's "Alerts" table (planning/alerts.py): what pages, at what threshold, to whom."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from offline.plan_alerts import alert_rows, alerts_section
+from planning.alerts import alert_rows, alerts_section
 
 REGION = "eu-west-1"
 URN = "urn:pulumi:prod::erlmcp-infra::"

@@ -1,4 +1,4 @@
-"""offline/provider_checks.py and offline/kubernetes_names.py: what `pulumi preview` would refuse,
+"""planning/provider_checks.py and planning/kubernetes_names.py: what `pulumi preview` would refuse,
 found offline; each kind of rule broken on purpose."""
 
 from __future__ import annotations
@@ -17,17 +17,17 @@ from components.aws_backup import (
     DatabaseBackupPlanArgs,
     VaultLock,
 )
-from offline.kubernetes_names import check_kubernetes
-from offline.plan import check_stack, exit_code, summary
-from offline.plan_markdown import render
-from offline.provider_checks import (
+from offline.recorder import SECRET_SIG, SIG_KEY, RecordedStack
+from offline.stacks import stack_file_config
+from planning.kubernetes_names import check_kubernetes
+from planning.markdown import render
+from planning.plan import check_stack, exit_code, summary
+from planning.provider_checks import (
     Violation,
     check_aws,
     check_resource,
     load_table,
 )
-from offline.recorder import SECRET_SIG, SIG_KEY, RecordedStack
-from offline.stacks import stack_file_config
 from regions.config import ConfigError, parse_stack_config
 from tests.conftest import DR_STAGES, recorded_resource
 from tests.recordings import shared_plan

@@ -1,6 +1,6 @@
 """Explicit providers (regions/providers.py): every resource of the prod stack goes through the
 provider of the region it lives in, global services through their own, no resource reaches a
-default provider, and moving onto these providers replaces nothing (offline/plan_diff.py)."""
+default provider, and moving onto these providers replaces nothing (planning/diff.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from offline.mocks import ACCOUNT_ID
-from offline.outage import configure_calls_aws
-from offline.plan import plan_resources
-from offline.plan_diff import diff_plans, provider_move
+from operations.outage import configure_calls_aws
+from planning.diff import diff_plans, provider_move
+from planning.plan import plan_resources
 from regions.providers import (
     GLOBAL_PROVIDER,
     GLOBAL_SERVICES_REGION,

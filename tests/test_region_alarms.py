@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from offline.recorder import RecordedResource, RecordedStack
+from operations.health import HealthReader
 from regions.alarms import (
     PAGE,
     TICKET,
@@ -20,7 +21,6 @@ from regions.alarms import (
 )
 from regions.config import parse_stack_config
 from regions.lineage import lineage
-from rollout.health import HealthReader
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 RULE = "aws:cloudwatch/eventRule:EventRule"

@@ -14,7 +14,7 @@ import pytest
 from components.release import ErlmcpRelease
 from components.release_args import ErlmcpReleaseArgs, HpaSettings, PodResources
 from offline.recorder import RecordedResource, RecordedStack, is_secret
-from offline.replacements import replacing_changes
+from planning.replacements import replacing_changes
 from tests.conftest import assert_parented_under, is_secret_output, k8s_provider
 
 COMPONENT = "erlmcp:components:ErlmcpRelease"
@@ -211,7 +211,7 @@ def test_the_pods_are_created_after_the_service_so_they_get_the_gate(stack):
 
 
 def test_labelling_an_existing_namespace_updates_it_in_place(stack):
-    # pulumi-kubernetes replaces a Namespace only for its name (offline/replacements.py).
+    # pulumi-kubernetes replaces a Namespace only for its name (planning/replacements.py).
     namespace = stack.one(NAMESPACE, f"{NAME}-namespace")
     after = namespace.plain_inputs
     before = copy.deepcopy(after)

@@ -8,17 +8,17 @@ from typing import Any
 
 import pytest
 
-from offline import plan as plan_cli
-from offline.plan import main, plan_resources
-from offline.plan_diff import STATEFUL_IDENTITY, blocks_the_plan, diff_plans
-from offline.replacements import (
+from offline.stacks import stack_file_config
+from planning import plan as plan_cli
+from planning.diff import STATEFUL_IDENTITY, blocks_the_plan, diff_plans
+from planning.plan import main, plan_resources
+from planning.replacements import (
     FORCE_NEW_TABLE,
     aws_filled_in,
     changed_paths,
     force_new_paths,
     replacing_changes,
 )
-from offline.stacks import stack_file_config
 from tests.recordings import pack_report, recorded_stack, shared_plan
 
 RDS = "aws:rds/instance:Instance"

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from offline.plan import plan_resources
-from offline.plan_diff import diff_plans
 from offline.stacks import project_values, stack_file_config
+from planning.diff import diff_plans
+from planning.plan import plan_resources
 from regions.config import ConfigError, parse_stack_config
 from regions.rollout import region_version, release_pods, settled_version
 from tests.conftest import STATEFUL_TYPES

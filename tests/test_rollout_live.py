@@ -1,6 +1,6 @@
-"""rollout/live.py: the live pod counts come from a targeted refresh of the region's own
+"""operations/live.py: the live pod counts come from a targeted refresh of the region's own
 StatefulSet, then the stack's state; a missing StatefulSet or count is an error naming it. And
-the stack file's `livePods` (rollout/stack_file.py) is read strictly."""
+the stack file's `livePods` (operations/rollout/state.py) is read strictly."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from rollout.live import LiveReader, LiveReadError, PulumiStackState
-from rollout.stack_file import StackFileError, read_rollout
+from operations.live import LiveReader, LiveReadError, PulumiStackState
+from operations.rollout.state import read_rollout
+from operations.stack_file import StackFileError
 
 PREFIX = "urn:pulumi:prod::erlmcp-infra::erlmcp:regions:Region$erlmcp:components:ErlmcpRelease$"
 STATEFULSET = "kubernetes:apps/v1:StatefulSet"

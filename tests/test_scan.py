@@ -1,4 +1,4 @@
-"""`make scan` (offline/scan.py): how findings, suppressions and checks that never ran are
+"""`make scan` (scan/scan.py): how findings, suppressions and checks that never ran are
 counted, with a stand-in for checkov. tests/test_scan_checkov.py runs the real one."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from offline import scan, scan_coverage
-from offline.scan_lists import ListedCheck, load_listed
+from scan import coverage as scan_coverage
+from scan import scan
+from scan.lists import ListedCheck, load_listed
 
 PLAN = "plan.json"
 US_EAST_1_STATEFULSET = "us-east-1-us-east-1-erlmcp-statefulset.yaml"
@@ -57,7 +58,8 @@ def fake_checkov(tmp_path: Path, reports: dict[str, Any], registry: dict[str, An
     python.write_text(
         "#!/usr/bin/env python3\n"
         "import json, sys\n"
-        f"assert sys.argv[1] == {str(scan_coverage.REGISTRY_SCRIPT)!r}\n"
+        # -I: scan/ must not be on the registry script's sys.path (scan/coverage.py).
+        f"assert sys.argv[1:] == ['-I', {str(scan_coverage.REGISTRY_SCRIPT)!r}]\n"
         f"print(json.dumps(json.load(open({str(data)!r}))['registry']))\n"
     )
     for script in (checkov, python):
@@ -186,7 +188,7 @@ def test_a_check_that_applies_but_never_ran_fails_the_scan(run_scan, capsys):
     line = next(line for line in out.splitlines() if "CKV_X_2" in line)
     assert f"CKV_X_2 was never evaluated on {QUERY_LOG}" in line
     assert "(second check)" in line and "scan/not_applicable.yaml" in line
-    assert "offline/terraform_plan.py" in line
+    assert "scan/terraform_plan.py" in line
 
 
 def test_every_object_of_the_type_must_be_evaluated(run_scan, capsys):

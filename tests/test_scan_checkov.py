@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from offline import scan
+from scan import scan
 from tests import recordings
 
 CHECKOV = scan.DEFAULT_CHECKOV
@@ -71,7 +71,7 @@ def test_checkov_evaluates_every_resource_the_checks_are_for(reports, prefix, ch
 
 def test_the_registry_names_the_types_a_graph_check_reports_on(registry):
     """A graph check's `resource_types` include its companions; it reports on the filtered type
-    only (offline/checkov_registry.py, reported_types)."""
+    only (scan/checkov_registry.py, reported_types)."""
     terraform = registry["terraform_plan"]
     assert "CKV2_AWS_6" in terraform["aws_s3_bucket"]  # a bucket has a public access block
     assert "CKV2_AWS_6" not in terraform["aws_s3_bucket_public_access_block"]

@@ -1,4 +1,4 @@
-"""The stack in the shapes checkov reads (offline/terraform_plan.py): every value checkov can
+"""The stack in the shapes checkov reads (scan/terraform_plan.py): every value checkov can
 evaluate is there, as `terraform show -json` and Kubernetes would write it."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from offline.recorder import reveal
-from offline.terraform_plan import (
+from scan.terraform_plan import (
     TERRAFORM_TYPES,
     is_document,
     kubernetes_manifests,

@@ -4,10 +4,10 @@ pulumi-aws is bridged from terraform-provider-aws: an update that changes an att
 Terraform schema marks `ForceNew: true` (SDKv2 resources) or gives a `RequiresReplace` plan
 modifier (plugin-framework resources) is a replacement, delete and create. This script reads
 those marks from a terraform-provider-aws source tree and writes the table the offline plan uses
-(offline/force_new.json):
+(planning/force_new.json):
 
     python tools/force_new.py SOURCE_DIR --provider-version "v6.x (commit ...)" \\
-        [--files tools/force_new_files.tsv] [--out offline/force_new.json]
+        [--files tools/force_new_files.tsv] [--out planning/force_new.json]
 
 SOURCE_DIR holds the provider's files at their repository paths (a checkout, or the files named
 in --files); `names/attr_consts_gen.go` resolves `names.AttrX` keys. Every Terraform attribute
@@ -36,7 +36,7 @@ from offline.sdk_types import engine_names, resource_class
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILES = ROOT / "tools" / "force_new_files.tsv"
-DEFAULT_OUT = ROOT / "offline" / "force_new.json"
+DEFAULT_OUT = ROOT / "planning" / "force_new.json"
 CONSTANTS = "names/attr_consts_gen.go"
 
 _CONSTANT = re.compile(r"\b(Attr\w+)\s*=\s*\"([^\"]+)\"")

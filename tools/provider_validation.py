@@ -5,10 +5,10 @@ validation in `Check`, at `pulumi preview`: SDKv2 schemas' `ValidateFunc` / `Val
 and `ConflictsWith`, `ExactlyOneOf`, `AtLeastOneOf`, `RequiredWith`; plugin-framework schemas'
 `Validators` and `ConfigValidators`. The mock runtime never runs `Check`. This script reads that
 validation from a terraform-provider-aws source tree and writes the table `make plan` checks
-every recorded input against (offline/provider_validation.json):
+every recorded input against (planning/provider_validation.json):
 
     python tools/provider_validation.py SOURCE_DIR --provider-version "<tag or commit>" \\
-        [--files tools/force_new_files.tsv] [--out offline/provider_validation.json]
+        [--files tools/force_new_files.tsv] [--out planning/provider_validation.json]
 
 The files are the ones tools/force_new.py reads (the pulumi-aws type and its Go file). Rules:
 `length`, `pattern` / `notPattern` (Go RE2, matched anywhere as `MatchString` does), `oneOf`
@@ -52,7 +52,7 @@ from validator_rules import (
 )
 
 ROOT = force_new.ROOT
-DEFAULT_OUT = ROOT / "offline" / "provider_validation.json"
+DEFAULT_OUT = ROOT / "planning" / "provider_validation.json"
 
 # --- Reading a file ----------------------------------------------------------------------------
 

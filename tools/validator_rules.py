@@ -1,4 +1,4 @@
-"""Validator expressions of terraform-provider-aws turned into the rules offline/provider_checks.py
+"""Validator expressions of terraform-provider-aws turned into the rules planning/provider_checks.py
 applies: each translation names the Go function it stands for; anything else is `Untranslated`
 and listed by name in the table. AWS SDK enums are read from botocore's service models."""
 

@@ -139,7 +139,7 @@ class RegionConfig(_Model):
         min_length=ZONES_PER_REGION, max_length=ZONES_PER_REGION
     )
     """Given, not looked up: a lookup is a call into the region at every run, and a failover
-    runs while a region is down (README "Failover while a region is down")."""
+    runs while a region is down (docs/failover.md "Failover while a region is down")."""
     kubernetes_version: KubernetesVersion
     addons: dict[str, Annotated[str, Field(pattern=r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")]]
     """EKS add-on name -> pinned version, for this region's Kubernetes version."""

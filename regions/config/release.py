@@ -50,7 +50,7 @@ class ReleaseConfig(_Model):
 
 
 class RolloutConfig(_Model):
-    """A new erlmcp version going region by region (README "Rolling out a new version"):
+    """A new erlmcp version going region by region (docs/rollout.md "Rolling out a new version"):
     regions of the waves before `wave` run `version`; the regions of `wave` run it on
     `canaryPods` pods (their highest ordinals), or on every pod when that is 0; later waves keep
     `release.version`. Rollback is the previous config, applied by a plain `pulumi up`."""
@@ -60,7 +60,8 @@ class RolloutConfig(_Model):
     wave: int = Field(ge=1)
     canary_pods: int = Field(default=0, ge=0)
     soak_minutes: float = Field(default=15, ge=0)
-    """How long the driver (`python -m rollout`) watches a step's health before the next."""
+    """How long the rollout driver (operations/rollout/) watches a step's health before the
+    next."""
     live_pods: dict[AwsRegionName, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     """During a canary: the pods each of the wave's regions ran when the canary began, read from
     the cluster by the driver. An HPA owns the count, and the partition must leave `canaryPods`
@@ -93,7 +94,8 @@ def _check_rollout(
     if rollout.version not in release.image_digests:
         raise _KeyedError(
             ("rollout", "version"),
-            f"release.imageDigests has no digest for {rollout.version} (README 'Image digests')",
+            f"release.imageDigests has no digest for {rollout.version} "
+            "(docs/config.md 'Image digests')",
         )
     for index, wave in enumerate(rollout.waves):
         for region in wave:

@@ -22,7 +22,7 @@ MIN_KUBERNETES = (1, 28)
 MIN_POSTGRES_MAJOR = 15
 MIN_REDIS_MAJOR = 7
 
-# The failback stages, in order (README "Failback by config").
+# The failback stages, in order (docs/failover.md "Failback by config").
 FailbackStage = Literal["resync", "drain", "cutover"]
 DrStage = Literal["normal", "failover", "resync", "drain", "cutover"]
 

@@ -92,8 +92,8 @@ def test_the_main_stack_uses_this_key_as_its_secrets_provider(state_stack: Recor
 
 
 def test_the_key_is_in_every_region_of_the_main_stack(state_stack: RecordedStack):
-    # A failover sets AWS_REGION to its standby (README "Failover while a region is down"), and
-    # the secrets provider looks for the key there (bootstrap/state_store/key.py).
+    # A failover sets AWS_REGION to its standby (docs/failover.md, "Failover while a region is
+    # down"), and the secrets provider looks for the key there (bootstrap/state_store/key.py).
     main_regions = set(stack_file_config()["erlmcp-infra:regions"])
     key_regions = {k.region for k in (*state_stack.of_type(KEY), *state_stack.of_type(REPLICA_KEY))}
     assert main_regions <= key_regions, main_regions - key_regions

@@ -1,5 +1,5 @@
 """A stand-in for the Prometheus HTTP API of each region's Amazon Managed Service for Prometheus
-workspace, on 127.0.0.1, for the driver's canary judgement (rollout/canary.py).
+workspace, on 127.0.0.1, for the driver's canary judgement (operations/rollout/canary.py).
 
 Each region's workspace is `<url>/workspaces/ws-<region>/`, the `prometheusEndpoint` the world
 exports per region. It answers `GET .../api/v1/query` and `GET .../api/v1/alerts` as Prometheus

@@ -1,8 +1,8 @@
-"""The canary judged by its metrics (rollout/canary.py) as the driver runs, against the stand-in
-Prometheus (prometheus_standin.py): a healthy canary passes; an erroring or slow canary, or a
-page alert, rolls the wave back; a canary without traffic holds, then stops the rollout without
-rolling back, and the same command resumes it; a workspace that fails holds. The other
-thresholds, case by case: test_canary_judge.py."""
+"""The canary judged by its metrics (operations/rollout/canary.py) as the driver runs, against the
+stand-in Prometheus (prometheus_standin.py): a healthy canary passes; an erroring or slow canary, or
+a page alert, rolls the wave back; a canary without traffic holds, then stops the rollout without
+rolling back, and the same command resumes it; a workspace that fails holds. The other thresholds,
+case by case: test_canary_judge.py."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The canary's thresholds (rollout/canary.py `judge`) case by case, a region's reading through
-the stand-in Prometheus (worse than the stable pods, crash-looping, a full step), and the signed
-reads of a workspace (rollout/prometheus.py)."""
+"""The canary's thresholds (operations/rollout/canary.py `judge`) case by case, a region's reading
+through the stand-in Prometheus (worse than the stable pods, crash-looping, a full step), and the
+signed reads of a workspace (operations/rollout/prometheus.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import socket
 import boto3
 import pytest
 
+from operations.live import LiveRelease
+from operations.rollout.canary import FAIL, HOLD, PASS, CanaryJudge, Reading, Traffic, judge
+from operations.rollout.canary_metrics import check_p99_limit, latency_le_regex
+from operations.rollout.prometheus import PrometheusError, PrometheusReader, prometheus_endpoints
 from regions.config.observability import CanaryConfig
-from rollout.canary import FAIL, HOLD, PASS, CanaryJudge, Reading, Traffic, judge
-from rollout.canary_metrics import check_p99_limit, latency_le_regex
-from rollout.live import LiveRelease
-from rollout.prometheus import PrometheusError, PrometheusReader, prometheus_endpoints
 from tests.rollout_driver.prometheus_standin import StandinPrometheus
 
 LIMITS = CanaryConfig()  # maxErrorRatio 5 %, maxP99Seconds 10, 2 x stable above 1 %, ...

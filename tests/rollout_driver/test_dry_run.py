@@ -1,5 +1,5 @@
-"""`python -m rollout --dry-run`: every step printed, each step's offline plan rendered, a step
-that would change more refused; nothing written, the CLI never run."""
+"""`python -m operations.rollout --dry-run`: every step printed, each step's offline plan rendered,
+a step that would change more refused; nothing written, the CLI never run."""
 
 from __future__ import annotations
 

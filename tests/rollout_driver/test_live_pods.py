@@ -1,6 +1,6 @@
 """The canary sized on the pods the HPA runs: the driver reads each wave's live StatefulSets
-(rollout/live.py) before the canary, writes `rollout.livePods`, and the soak reads every pod Ready
-and the canary's pods still on the new version."""
+(operations/live.py) before the canary, writes `rollout.livePods`, and the soak reads every pod
+Ready and the canary's pods still on the new version."""
 
 from __future__ import annotations
 

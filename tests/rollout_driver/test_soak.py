@@ -1,6 +1,6 @@
-"""The soak (rollout/driver.py `_soak`, rollout/health.py): it ends at the first unhealthy
-reading and rolls the wave back then, not after `soakMinutes`; and an alarm that went into ALARM
-during the step fails it even when it has cleared by the next reading."""
+"""The soak (operations/rollout/driver.py `_soak`, operations/health.py): it ends at the first
+unhealthy reading and rolls the wave back then, not after `soakMinutes`; and an alarm that went into
+ALARM during the step fails it even when it has cleared by the next reading."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import boto3
 
-from rollout.health import HealthReader
+from operations.health import HealthReader
 from tests.rollout_driver.world import NEW, WAVES, World, put_alarm, step_of
 
 EU = "eu-west-1"

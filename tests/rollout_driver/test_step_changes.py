@@ -1,13 +1,13 @@
-"""What a step may change (rollout/plan.py `allowed`), the rule both the driver's preview check
-and the dry run's offline plan apply: a canary moves only its regions' own StatefulSets, the full
-step also the standby releases of its primaries, the finish nothing; never a replacement."""
+"""What a step may change (operations/rollout/plan.py `allowed`), the rule both the driver's preview
+check and the dry run's offline plan apply: a canary moves only its regions' own StatefulSets, the
+full step also the standby releases of its primaries, the finish nothing; never a replacement."""
 
 from __future__ import annotations
 
 import pytest
 
-from rollout.names import own_statefulset_name, standby_statefulset_name
-from rollout.plan import CANARY, FINISH, FULL, STATEFULSET, Change, Step, allowed
+from operations.names import own_statefulset_name, standby_statefulset_name
+from operations.rollout.plan import CANARY, FINISH, FULL, STATEFULSET, Change, Step, allowed
 
 URN = "urn:pulumi:prod::erlmcp-infra::erlmcp:components:ErlmcpRelease${}::{}"
 US_CANARY = Step(CANARY, 1, ("us-east-1",), canary_pods=1)

@@ -1,6 +1,6 @@
-"""`python -m rollout`, step by step: a healthy rollout to the end, an unhealthy canary rolled
-back, an interruption resumed, a failed `up`, a change outside the wave, bad input, and what the
-health readings make of each answer (world.py: the stand-in CLI and moto)."""
+"""`python -m operations.rollout`, step by step: a healthy rollout to the end, an unhealthy canary
+rolled back, an interruption resumed, a failed `up`, a change outside the wave, bad input, and what
+the health readings make of each answer (world.py: the stand-in CLI and moto)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from rollout.health import HealthReader
+from operations.health import HealthReader
 from tests.rollout_driver.world import (
     FILE_CLI,
     NEW,

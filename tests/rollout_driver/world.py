@@ -26,8 +26,8 @@ import yaml
 
 from offline.recorder import RecordedStack
 from offline.stacks import stack_file_config
-from rollout.__main__ import main
-from rollout.stack_file import regions, serving_regions
+from operations.rollout.__main__ import main
+from operations.stack_file import regions, serving_regions
 from tests.rollout_driver.prometheus_standin import StandinPrometheus
 
 STANDIN = Path(__file__).parent.parent / "rollout_standin" / "standin.py"

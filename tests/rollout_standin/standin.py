@@ -2,9 +2,9 @@
 tests/rollout_driver/ (a per-test `bin/pulumi` wrapper execs it with the scenario's path
 in ROLLOUT_STANDIN_SCENARIO).
 
-It answers what `python -m rollout` makes the Automation API run: `version`, `stack select`,
-`stack output --json`, `stack history --json`, `stack export`, `refresh --target` and `preview`
-and `up`.
+It answers what `python -m operations.rollout` makes the Automation API run: `version`, `stack
+select`, `stack output --json`, `stack history --json`, `stack export`, `refresh --target` and
+`preview` and `up`.
 
 The cluster it pretends to be runs `live_pods` (scenario: region -> the HPA's count, else the
 configured pods); `unready` pods of a region are not Ready. A StatefulSet's revisions are named

@@ -1,4 +1,4 @@
-"""Reading `plan.json` for its pages (offline/plan_markdown.py, offline/plan_alerts.py)."""
+"""Reading `plan.json` for its pages (planning/markdown.py, planning/alerts.py)."""
 
 from __future__ import annotations
 

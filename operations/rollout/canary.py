@@ -26,10 +26,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rollout import canary_metrics as m
-from rollout.health import Signal
-from rollout.live import LiveRelease
-from rollout.prometheus import PrometheusError, PrometheusReader, finite
+from operations.health import Signal
+from operations.live import LiveRelease
+from operations.rollout import canary_metrics as m
+from operations.rollout.prometheus import PrometheusError, PrometheusReader, finite
 
 if TYPE_CHECKING:
     from regions.config.observability import CanaryConfig

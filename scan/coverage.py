@@ -5,7 +5,7 @@ checkov reports a check on a resource only when the check returns PASSED or FAIL
 that cannot read what it needs (a value missing from the export, a number it cannot compare, a
 policy it cannot parse) returns UNKNOWN and is left out of the report, so a zero-failure scan
 can hide checks that never ran. What "applies" is taken from checkov's own registries
-(offline/checkov_registry.py, run under checkov's interpreter); what was evaluated, from the
+(scan/checkov_registry.py, run under checkov's interpreter); what was evaluated, from the
 report's passed, failed and skipped checks.
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 from offline.stacks import REPO_ROOT
 
 NOT_APPLICABLE = REPO_ROOT / "scan" / "not_applicable.yaml"
-REGISTRY_SCRIPT = REPO_ROOT / "offline" / "checkov_registry.py"
+REGISTRY_SCRIPT = REPO_ROOT / "scan" / "checkov_registry.py"
 # {framework: {resource type: {check id: check name}}}
 Registry = Mapping[str, Mapping[str, Mapping[str, str]]]
 
@@ -43,7 +43,7 @@ class Unevaluated:
         return (
             f"[{self.framework}] {self.check} was never evaluated on {self.resource} "
             f"(in {self.file}) "
-            f"({self.name}): make what it reads visible in the export (offline/terraform_plan.py)"
+            f"({self.name}): make what it reads visible in the export (scan/terraform_plan.py)"
             " or fix the resource; if it cannot apply, list it in scan/not_applicable.yaml with"
             " the reason"
         )
@@ -54,7 +54,12 @@ def checkov_registry(checkov: Path) -> dict[str, Any]:
     `checkov` script in its virtualenv)."""
     python = checkov.with_name("python")
     result = subprocess.run(
-        [str(python), str(REGISTRY_SCRIPT)], capture_output=True, text=True, check=False
+        # -I: the script's own folder (scan/, whose modules are named like the things they do,
+        # `coverage`, `scan`) is not put on checkov's sys.path, where it could shadow a package.
+        [str(python), "-I", str(REGISTRY_SCRIPT)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(f"reading checkov's registry with {python} failed:\n{result.stderr}")

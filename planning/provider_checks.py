@@ -3,7 +3,7 @@
 The bridge runs terraform-provider-aws' validation in the provider's `Check`
 (pulumi/pulumi-terraform-bridge `pkg/tfbridge/provider.go` `Check` -> `ValidateResource`), which
 the mock runtime never calls. `tools/provider_validation.py` reads that validation from the
-provider's source into offline/provider_validation.json; this module applies it to every
+provider's source into planning/provider_validation.json; this module applies it to every
 recorded input, the way terraform-plugin-sdk does (`helper/schema/schema.go` `validate`,
 ~line 1825):
 
@@ -15,8 +15,8 @@ recorded input, the way terraform-plugin-sdk does (`helper/schema/schema.go` `va
 - a nested attribute is checked in every element of its block, and its relations only where its
   block is present.
 
-Kubernetes names, labels and annotations are checked by offline/kubernetes_names.py; `make
-plan` runs both (offline/plan.py `check_stack`).
+Kubernetes names, labels and annotations are checked by planning/kubernetes_names.py; `make
+plan` runs both (planning/plan.py `check_stack`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Which checkov checks apply to which resource type, from checkov's own registries.
 
-Runs under checkov's interpreter (`.venv-scan/bin/python offline/checkov_registry.py`), not the
+Runs under checkov's interpreter (`.venv-scan/bin/python scan/checkov_registry.py`), not the
 program's: it imports only checkov and the standard library. Prints, as JSON,
 `{framework: {resource type: {check id: check name}}}` for the two frameworks `make scan` runs:
 

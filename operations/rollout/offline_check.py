@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from offline.outage import changed_resources
 from offline.recorder import RecordedStack
 from offline.stacks import run_stack_file
-from rollout.plan import Change, RolloutPlan, allowed
-from rollout.stack_file import with_state
+from operations.outage import changed_resources
+from operations.rollout.plan import Change, RolloutPlan, allowed
+from operations.rollout.state import with_state
 
 Render = Callable[[dict[str, Any]], RecordedStack]
 _OPS = {"create": "create", "update": "update", "delete": "delete"}

@@ -1,6 +1,6 @@
 """What changes between two plans, and loud warnings for stateful resources at risk: removed,
 renamed (a new URN for the same thing) or replaced (an input whose change AWS, Kubernetes or the
-provider can only apply by delete-and-create: offline/replacements.py), or moved to a provider
+provider can only apply by delete-and-create: planning/replacements.py), or moved to a provider
 whose configuration change the engine carries out by replacing everything it manages.
 
 A resource whose provider reference changes is, for the engine (pulumi/pulumi
@@ -10,7 +10,7 @@ replacement, which the Terraform bridge does only for config keys marked ForcesP
 (pulumi-terraform-bridge pkg/tfbridge/provider.go, `configDiffer.DiffConfig`). pulumi-aws v7
 marks none (provider/resources.go, `Config`: `region` has a default and nothing else), and
 pulumi-random has no config. pulumi-kubernetes replaces when the cluster changes
-(offline/kubernetes_config.py), for a move and for a change of the provider's own config alike.
+(planning/kubernetes_config.py), for a move and for a change of the provider's own config alike.
 Other packages are not known here, so a move between their providers counts as a replacement.
 """
 
@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from offline.kubernetes_config import config_replaces
-from offline.replacements import aws_filled_in, replacing_changes
+from planning.kubernetes_config import config_replaces
+from planning.replacements import aws_filled_in, replacing_changes
 
 # Resource type -> the input that names the real thing in AWS. A stateful resource whose URN
 # changes while its identity stays is a rename: Pulumi would delete one and create another.

@@ -42,8 +42,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from rollout.live import LiveRelease
-from rollout.names import own_statefulset_name
+from operations.live import LiveRelease
+from operations.names import own_statefulset_name
 
 # Route 53's API (and its health checks) is served from us-east-1.
 ROUTE53_REGION = "us-east-1"

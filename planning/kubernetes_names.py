@@ -25,8 +25,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from offline.provider_checks import Violation
 from offline.recorder import RecordedResource, RecordedStack, reveal
+from planning.provider_checks import Violation
 
 _LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 DNS1123_LABEL = (re.compile(f"^{_LABEL}$"), 63, "a DNS-1123 label")

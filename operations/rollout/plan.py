@@ -13,20 +13,17 @@ from typing import Any
 
 from pulumi.automation import OpType
 
-from rollout.names import primary_of_standby, region_of_own
-from rollout.stack_file import (
+from operations.names import primary_of_standby, region_of_own
+from operations.rollout.state import ROLLOUT_KEY, RolloutState, read_rollout, with_state
+from operations.stack_file import (
     RELEASE_KEY,
-    ROLLOUT_KEY,
-    RolloutState,
     StackFileError,
     check_with_program,
     image_digests,
-    read_rollout,
     region_pods,
     regions,
     release_version,
     serving_regions,
-    with_state,
 )
 
 CANARY, FULL, FINISH = "canary", "full", "finish"
@@ -149,7 +146,8 @@ def plan_rollout(
         if state.version != version:
             raise StackFileError(
                 f"a rollout of {state.version} is in progress ({state.describe()}): finish it "
-                f"(python -m rollout --stack {stack} --to {state.version}), or abandon it "
+                f"(python -m operations.rollout --stack {stack} --to {state.version}), "
+                "or abandon it "
                 f"(remove {ROLLOUT_KEY} from {stack_file.name}, then `pulumi up --stack "
                 f"{stack}`: every region back on {previous}), before rolling out {version}"
             )
@@ -175,7 +173,7 @@ def plan_rollout(
         raise StackFileError(
             f"{RELEASE_KEY}.imageDigests has no digest for {version}: add "
             f"`{version}: sha256:<digest>` (the output of `crane digest <image>:{version}`, "
-            "README 'Image digests'); pods run the digest, not the tag"
+            "docs/config.md 'Image digests'); pods run the digest, not the tag"
         )
     _check_waves(the_waves, list(regions(config)), stack_file)
     if canary < 0 or soak < 0:

@@ -1,7 +1,7 @@
 """Which input changes the engine carries out as a replacement (delete and create), per type.
 
 - AWS: the attributes terraform-provider-aws marks ForceNew / RequiresReplace, read from its
-  source by tools/force_new.py into offline/force_new.json (pulumi-aws is bridged from it), plus
+  source by tools/force_new.py into planning/force_new.json (pulumi-aws is bridged from it), plus
   pulumi-aws v7's per-resource `region`.
 - Kubernetes: pulumi-kubernetes' own table, `forceNew` in provider/pkg/provider/diff.go
   (pulumi/pulumi-kubernetes v4.32, lines 45-205): every object's `metadata.name` and
@@ -14,7 +14,7 @@
 - pulumi-random: every argument of a RandomPassword (terraform-provider-random marks them all
   RequiresReplace): a new length is a new password.
 
-A replacement of a stateful resource loses its data; offline/plan_diff.py makes that loud.
+A replacement of a stateful resource loses its data; planning/diff.py makes that loud.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
-"""`python -m rollout --stack prod --to 3.1.0`: roll a new erlmcp version out wave by wave.
+"""`python -m operations.rollout --stack prod --to 3.1.0`: roll a new erlmcp version out wave by
+wave.
 
-    python -m rollout --stack prod --to 3.1.0 [--waves eu-west-1 ap-southeast-1,ap-northeast-1 ...]
+    python -m operations.rollout --stack prod --to 3.1.0
+                      [--waves eu-west-1 ap-southeast-1,ap-northeast-1 ...]
                       [--soak-minutes 15] [--canary-pods 1] [--dry-run]
                       [--log build/rollout-<stack>.log] [--pulumi-root DIR]
 
@@ -24,12 +26,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
 import boto3
-from pulumi.automation import (
-    CommandError,
-    LocalWorkspaceOptions,
-    PulumiCommand,
-    select_stack,
-)
+from pulumi.automation import CommandError
 from pulumi.automation.errors import InvalidVersionError
 from rich.console import Console, Group
 from rich.live import Live
@@ -37,17 +34,18 @@ from rich.table import Table
 from rich.text import Text
 
 from offline.stacks import REPO_ROOT
-from rollout.canary import CanaryJudge
-from rollout.driver import Driver, RolloutStopped, where_it_stands
-from rollout.health import HealthReader
-from rollout.live import LiveReader, PulumiStackState
-from rollout.names import own_statefulset_name, standby_statefulset_name
-from rollout.offline_check import Render, offline_plan_lines, render_offline
-from rollout.plan import CANARY, FINISH, FULL, RolloutPlan, Step, plan_rollout
-from rollout.prometheus import PrometheusReader
-from rollout.stack_file import (
+from operations.automation import open_stack
+from operations.health import HealthReader
+from operations.live import LiveReader, PulumiStackState
+from operations.names import own_statefulset_name, standby_statefulset_name
+from operations.rollout.canary import CanaryJudge
+from operations.rollout.driver import Driver, RolloutStopped, where_it_stands
+from operations.rollout.offline_check import Render, offline_plan_lines, render_offline
+from operations.rollout.plan import CANARY, FINISH, FULL, RolloutPlan, Step, plan_rollout
+from operations.rollout.prometheus import PrometheusReader
+from operations.rollout.state import canary_limits
+from operations.stack_file import (
     StackFileError,
-    canary_limits,
     environment,
     load_config,
     region_pods,
@@ -213,7 +211,8 @@ def dry_run_lines(plan: RolloutPlan, config: dict[str, Any]) -> list[str]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m rollout", description=(__doc__ or "").split("\n")[0]
+        prog="python -m operations.rollout",
+        description=" ".join((__doc__ or "").split("\n\n")[0].split()),
     )
     parser.add_argument("--stack", default="prod", help="stack name (default: prod)")
     parser.add_argument("--to", required=True, metavar="VERSION", help="the version to roll out")
@@ -306,18 +305,15 @@ def _run(
 ) -> int:
     log_path = args.log or args.project_dir.resolve() / "build" / f"rollout-{args.stack}.log"
     log = RunLog(log_path)
-    log.write(f"start: python -m rollout {' '.join(sys.argv[1:] if argv is None else argv)}")
+    log.write(
+        f"start: python -m operations.rollout {' '.join(sys.argv[1:] if argv is None else argv)}"
+    )
     if plan.resumed_from is not None:
         log.write(f"resuming: {plan.resumed_from.describe()}")
     driver: Driver | None = None
     try:
         with RichReporter(out, plan, log) as reporter:
-            command = PulumiCommand(root=args.pulumi_root) if args.pulumi_root else None
-            stack = select_stack(
-                args.stack,
-                work_dir=str(args.project_dir.resolve()),
-                opts=LocalWorkspaceOptions(pulumi_command=command),
-            )
+            stack = open_stack(args.stack, args.project_dir, args.pulumi_root)
             session = boto3.session.Session()
             health = HealthReader(env, endpoint_url=aws_endpoint_url, session=session)
             driver = Driver(

@@ -32,11 +32,11 @@ from typing import Any, Protocol
 
 from pulumi.automation import CommandError, ConcurrentUpdateError, EngineEvent, Stack
 
-from rollout.canary import CanaryJudge
-from rollout.health import HealthReader, HealthReport, Signal, health_check_ids, pods_signal
-from rollout.live import LiveReader, LiveReadError, LiveRelease
-from rollout.names import own_statefulset_name
-from rollout.plan import (
+from operations.health import HealthReader, HealthReport, Signal, health_check_ids, pods_signal
+from operations.live import LiveReader, LiveReadError, LiveRelease
+from operations.names import own_statefulset_name
+from operations.rollout.canary import CanaryJudge
+from operations.rollout.plan import (
     CANARY,
     FINISH,
     FULL,
@@ -47,16 +47,14 @@ from rollout.plan import (
     allowed,
     describe_state,
 )
-from rollout.prometheus import prometheus_endpoints
-from rollout.stack_file import (
+from operations.rollout.prometheus import prometheus_endpoints
+from operations.rollout.state import read_rollout, with_state, write_state
+from operations.stack_file import (
     StackFileError,
     check_with_program,
     load_config,
-    read_rollout,
     release_version,
     replace_bytes,
-    with_state,
-    write_state,
 )
 
 
@@ -353,7 +351,7 @@ class Driver:
             f"Nothing was rolled back: {self.plan.stack_file.name} still says {where}, and what "
             "the step deployed keeps running. Run the same command again to resume this step "
             "once the canary can be judged (traffic reaching it, its workspace answering), or "
-            "roll the wave back by hand (README 'Rolling out a new version')."
+            "roll the wave back by hand (docs/rollout.md 'Rolling out a new version')."
         )
 
     def _health(

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from offline.plan_reading import number, resources_in
+from planning.reading import number, resources_in
 
 # libyaml's loader: a region's rules file is ~30 KB, ten times faster to read than in Python.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

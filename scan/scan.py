@@ -1,15 +1,15 @@
 """`make scan`: checkov over the rendered stack, offline.
 
-    python -m offline.scan [--stack prod] [--config Pulumi.x.yaml] [--checkov PATH]
+    python -m scan.scan [--stack prod] [--config Pulumi.x.yaml] [--checkov PATH]
                            [--out build/scan]
 
 checkov does not read Pulumi programs; it reads Kubernetes manifests and Terraform plan JSON.
 The program is recorded offline (as `make plan` does) and written in both shapes
-(offline/terraform_plan.py): `build/scan/kubernetes/*.yaml` and `build/scan/plan.json`. checkov
+(scan/terraform_plan.py): `build/scan/kubernetes/*.yaml` and `build/scan/plan.json`. checkov
 runs over each with its own framework; every failed check is then either listed in
 `scan/suppressions.yaml` (check id, the resources it applies to, and a one-line reason) or a
 finding. Every check checkov registers for a resource's type must also have been evaluated on
-that resource, or be listed in `scan/not_applicable.yaml` (offline/scan_coverage.py): a check
+that resource, or be listed in `scan/not_applicable.yaml` (scan/coverage.py): a check
 that never ran is not a pass. Prints passed / failed / suppressed / not evaluated per framework
 and every finding; exits 1 when there is any finding or unevaluated check, 2 on a bad stack file
 or a list entry that matches nothing (a stale reason).
@@ -30,7 +30,8 @@ import yaml
 
 from offline.policy_runner import StackFileError, record_stack_file
 from offline.recorder import RecordedStack
-from offline.scan_coverage import (
+from offline.stacks import REPO_ROOT, stack_file_of
+from scan.coverage import (
     NOT_APPLICABLE,
     Registry,
     Resource,
@@ -39,9 +40,8 @@ from offline.scan_coverage import (
     evaluations,
     unevaluated,
 )
-from offline.scan_lists import ListedCheck, covering, load_listed
-from offline.stacks import REPO_ROOT, stack_file_of
-from offline.terraform_plan import kubernetes_manifests, terraform_plan
+from scan.lists import ListedCheck, covering, load_listed
+from scan.terraform_plan import kubernetes_manifests, terraform_plan
 
 SUPPRESSIONS = REPO_ROOT / "scan" / "suppressions.yaml"
 DEFAULT_CHECKOV = REPO_ROOT / ".venv-scan" / "bin" / "checkov"
@@ -188,7 +188,7 @@ def report_outcome(outcome: Outcome, lists: dict[Path, list[ListedCheck]]) -> in
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m offline.scan", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m scan.scan", description=__doc__)
     parser.add_argument("--stack", default=None)
     parser.add_argument("--config", type=Path, default=None)
     parser.add_argument("--checkov", type=Path, default=DEFAULT_CHECKOV)

@@ -1,4 +1,4 @@
-"""The schema of `build/plan.json`, the offline plan of a stack (see README, "The offline plan").
+"""The schema of `build/plan.json`, the offline plan of a stack (see docs/plan.md).
 
 Top level:
 - `schemaVersion` (2: `placeholders` and the diff's `provider` moves are new), `project`,
@@ -22,7 +22,7 @@ Top level:
   CIDR, AWS's example account id); `pulumi up` refuses them.
 - `providerChecks[]`: inputs the providers' own checks refuse, as `pulumi preview` would
   (`urn`, `argument`, `value` ("[secret]" for a secret), `rule`, `source`: the provider file
-  and line); offline/provider_checks.py.
+  and line); planning/provider_checks.py.
 - `counts`: `byRegion` (region or "global" -> resources) and `byType`.
 - `diff` (only with `--against`): `added`, `removed` (urns), `changed` ({urn, inputs[],
   `replacedBy`: the inputs that force a replacement, [] for an in-place update, null when the

@@ -1,11 +1,11 @@
 """The offline plan: `make plan` renders a stack with no CLI and no cloud, checks it, and writes
-`build/plan.json` (schema: offline/plan_schema.py) and `build/plan.md` for a pull request.
+`build/plan.json` (schema: planning/schema.py) and `build/plan.md` for a pull request.
 
-    python -m offline.plan [--stack prod] [--config Pulumi.x.yaml] [--against old/plan.json]
+    python -m planning.plan [--stack prod] [--config Pulumi.x.yaml] [--against old/plan.json]
                            [--allow-replace urn,...] [--out build]
 
 Exit 0 when the pack passes, 1 on a mandatory policy violation, on an input a provider's own
-checks refuse (offline/provider_checks.py: what `pulumi preview` would reject) or on a replacement
+checks refuse (planning/provider_checks.py: what `pulumi preview` would reject) or on a replacement
 of a stateful
 resource that `--allow-replace` does not name (the files are still written), 2 on a bad stack
 file (naming the key) or an unreadable `--against` plan.
@@ -21,19 +21,19 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from offline.kubernetes_names import check_kubernetes
-from offline.plan_diff import blocks_the_plan, diff_plans
-from offline.plan_markdown import render
-from offline.plan_schema import SCHEMA_VERSION, SECRET
 from offline.policy_runner import (
     PolicyReport,
     StackFileError,
     analyze_recorded,
     record_stack_file,
 )
-from offline.provider_checks import Violation, check_aws
 from offline.recorder import RecordedStack, is_secret
 from offline.stacks import REPO_ROOT, project_values, stack_file_of
+from planning.diff import blocks_the_plan, diff_plans
+from planning.kubernetes_names import check_kubernetes
+from planning.markdown import render
+from planning.provider_checks import Violation, check_aws
+from planning.schema import SCHEMA_VERSION, SECRET
 from regions.config import ConfigError, parse_stack_config
 from regions.dr_budget import stack_budget
 
@@ -198,7 +198,7 @@ def summary(plan: dict[str, Any], paths: tuple[Path, Path]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m offline.plan", description=__doc__.split("\n")[0]
+        prog="python -m planning.plan", description=__doc__.split("\n")[0]
     )
     parser.add_argument(
         "--stack",

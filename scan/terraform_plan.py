@@ -28,8 +28,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from offline.plan import redact
 from offline.recorder import RecordedResource, RecordedStack
+from planning.plan import redact
 
 # pulumi-aws type -> the terraform-provider-aws resource it is bridged from.
 TERRAFORM_TYPES = {

@@ -36,7 +36,7 @@ CLUSTER_KEYS = ("kubeconfig", "context", "cluster")
 CLUSTER_IDENTIFIER = "clusterIdentifier"
 RENDER_DIRECTORY = "renderYamlToDirectory"
 # What the offline plan holds where the real value is not known: the SDK's unknown sentinel
-# (pulumi/runtime/rpc.py UNKNOWN) and the plan's redaction of a secret (offline/plan.py).
+# (pulumi/runtime/rpc.py UNKNOWN) and the plan's redaction of a secret (planning/plan.py).
 NOT_KNOWN = frozenset({"04da6b54-80e4-46f7-96ec-b56ff0331ba9", "[secret]"})
 
 

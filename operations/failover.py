@@ -2,9 +2,9 @@
 
 Checks the request against the stack file (the region must be the primary of a DR pair and not
 failed over yet) and the shell it runs in (static session credentials, and AWS_REGION where the
-secrets key answers: offline/failover_environment.py), renders the stack before and after
+secrets key answers: operations/failover_environment.py), renders the stack before and after
 `failover: {primary: standby}` offline, with the failed region, and any other failed-over
-primary still down, answering every call the way an outage would (offline/outage.py), and works
+primary still down, answering every call the way an outage would (operations/outage.py), and works
 out the targeted update that changes only the standby region. Only when every check passes does
 it write the stack file (comments and layout kept; earlier failovers stay), the failover's
 offline plan (`build/failover-<primary>/plan.json`, `plan.md`) and print the commands: the
@@ -25,17 +25,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
-from offline.failover_environment import (
+from offline.policy_runner import PolicyReport
+from offline.recorder import RecordedStack, RecordingMonitor
+from offline.stacks import (
+    PROJECT,
+    REPO_ROOT,
+    run_stack_file,
+    stack_file_config,
+    stack_file_of,
+    stack_name_of,
+)
+from operations.failover_environment import (
     credentials_commands,
     environment_problems,
     secrets_key_problems,
     secrets_key_regions,
     secrets_provider_of,
 )
-from offline.outage import (
+from operations.outage import (
     OutageMocks,
     RegionDown,
     calls_into,
@@ -43,20 +52,10 @@ from offline.outage import (
     skipped_creates_needed,
     targeted_set,
 )
-from offline.plan import build_plan, plan_resources, write_plan
-from offline.plan_diff import STATEFUL_IDENTITY, blocks_the_plan, diff_plans
-from offline.policy_runner import PolicyReport
-from offline.recorder import RecordedStack, RecordingMonitor
-from offline.stacks import (
-    PROJECT,
-    REPO_ROOT,
-    project_values,
-    run_stack_file,
-    stack_file_config,
-    stack_file_of,
-    stack_name_of,
-)
-from regions.config import ConfigError, StackConfig, parse_stack_config
+from operations.stack_file import StackFileError, edit_stack_file, stack_config
+from planning.diff import STATEFUL_IDENTITY, blocks_the_plan, diff_plans
+from planning.plan import build_plan, plan_resources, write_plan
+from regions.config import StackConfig
 from regions.providers import GLOBAL_SERVICES_REGION, is_unreachable
 
 FAILOVER_KEY = f"{PROJECT}:failover"
@@ -102,8 +101,8 @@ class FailoverPlan:
 
 def _parsed(config: dict[str, Any], where: str) -> StackConfig:
     try:
-        return parse_stack_config(project_values(config))
-    except ConfigError as error:
+        return stack_config(config)
+    except StackFileError as error:
         raise FailoverError(f"{where}: {error}") from None
 
 
@@ -134,7 +133,7 @@ def failover_config(config: dict[str, Any], primary: str, stack_file: Path) -> d
         raise FailoverError(
             f"{primary} is already failed over to {stack.failover[primary]}"
             + (f" (failback stage: {stage})" if stage else "")
-            + "; the way back is the failback sequence (README 'Failback by config')"
+            + "; the way back is the failback sequence (docs/failover.md 'Failback by config')"
         )
     if pair.standby in stack.failover:
         raise FailoverError(
@@ -260,24 +259,20 @@ def _check_changes_stay_in_the_pair(
 
 def write_failover(stack_file: Path, primary: str, standby: str) -> None:
     """Add `primary: standby` under the stack file's failover key, keeping comments."""
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    yaml.indent(mapping=2, sequence=4, offset=2)  # the layout of the shipped stack files
-    document = yaml.load(stack_file.read_text(encoding="utf-8"))
-    config = document["config"]
-    failover = config.get(FAILOVER_KEY)
-    if not isinstance(failover, dict):
-        failover = CommentedMap()
-        config[FAILOVER_KEY] = failover
-        config.yaml_set_comment_before_after_key(
-            FAILOVER_KEY,
-            before="Failed-over primaries (README 'Failover while a region is down').",
-            indent=2,
-        )
-    failover[primary] = standby
-    with stack_file.open("w", encoding="utf-8") as stream:
-        yaml.dump(document, stream)
+
+    def change(config: CommentedMap) -> None:
+        failover = config.get(FAILOVER_KEY)
+        if not isinstance(failover, dict):
+            failover = CommentedMap()
+            config[FAILOVER_KEY] = failover
+            config.yaml_set_comment_before_after_key(
+                FAILOVER_KEY,
+                before="Failed-over primaries (docs/failover.md).",
+                indent=2,
+            )
+        failover[primary] = standby
+
+    edit_stack_file(stack_file, change)
 
 
 def _unreachable_providers(down: frozenset[str]) -> str:
@@ -352,7 +347,7 @@ def check_environment(
 
 def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m offline.failover", description=__doc__.split("\n")[0]
+        prog="python -m operations.failover", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--primary", required=True, help="the failed primary region")
     parser.add_argument("--stack", default=None, help="stack name (default: prod)")

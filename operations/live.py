@@ -41,7 +41,7 @@ from typing import Any, Protocol
 
 from pulumi.automation import Stack
 
-from rollout.names import own_statefulset_name
+from operations.names import own_statefulset_name
 
 STATEFULSET = "kubernetes:apps/v1:StatefulSet"
 

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from offline.plan_alerts import alerts_section
-from offline.plan_reading import number, resources_in
+from planning.alerts import alerts_section
+from planning.reading import number, resources_in
 
 RDS = "aws:rds/instance:Instance"
 AURORA = "aws:rds/cluster:Cluster"
@@ -227,7 +227,7 @@ def _loud(plan: dict[str, Any]) -> list[str]:
     return [*notes, ""] if notes else []
 
 
-# What each failback stage does to the pair's users (README "Failback by config").
+# What each failback stage does to the pair's users (docs/failover.md "Failback by config").
 FAILBACK_STAGES = {
     "resync": "a new copy of the data is built at home from the promoted standby; the standby "
     "still serves.",
