@@ -41,6 +41,10 @@ APPLICABLE = (
     "s3-replication-metrics-on",
     "kms-key-rotation",
     "tags-required",
+    # The CI roles' trust (tests/bootstrap/test_github_oidc.py: with `githubRepository` set).
+    "oidc-trust-pins-audience",
+    "oidc-trust-pins-subject",
+    "oidc-trust-no-wildcard-repository",
 )
 
 

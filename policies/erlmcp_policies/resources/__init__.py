@@ -28,6 +28,9 @@ from erlmcp_policies.resources import (
     k8s_pod_limits_max,
     k8s_run_as_non_root,
     kms_key_rotation,
+    oidc_trust_no_wildcard_repository,
+    oidc_trust_pins_audience,
+    oidc_trust_pins_subject,
     rds_backup_retention,
     rds_copy_tags_to_snapshot,
     rds_deletion_protection,
@@ -94,4 +97,7 @@ RESOURCE_POLICIES: list[Policy] = [
     k8s_image_pinned.POLICY,
     k8s_max_replicas.POLICY,
     tags_required.POLICY,
+    oidc_trust_pins_audience.POLICY,
+    oidc_trust_pins_subject.POLICY,
+    oidc_trust_no_wildcard_repository.POLICY,
 ]
