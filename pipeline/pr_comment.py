@@ -151,6 +151,7 @@ def _changes(plan: Mapping[str, Any] | None) -> str:
     if diff is None:
         return ""
     replaced = {r["urn"] for r in diff.get("replaced", [])}
+    stateful = {r["urn"] for r in diff.get("replaced", []) if r.get("stateful")}
     lines = [
         "### What changes against the base branch",
         "",
@@ -159,7 +160,11 @@ def _changes(plan: Mapping[str, Any] | None) -> str:
         "",
     ]
     lines += [f"> **{warning}**" for warning in diff.get("warnings", [])]
-    changed = sorted(diff["changed"], key=lambda c: (c["urn"] not in replaced, c["urn"]))
+    # Stateful replacements first, then the other replacements, then the rest.
+    changed = sorted(
+        diff["changed"],
+        key=lambda c: (c["urn"] not in stateful, c["urn"] not in replaced, c["urn"]),
+    )
     lines += [
         f"- {'**replaced**' if c['urn'] in replaced else 'changed'} `{c['urn']}`: "
         f"{', '.join(c['inputs']) or 'its provider'}"
