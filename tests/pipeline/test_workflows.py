@@ -208,3 +208,9 @@ def test_a_schema_error_is_red(scratch: Path):
     path = break_file(scratch, "drift.yml", "timeout-minutes: 60", "timeout-minutes: an hour")
     result = schema_check(path)
     assert result.returncode != 0 and "timeout-minutes" in result.stdout
+
+
+def test_the_guide_lists_every_pin_with_its_source():
+    guide = (REPO_ROOT / "docs" / "review-and-deploy.md").read_text()
+    for action, pin in PINS.items():
+        assert f"| {action} | {pin.tag} | `{pin.commit}` | {pin.released} |" in guide, action
