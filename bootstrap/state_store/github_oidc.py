@@ -21,7 +21,7 @@ aws-actions/configure-aws-credentials asks for by default, action.yml `audience`
 `repo:<owner>/<repo>:environment:<name>` for a job that names an environment and
 `repo:<owner>/<repo>:ref:<ref>` otherwise (GitHub Docs, "OpenID Connect reference", example
 subject claims). The policy pack refuses a trust without them (policies/erlmcp_policies/
-resources/oidc_trust_*.py).
+resources/iam_oidc_trust_*.py).
 
 No thumbprint: for GitHub's issuer IAM verifies the certificate against its own trusted root CAs
 and ignores any thumbprint (pulumi-aws 7.51 `iam/open_id_connect_provider.py`, `thumbprint_lists`

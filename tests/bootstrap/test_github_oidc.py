@@ -163,9 +163,9 @@ def test_the_pack_passes_with_the_ci_roles(ci_stack: RecordedStack):
 @pytest.mark.parametrize(
     ("claim", "value", "policy"),
     [
-        ("sub", None, "oidc-trust-pins-subject"),
-        ("aud", None, "oidc-trust-pins-audience"),
-        ("sub", ["repo:acme/*:pull_request"], "oidc-trust-no-wildcard-repository"),
+        ("sub", None, "iam-oidc-trust-pins-subject"),
+        ("aud", None, "iam-oidc-trust-pins-audience"),
+        ("sub", ["repo:acme/*:pull_request"], "iam-oidc-trust-no-wildcard-repository"),
     ],
 )
 def test_a_loosened_trust_fails_the_pack(ci_stack: RecordedStack, claim, value, policy):

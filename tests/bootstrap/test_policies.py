@@ -42,9 +42,9 @@ APPLICABLE = (
     "kms-key-rotation",
     "tags-required",
     # The CI roles' trust (tests/bootstrap/test_github_oidc.py: with `githubRepository` set).
-    "oidc-trust-pins-audience",
-    "oidc-trust-pins-subject",
-    "oidc-trust-no-wildcard-repository",
+    "iam-oidc-trust-pins-audience",
+    "iam-oidc-trust-pins-subject",
+    "iam-oidc-trust-no-wildcard-repository",
 )
 
 

@@ -1,4 +1,4 @@
-"""Trust policies for the oidc-trust-* policy tests: GitHub's and an EKS cluster's issuer."""
+"""Trust policies for the iam-oidc-trust-* policy tests: GitHub's and an EKS cluster's issuer."""
 
 from __future__ import annotations
 

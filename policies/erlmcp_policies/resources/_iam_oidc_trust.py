@@ -1,5 +1,5 @@
 """Reading a role's trust policy for web-identity (OIDC) statements, shared by the
-oidc-trust-* policies.
+iam-oidc-trust-* policies.
 
 A statement trusts an OIDC issuer when it allows `sts:AssumeRoleWithWebIdentity` to a
 `Principal.Federated`: an IAM OIDC provider's ARN (`arn:aws:iam::<account>:oidc-provider/<issuer>`)

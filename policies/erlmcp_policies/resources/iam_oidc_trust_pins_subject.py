@@ -1,8 +1,8 @@
-"""oidc-trust-pins-subject: a role trusted by web identity names who may assume it.
+"""iam-oidc-trust-pins-subject: a role trusted by web identity names who may assume it.
 
 Without a `sub` condition (or with only wildcards in it) STS accepts a token the issuer signed
 for anyone: for GitHub's issuer, every workflow of every repository on github.com
-(policies/erlmcp_policies/resources/_oidc_trust.py).
+(policies/erlmcp_policies/resources/_iam_oidc_trust.py).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from erlmcp_policies.common import resource_policy
-from erlmcp_policies.resources._oidc_trust import ROLE, web_identity_trusts
+from erlmcp_policies.resources._iam_oidc_trust import ROLE, web_identity_trusts
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -24,7 +24,7 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
 
 
 POLICY = resource_policy(
-    name="oidc-trust-pins-subject",
+    name="iam-oidc-trust-pins-subject",
     description=(
         "A role assumable through an OIDC identity provider pins the token's subject (sub) "
         "[CKV_AWS_358, CKV_AWS_393; erlmcp]"

@@ -1,8 +1,8 @@
-"""oidc-trust-pins-audience: a role trusted by web identity names the token audience it accepts.
+"""iam-oidc-trust-pins-audience: a role trusted by web identity names the token audience it accepts.
 
 Without an `aud` condition STS accepts a token the issuer made for any client: for GitHub, a
 token any workflow requests for another cloud or service (policies/erlmcp_policies/resources/
-_oidc_trust.py).
+_iam_oidc_trust.py).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from erlmcp_policies.common import resource_policy
-from erlmcp_policies.resources._oidc_trust import ROLE, web_identity_trusts
+from erlmcp_policies.resources._iam_oidc_trust import ROLE, web_identity_trusts
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -24,10 +24,10 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
 
 
 POLICY = resource_policy(
-    name="oidc-trust-pins-audience",
+    name="iam-oidc-trust-pins-audience",
     description=(
         "A role assumable through an OIDC identity provider pins the token's audience (aud) "
-        "[AWS IAM User Guide, web identity condition keys; erlmcp]"
+        "[erlmcp]"
     ),
     types=(ROLE,),
     validate=_validate,

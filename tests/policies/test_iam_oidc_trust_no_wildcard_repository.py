@@ -1,14 +1,14 @@
-"""oidc-trust-no-wildcard-repository, through the analyzer's Analyze."""
+"""iam-oidc-trust-no-wildcard-repository, through the analyzer's Analyze."""
 
 from __future__ import annotations
 
 import pytest
 
-from erlmcp_policies.resources.oidc_trust_no_wildcard_repository import repository_of
+from erlmcp_policies.resources.iam_oidc_trust_no_wildcard_repository import repository_of
 from tests.policies.conftest import only
-from tests.policies.oidc_trust_cases import EKS, EKS_PROVIDER, GITHUB, ROLE, pinned, trust
+from tests.policies.iam_oidc_trust_cases import EKS, EKS_PROVIDER, GITHUB, ROLE, pinned, trust
 
-POLICY = "oidc-trust-no-wildcard-repository"
+POLICY = "iam-oidc-trust-no-wildcard-repository"
 
 
 def test_prod_stack_passes(prod_report):

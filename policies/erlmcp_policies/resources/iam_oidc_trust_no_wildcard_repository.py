@@ -1,4 +1,4 @@
-"""oidc-trust-no-wildcard-repository: a role trusted by GitHub Actions names one repository.
+"""iam-oidc-trust-no-wildcard-repository: a role trusted by GitHub Actions names one repository.
 
 GitHub's subject claim starts with the repository (`repo:<owner>/<repo>:...`, GitHub Docs "OpenID
 Connect reference"). A wildcard in that part (`repo:my-org/*`, `repo:*`) lets every matching
@@ -15,7 +15,7 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from erlmcp_policies.common import resource_policy
-from erlmcp_policies.resources._oidc_trust import (
+from erlmcp_policies.resources._iam_oidc_trust import (
     GITHUB_ISSUER,
     ROLE,
     WILDCARDS,
@@ -50,7 +50,7 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
 
 
 POLICY = resource_policy(
-    name="oidc-trust-no-wildcard-repository",
+    name="iam-oidc-trust-no-wildcard-repository",
     description=(
         "A role assumable by GitHub Actions trusts exactly one repository, never a wildcard "
         "[CKV_AWS_358, CKV_AWS_393 (stricter); erlmcp]"

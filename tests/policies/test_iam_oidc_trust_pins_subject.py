@@ -1,13 +1,13 @@
-"""oidc-trust-pins-subject, through the analyzer's Analyze."""
+"""iam-oidc-trust-pins-subject, through the analyzer's Analyze."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.policies.conftest import only
-from tests.policies.oidc_trust_cases import EKS, EKS_PROVIDER, GITHUB, ROLE, pinned, trust
+from tests.policies.iam_oidc_trust_cases import EKS, EKS_PROVIDER, GITHUB, ROLE, pinned, trust
 
-POLICY = "oidc-trust-pins-subject"
+POLICY = "iam-oidc-trust-pins-subject"
 
 
 def test_prod_stack_passes(prod_report):

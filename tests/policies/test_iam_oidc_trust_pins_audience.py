@@ -1,4 +1,4 @@
-"""oidc-trust-pins-audience, through the analyzer's Analyze."""
+"""iam-oidc-trust-pins-audience, through the analyzer's Analyze."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.policies.conftest import UNKNOWN, only
-from tests.policies.oidc_trust_cases import (
+from tests.policies.iam_oidc_trust_cases import (
     EKS,
     EKS_PROVIDER,
     GITHUB,
@@ -17,7 +17,7 @@ from tests.policies.oidc_trust_cases import (
     trust,
 )
 
-POLICY = "oidc-trust-pins-audience"
+POLICY = "iam-oidc-trust-pins-audience"
 
 
 def test_prod_stack_passes(prod_report):
