@@ -21,10 +21,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# `$(value ...)`: a nested resource's URN has `$` in it (`...Region$aws:rds/...`), which make
+# would otherwise expand as a variable.
 ## plan: render STACK (or CONFIG=path) offline, check it, write build/plan.json and build/plan.md;
 ##       AGAINST=old/plan.json adds what changed; ALLOW_REPLACE=urn,... accepts those replacements
 plan: $(STAMP)
-	$(BIN)/python -m planning.plan $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG)) $(if $(AGAINST),--against $(AGAINST)) $(if $(ALLOW_REPLACE),--allow-replace '$(ALLOW_REPLACE)')
+	$(BIN)/python -m planning.plan $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG)) $(if $(AGAINST),--against $(AGAINST)) $(if $(ALLOW_REPLACE),--allow-replace '$(value ALLOW_REPLACE)')
 
 ## failover: PRIMARY=<region> fails that primary over to its DR standby while it is down: checks
 ##           the shell (a session taken through the standby's STS, AWS_REGION=<standby>: README),
@@ -98,3 +100,6 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(SCAN_VENV) build .pytest_cache
+
+# What the GitHub Actions workflows run (base-plan, pr-comment, deploy, drift, ...).
+include pipeline/pipeline.mk

@@ -43,6 +43,11 @@ UNKNOWN_KEY = "unknown key (typo?); it would be silently ignored"
 PROVIDER_NAMESPACES = ("aws",)
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
+# GitHub's own rules: an owner (user or organization) is 1-39 letters, digits or single inner
+# hyphens; a repository name is 1-100 letters, digits, '.', '_' or '-'. No wildcard can pass.
+_GITHUB_REPOSITORY = re.compile(
+    r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}/[A-Za-z0-9._-]{1,100}$"
+)
 # KMS alias names: letters, digits, '/', '_', '-'; `alias/aws/` is reserved for AWS managed keys.
 _ALIAS_NAME = re.compile(r"^[A-Za-z0-9/_-]{1,250}$")
 # AWS tag limits (same for S3, KMS and IAM): keys 1-128 characters, values at most 256, and the
@@ -81,6 +86,16 @@ def _alias_name(value: str) -> str:
     return value
 
 
+def _github_repository(value: str) -> str:
+    if not _GITHUB_REPOSITORY.match(value) or value.split("/", 1)[1] in (".", ".."):
+        raise ValueError(
+            f"{value!r} is not one GitHub repository as `owner/name` (letters, digits, '-' in the "
+            "owner; letters, digits, '.', '_', '-' in the name; no wildcard): the CI roles trust "
+            "exactly this repository's tokens (state_store/github_oidc.py)"
+        )
+    return value
+
+
 RegionName = Annotated[str, AfterValidator(_deployable_region)]
 
 
@@ -113,6 +128,10 @@ class StateStoreConfig(BaseModel):
     )
     """How many overwritten versions of each state file are kept that long; older ones expire a
     day after they were overwritten (state_store/buckets.py: one `pulumi up` writes thousands)."""
+    github_repository: Annotated[str, AfterValidator(_github_repository)] | None = None
+    """`owner/name` of the repository whose GitHub Actions may assume the CI roles
+    (state_store/github_oidc.py: the preview role from its pull requests, the deploy role from
+    its `production` environment). Without it the stack makes no CI roles."""
     autoscaling_service_role: Literal["create", "exists"]
     """Whether this stack makes the account's EC2 Auto Scaling service-linked role
     (state_store/account.py); no default, because AWS refuses to make it twice."""

@@ -11,8 +11,9 @@ import pulumi_aws as aws
 
 from components.eks import account_autoscaling_role_arn
 from state_store.account import autoscaling_service_role
-from state_store.buckets import StateBucket, StateBucketArgs, backend_url
+from state_store.buckets import StateBucket, StateBucketArgs, backend_url, state_bucket_name
 from state_store.config import StateStoreConfig
+from state_store.github_oidc import GitHubCi, GitHubCiArgs
 from state_store.key import StateKey, StateKeyArgs
 from state_store.providers import StateStoreProviders, build_providers
 from state_store.replication import StateReplication, StateReplicationArgs
@@ -27,6 +28,8 @@ class StateStore:
     """By region."""
     autoscaling_role: aws.iam.ServiceLinkedRole | None
     """Made here only when the account had none (`autoscalingServiceRole: create`)."""
+    ci: GitHubCi | None = None
+    """The CI roles, when the config names the repository (`githubRepository`)."""
 
 
 def build(config: StateStoreConfig) -> StateStore:
@@ -80,6 +83,29 @@ def build(config: StateStoreConfig) -> StateStore:
         key=key,
         buckets=buckets,
         autoscaling_role=autoscaling_role,
+        ci=github_ci(config, providers, key),
+    )
+
+
+def github_ci(
+    config: StateStoreConfig, providers: StateStoreProviders, key: StateKey
+) -> GitHubCi | None:
+    """The OIDC provider and CI roles for `githubRepository`; none without it."""
+    if config.github_repository is None:
+        return None
+    return GitHubCi(
+        "ci",
+        GitHubCiArgs(
+            repository=config.github_repository,
+            account_id=config.account_id,
+            state_bucket_arns=[
+                f"arn:aws:s3:::{state_bucket_name(config.account_id, region)}"
+                for region in config.regions
+            ],
+            state_key_id=key.key_id,
+            iam_provider=providers.global_services,
+            tags=config.all_tags,
+        ),
     )
 
 
@@ -103,3 +129,8 @@ def export(store: StateStore) -> None:
     pulumi.export(
         "autoscalingServiceRoleArn", account_autoscaling_role_arn(store.config.account_id)
     )
+    if store.ci is not None:
+        # The repository variables AWS_PREVIEW_ROLE_ARN and AWS_DEPLOY_ROLE_ARN
+        # (docs/review-and-deploy.md).
+        pulumi.export("ciPreviewRoleArn", store.ci.preview_role_arn)
+        pulumi.export("ciDeployRoleArn", store.ci.deploy_role_arn)

@@ -41,6 +41,10 @@ APPLICABLE = (
     "s3-replication-metrics-on",
     "kms-key-rotation",
     "tags-required",
+    # The CI roles' trust (tests/bootstrap/test_github_oidc.py: with `githubRepository` set).
+    "iam-oidc-trust-pins-audience",
+    "iam-oidc-trust-pins-subject",
+    "iam-oidc-trust-no-wildcard-repository",
 )
 
 

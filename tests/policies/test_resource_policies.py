@@ -12,7 +12,7 @@ import erlmcp_policies.resources as resources_package
 from erlmcp_policies.resources import RESOURCE_POLICIES
 
 CONTROL = re.compile(r"\[(AWS FSBP [^\]]+|CKV[^\]]+|erlmcp)\]$")
-AREAS = ("s3-", "rds-", "elasticache-", "eks-", "kms-", "k8s-", "tags-")
+AREAS = ("s3-", "rds-", "elasticache-", "eks-", "kms-", "k8s-", "tags-", "iam-")
 
 
 def policy_modules() -> list[str]:

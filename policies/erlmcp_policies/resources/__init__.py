@@ -21,6 +21,9 @@ from erlmcp_policies.resources import (
     elasticache_encryption_in_transit,
     elasticache_min_redis_version,
     elasticache_snapshot_retention,
+    iam_oidc_trust_no_wildcard_repository,
+    iam_oidc_trust_pins_audience,
+    iam_oidc_trust_pins_subject,
     k8s_container_probes,
     k8s_container_resources,
     k8s_image_pinned,
@@ -94,4 +97,7 @@ RESOURCE_POLICIES: list[Policy] = [
     k8s_image_pinned.POLICY,
     k8s_max_replicas.POLICY,
     tags_required.POLICY,
+    iam_oidc_trust_pins_audience.POLICY,
+    iam_oidc_trust_pins_subject.POLICY,
+    iam_oidc_trust_no_wildcard_repository.POLICY,
 ]
