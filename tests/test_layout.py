@@ -1,7 +1,7 @@
 """Each package reaches only down the layers: the program (components/, then regions/) knows
 nothing of the harness that runs it offline (offline/), nor of what is built on that harness
-(planning/ and scan/), nor of the commands that change or read the live fleet (operations/), nor of the review
-and deploy pipeline that drives them all (pipeline/)."""
+(planning/ and scan/), nor of the commands that change or read the live fleet (operations/),
+nor of the review and deploy pipeline that drives them all (pipeline/)."""
 
 from __future__ import annotations
 

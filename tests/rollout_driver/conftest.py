@@ -94,7 +94,7 @@ def world(
                 "version": FILE_CLI,
                 "calls": str(root / "calls.jsonl"),
                 # The stack file as first deployed, parsed once here rather than per call.
-                "initial_config": yaml.safe_load(text)["config"],
+                "initial_config": yaml.load(text, Loader=yaml.CSafeLoader)["config"],
                 "outputs": {
                     "regions": {
                         region: {

@@ -44,7 +44,7 @@ def test_dry_run_prints_every_step_and_changes_nothing(world: World) -> None:
 
 def _one_pair(stack_file: Path) -> None:
     """The stack file cut to us-east-1 and its standby (a quick render)."""
-    document = yaml.safe_load(stack_file.read_text())
+    document = yaml.load(stack_file.read_text(), Loader=yaml.CSafeLoader)
     config = document["config"]
     regions = config["erlmcp-infra:regions"]
     config["erlmcp-infra:regions"] = {r: regions[r] for r in ("us-east-1", "us-west-2")}

@@ -119,7 +119,7 @@ class World:
         return [c for c in self.calls() if c["args"][0] == command]
 
     def config(self) -> dict[str, Any]:
-        return yaml.safe_load(self.stack_file.read_text())["config"]
+        return stack_file_config(self.stack_file)
 
     def cloudwatch(self, region: str) -> Any:
         return boto3.client("cloudwatch", region_name=region, endpoint_url=self.endpoint)
