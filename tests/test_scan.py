@@ -67,10 +67,21 @@ def fake_checkov(tmp_path: Path, reports: dict[str, Any], registry: dict[str, An
     return checkov
 
 
+@pytest.fixture(scope="module")
+def prod_inputs(tmp_path_factory, prod_stack):
+    """What `make scan` writes for checkov from the prod recording, written once for this
+    module: the stand-in checkov never reads it, and tests/test_terraform_plan.py and
+    tests/test_scan_checkov.py check what is in it."""
+    out = tmp_path_factory.mktemp("scan-inputs")
+    inputs = scan.write_inputs(prod_stack, out)
+    return lambda recorded, _out: inputs
+
+
 @pytest.fixture
-def run_scan(monkeypatch, tmp_path, prod_stack, prod_config):
+def run_scan(monkeypatch, tmp_path, prod_stack, prod_config, prod_inputs):
     """scan.main over the prod recording, with the given checkov reports, registry and lists."""
     monkeypatch.setattr(scan, "record_stack_file", lambda *a, **k: (prod_stack, prod_config))
+    monkeypatch.setattr(scan, "write_inputs", prod_inputs)
 
     def run(
         failed: dict[str, list[tuple[str, str]]],
