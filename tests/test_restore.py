@@ -16,9 +16,10 @@ import pytest
 
 from offline.recorder import RecordedResource, RecordedStack
 from planning.diff import blocks_the_plan, diff_plans
+from planning.markdown import render
 from planning.plan import plan_resources
 from tests.conftest import STATEFUL_TYPES
-from tests.recordings import pack_report
+from tests.recordings import pack_report, shared_plan
 from tests.restore_stages import RESTORE_STAGES, TO, restore_stage_config, restore_stage_stack
 from tests.test_failback import (
     AURORA,
@@ -213,3 +214,17 @@ def test_dr_rebuilt_gives_the_restored_database_a_standby_and_retires_the_damage
 def test_the_policy_pack_passes_every_stage(stacks, stage):
     report = pack_report(stacks[stage], stack_config=restore_stage_config(stage))
     assert report.mandatory == [], report.format()
+
+
+def test_each_stage_is_loud_in_the_plan(stacks):
+    page = render(shared_plan(stacks["restored"], restore_stage_config("restored")))
+    for primary in ("us-east-1", "ap-southeast-1"):
+        assert f"> **RESTORE RESTORED** {primary} to {TO}: a new database" in page
+    assert f"Aurora restored to {TO}" in page and f"RDS restored to {TO}" in page
+    final = shared_plan(stacks["dr-rebuilt"], restore_stage_config("dr-rebuilt"))
+    assert final["dr"]["generations"]["us-east-1"] == {
+        "current": 2,
+        "retired": [1],
+        "restored": {"2": TO},
+    }
+    assert f"Generation 1 holds every write after {TO}" in render(final)
