@@ -24,15 +24,18 @@ TO = "2026-05-01T09:30:00Z"
 
 
 def restore_stage_config(stage: str) -> dict[str, Any]:
-    """The prod stack file's config with both pairs' primaries at `stage` of a restore to TO
-    ("dr-rebuilt": the pairs' next generation, as `make restore` writes it)."""
+    """The prod stack file's config with both pairs' primaries at `stage` of a restore to TO,
+    exactly as `make restore` writes it (tests/test_restore_command.py): "dr-rebuilt" is the
+    pairs' next generation, and an empty `restore`."""
     config = copy.deepcopy(stack_file_config())
     if stage == "dr-rebuilt":
+        config["erlmcp-infra:restore"] = {}
         for pair in config["erlmcp-infra:drPairs"]:
             if pair["primary"] in RESTORED:
                 pair.update(generation=2, retiredGenerations=[1], restoredGenerations={"2": TO})
     elif stage != "normal":
-        entry = {"stage": stage, "to": TO}
+        # Writes stop first; the last good time is looked for then (runbook §8.3 steps 1-3).
+        entry = {"stage": stage} if stage == "writes-stopped" else {"stage": stage, "to": TO}
         config["erlmcp-infra:restore"] = {primary: dict(entry) for primary in RESTORED}
     return config
 
