@@ -65,8 +65,16 @@ class RestoreWindow:
     earliest: datetime
     latest: datetime
 
+    @property
+    def earliest_text(self) -> str:
+        return rfc3339_utc(self.earliest)
+
+    @property
+    def latest_text(self) -> str:
+        return rfc3339_utc(self.latest)
+
     def __str__(self) -> str:
-        return f"{rfc3339_utc(self.earliest)} .. {rfc3339_utc(self.latest)}"
+        return f"{self.earliest_text} .. {self.latest_text}"
 
 
 def restore_window(stack: StackConfig, now: datetime) -> RestoreWindow:
@@ -95,6 +103,7 @@ class RestoreStep:
     """The identifier of the database being restored from."""
     restored: str
     """The identifier of the database the restore makes."""
+    domain: str
 
 
 def _parsed(config: dict[str, Any], where: str) -> StackConfig:
@@ -217,6 +226,7 @@ def plan_restore(
         window=window,
         damaged=damaged.identifier,
         restored=replace(damaged, generation=damaged.generation + 1).identifier,
+        domain=before.domain,
     )
 
 
@@ -313,37 +323,40 @@ def steps(step: RestoreStep) -> str:
    pods; no database changes.
 2. Check: no pod of either release runs; Route 53's health check of {primary} is red and its
    users reach the next-nearest healthy region (docs/restore.md "Where the users go").
-3. Find the last good time. Its restore window now: {step.window} (AWS's exact bounds:
+3. Find the last good time, inside the restore window: now {step.window.earliest_text} ..
+   {step.window.latest_text}; AWS's exact bounds:
    aws rds describe-db-{kind}s --region {primary} --db-{kind}-identifier {step.damaged} \\
-       --query '{listing}[0].[EarliestRestorableTime,LatestRestorableTime]')
+       --query '{listing}[0].[EarliestRestorableTime,LatestRestorableTime]'
 4. Decide what to keep of the writes after it, and export it from {step.damaged}
    (docs/restore.md "Keeping what came after the restore time").
 Next: make restore REGION={primary} TO=<the last good time, RFC 3339> STAGE=restored
 """,
         "restored": f"""\
-   Expect: a new database {step.restored} (and its network, parameters, alarm) added in
-   {primary}, restored from {step.damaged} to {step.to}; nothing stateful changed or replaced.
+   Expect: a new database {step.restored} (with its network, parameters and alarm) in
+   {primary}, restored from {step.damaged} to {step.to}; nothing stateful changed.
 2. Wait until it is available:
-   aws rds wait db-{kind}-available --region {primary} --db-{kind}-identifier {step.restored}
+   aws rds wait db-{kind}-available --region {primary} \\
+       --db-{kind}-identifier {step.restored}
 3. Verify it before any pod uses it (docs/restore.md "Verifying the restored database"): the
    damage is absent, the data up to {step.to} is there.
+4. The cache is not restored: clear what it holds of the data after {step.to}
+   (docs/restore.md "The cache").
 Next: make restore REGION={primary} STAGE=switched
 """,
         "switched": f"""\
-   Expect: {primary}'s release back to its pods and HPA, its DB host {step.restored}.
-2. Check: https://{primary}.<domain>/health and the pods' readiness; Route 53's health check
+   Expect: {primary}'s release back to its pods and HPA, on {step.restored}'s endpoint.
+2. Check: https://{primary}.{step.domain}/health and the pods' readiness; Route 53's health check
    of {primary} turns green and its users come back. Until the next stage the restored data
    has no copy in {standby}.
 Next: make restore REGION={primary} STAGE=dr-rebuilt
 """,
         DR_REBUILT: f"""\
-   Expect: the pair's generation {step.pair.generation + 1}: a standby copy of {step.restored}
-   in {standby} and its release there pointed at it (its warm pods again); generation
-   {step.pair.generation} ({step.damaged} and its copy) kept, protected, tagged dr-retired.
+   Expect: the pair's generation {step.pair.generation + 1}: a standby copy of {step.restored} in
+   {standby}, its release there on it (its warm pods again); generation {step.pair.generation}
+   ({step.damaged} and its copy) kept, protected, tagged dr-retired.
 2. Check: the lag alarm of the new copy in {standby} is OK.
-The damaged generation {step.pair.generation} holds every write after {step.to}. Letting it go
-is a later change: remove {step.pair.generation} from retiredGenerations (docs/failover.md
-"Failback by config" says how).
+Generation {step.pair.generation} holds every write after {step.to}. Letting it go is a later
+change: remove {step.pair.generation} from retiredGenerations (docs/restore.md "Afterwards").
 """,
     }[step.stage]
     return f"{header}\n\n{apply}{body}"

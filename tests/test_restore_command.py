@@ -134,7 +134,8 @@ def test_the_steps_name_the_databases_and_the_next_command(stack_file, capsys):
     assert "make plan AGAINST=build/plan.json" in out and "pulumi up --stack prod" in out
     assert "aws rds describe-db-clusters --region us-east-1 --db-cluster-identifier " in out
     assert "erlmcp-prod-us-east-1 \\" in out
-    assert "Its restore window now: 2026-04-02T09:30:00Z .. 2026-05-02T09:25:00Z" in out
+    assert "restore window: now 2026-04-02T09:30:00Z ..\n   2026-05-02T09:25:00Z;" in out
+    assert "https://us-east-1.erlmcp.io/health" not in out  # that is the switch's check
     assert "Next: make restore REGION=us-east-1 TO=<the last good time, RFC 3339>" in out
     assert run(stack_file, "ap-southeast-1", "--to", TO) == 0
     assert run(stack_file, "ap-southeast-1", "--to", TO) == 0
@@ -142,6 +143,8 @@ def test_the_steps_name_the_databases_and_the_next_command(stack_file, capsys):
     assert "aws rds wait db-instance-available --region ap-southeast-1 " in out
     assert "--db-instance-identifier erlmcp-prod-ap-southeast-1-g2" in out
     assert "Next: make restore REGION=ap-southeast-1 STAGE=switched" in out
+    assert run(stack_file, "ap-southeast-1") == 0
+    assert "Check: https://ap-southeast-1.erlmcp.io/health" in capsys.readouterr().out
 
 
 def test_make_restore_passes_its_arguments():
