@@ -14,6 +14,8 @@ import pytest
 
 from offline.stacks import PROD_STACK_FILE, REPO_ROOT, stack_file_config
 from operations import restore as command
+from regions.config import parse_stack_config
+from regions.dr_budget import restore_costs, restore_table
 from tests.restore_stages import RESTORE_STAGES, RESTORED, TO, restore_stage_config
 
 NOW = datetime(2026, 5, 2, 9, 30, tzinfo=timezone.utc)
@@ -156,3 +158,31 @@ def test_make_restore_passes_its_arguments():
         check=True,
     ).stdout
     assert f"-m operations.restore --region us-east-1 --to {TO} --stage restored" in dry
+
+
+def readme_run() -> list[str]:
+    readme = (REPO_ROOT / "README.md").read_text()
+    section = readme.split("## Restore to a point in time\n", 1)[1].split("\n## ", 1)[0]
+    return section.split("```\n")[1].splitlines()
+
+
+def test_the_readme_shows_a_real_run(stack_file, capsys):
+    shown = readme_run()
+    text = ""
+    for line in shown:
+        if line.startswith("$ make restore "):
+            region, to = (word.split("=", 1)[1] for word in line.split()[3:5])
+            run(stack_file, region, "--to", to)
+            captured = capsys.readouterr()
+            text += (captured.out + captured.err).replace(str(stack_file), "Pulumi.prod.yaml")
+    for line in shown:
+        if not line.startswith("$ "):
+            assert line.removesuffix("...") in text, line
+
+
+def test_the_guide_shows_the_current_prod_restore_costs(prod_values):
+    table = restore_table(restore_costs(parse_stack_config(prod_values)))
+    guide = (REPO_ROOT / "docs" / "restore.md").read_text()
+    assert table in guide, (
+        "paste the restore table of `python -m planning.budget` into docs/restore.md"
+    )
