@@ -30,6 +30,8 @@ def test_a_restore_names_its_time_and_stage(prod_values):
     [
         ("2026-05-01T11:30:00+02:00", "2026-05-01T09:30:00Z"),
         ("2026-05-01t09:30:00.250z", "2026-05-01T09:30:00.250000Z"),
+        ("2026-05-01T09:30:00.5Z", "2026-05-01T09:30:00.500000Z"),
+        ("2026-05-01T09:30:00.1234567-00:30", "2026-05-01T10:00:00.123456Z"),
         # An unquoted time in YAML arrives as a datetime; with its offset it is taken.
         (datetime(2026, 5, 1, 9, 30, tzinfo=timezone.utc), "2026-05-01T09:30:00Z"),
     ],

@@ -41,8 +41,13 @@ def parse_rfc3339(value: Any) -> datetime:
     already have made an unquoted one a datetime: taken if it carries an offset."""
     if isinstance(value, datetime):
         moment = value
-    elif isinstance(value, str) and _RFC3339.match(value):
-        moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    elif isinstance(value, str) and (found := _RFC3339.match(value)):
+        # Python 3.10's fromisoformat takes 3 or 6 fraction digits only; RFC 3339 any number.
+        fraction = (found.group(1) or ".")[1:].ljust(6, "0")[:6]
+        whole = value[: found.start(1)] if found.group(1) else value[: found.start(2)]
+        moment = datetime.fromisoformat(
+            f"{whole.upper()}.{fraction}{found.group(2).upper().replace('Z', '+00:00')}"
+        )
     else:
         raise ValueError(
             f"{value!r} is not an RFC 3339 time with its offset, like 2026-05-01T09:30:00Z"
