@@ -9,7 +9,7 @@ CHECKOV_VERSION := 3.3.30
 SCAN_VENV := .venv-scan
 SCAN_STAMP := $(SCAN_VENV)/.installed-$(CHECKOV_VERSION)
 
-.PHONY: install plan preview test policy bench scan lint clean failover rollout bootstrap-plan bootstrap-preview
+.PHONY: install plan preview test policy bench scan lint clean failover restore rollout bootstrap-plan bootstrap-preview
 # Empty: prod, or the stack named by CONFIG's file name (Pulumi.<stack>.yaml).
 STACK ?=
 
@@ -34,6 +34,13 @@ plan: $(STAMP)
 failover: $(STAMP)
 	$(if $(PRIMARY),,$(error PRIMARY=<region> is required, e.g. make failover PRIMARY=us-east-1))
 	$(BIN)/python -m operations.failover --primary $(PRIMARY) $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG))
+
+## restore: REGION=<primary> [TO=<RFC 3339 time>] [STAGE=writes-stopped|restored|switched|dr-rebuilt]
+##          restores that primary's database to a point in time, one stage (one `pulumi up`) per
+##          run, STAGE defaulting to the next: edits the stack file, prints the steps (docs/restore.md)
+restore: $(STAMP)
+	$(if $(REGION),,$(error REGION=<primary> is required, e.g. make restore REGION=us-east-1 TO=2026-05-01T09:30:00Z))
+	$(BIN)/python -m operations.restore --region $(REGION) $(if $(TO),--to $(TO)) $(if $(STAGE),--stage $(STAGE)) $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG))
 
 ## rollout: VERSION=<v> rolls erlmcp out wave by wave (canary, soak, health); run it again to resume;
 ##          WAVES='eu-west-1 ap-southeast-1,ap-northeast-1 us-east-1', SOAK_MINUTES=15, CANARY_PODS=1,

@@ -88,6 +88,7 @@ import pulumi_aws as aws
 from components.client_access import ClientSecurityGroups, check_client_groups
 from components.postgres import (
     POSTGRES_PORT,
+    PointInTimeRestore,
     check_backup_retention,
     check_identifier,
     performance_insights,
@@ -198,9 +199,20 @@ class AuroraGlobalSecondaryArgs:
     heads_global_cluster: str | None = None
     """Once promoted: the identifier of a new Global Database built from this cluster, so that
     a new secondary elsewhere can follow it (failback)."""
+    restored_from: PointInTimeRestore | None = None
+    """Instead of joining a Global Database: a new standalone cluster restored from another
+    cluster of its region to a point in time (`promoted` must be True). Like a detached
+    secondary it can then head a Global Database of its own (`heads_global_cluster`)."""
     protect: bool = True
 
     def __post_init__(self) -> None:
+        if self.restored_from is not None and (
+            not self.promoted or self.global_cluster_identifier is not None
+        ):
+            raise ValueError(
+                f"restored_from of {self.cluster_identifier}: a restored cluster is standalone "
+                "(promoted, no global_cluster_identifier)"
+            )
         if self.global_cluster_identifier is None and not self.promoted:
             raise ValueError(
                 f"global_cluster_identifier of {self.cluster_identifier}: a secondary that is not "
@@ -487,6 +499,7 @@ class AuroraGlobalSecondary(_AuroraCluster):
             engine_version=args.joins_at_version or args.engine_version,
             **membership,
             **windows,
+            **_point_in_time(args.restored_from),
         )
         self._instances(
             name,
@@ -539,3 +552,26 @@ class AuroraGlobalSecondary(_AuroraCluster):
             ),
         )
         return global_cluster
+
+
+# Stated, not left to a default: `full-copy` (pulumi-aws ClusterRestoreToPointInTimeArgs:
+# "full-copy (default) and copy-on-write"). A copy-on-write restore is a clone that shares
+# storage pages with the damaged cluster; the restored data should owe it nothing.
+RESTORE_TYPE = "full-copy"
+
+
+def _point_in_time(restore: PointInTimeRestore | None) -> dict[str, Any]:
+    """The cluster's `restore_to_point_in_time` block. The restore call takes the key, subnet
+    group, cluster parameter group, security groups, port, log exports and IAM authentication
+    given here; backup retention and windows go in the provider's ModifyDBCluster right after
+    (cluster.go:841-959). The cluster starts with no instance: the component's
+    `aws.rds.ClusterInstance`s are created after it, as for any cluster."""
+    if restore is None:
+        return {}
+    return {
+        "restore_to_point_in_time": aws.rds.ClusterRestoreToPointInTimeArgs(
+            source_cluster_identifier=restore.source_identifier,
+            restore_to_time=restore.time,
+            restore_type=RESTORE_TYPE,
+        )
+    }

@@ -105,6 +105,24 @@ def check_backup_retention(days: int) -> None:
         raise ValueError(f"backup_retention_days {days}: must be between 1 and 35")
 
 
+@dataclass(frozen=True)
+class PointInTimeRestore:
+    """A database that begins as a copy of another, in the same region, as it was at `time`.
+
+    A new instance or cluster beside the source, never the source restored in place: the
+    provider creates it with RestoreDBInstanceToPointInTime or RestoreDBClusterToPointInTime
+    from the `restore_to_point_in_time` block (terraform-provider-aws, commit 1a5174b1,
+    internal/service/rds/instance.go lines 538-575 and 1346-1528; cluster.go lines 365-406 and
+    841-959). The block is ForceNew on both (instance.go:541, cluster.go:368): changing it
+    later would replace the database, so it is given once and then kept as it was."""
+
+    source_identifier: str
+    """The source's RDS identifier (instance or cluster); the provider accepts it for both
+    (`source_db_instance_identifier`, `source_cluster_identifier`)."""
+    time: str
+    """RFC 3339 in UTC (`2026-05-01T09:30:00Z`): the provider's `ValidUTCTimestamp`."""
+
+
 def _named(tags: Mapping[str, str], name: str) -> dict[str, str]:
     return {**tags, "Name": name}
 
@@ -382,8 +400,19 @@ class PostgresReplicaArgs:
     promotes it in place (PromoteReadReplica) when `replicate_source_db` goes away; the instance,
     its identifier and its URN stay. It cannot become a replica again: failback builds new copies
     (regions/lineage.py)."""
+    restored_from: PointInTimeRestore | None = None
+    """Instead of a replica: a new standalone instance restored from another instance of its
+    region to a point in time (`promoted` must be True: it follows nothing). Its engine, master
+    user, password, database name, storage and key come from the source."""
 
     def __post_init__(self) -> None:
+        if self.restored_from is not None and (
+            not self.promoted or self.source_instance_arn is not None
+        ):
+            raise ValueError(
+                f"restored_from of {self.identifier}: a restored instance is standalone "
+                "(promoted, no source_instance_arn)"
+            )
         if self.source_instance_arn is None and not self.promoted:
             raise ValueError(
                 f"source_instance_arn of {self.identifier}: a replica that is not promoted "
@@ -424,6 +453,7 @@ class PostgresReplica(_PostgresOutputs):
                 "multi_az": True,
                 "skip_final_snapshot": False,
                 "final_snapshot_identifier": f"{args.identifier}-final",
+                **_point_in_time(args.restored_from),
             }
             if args.promoted
             else {
@@ -441,3 +471,21 @@ class PostgresReplica(_PostgresOutputs):
             **storage_autoscaling,
         )
         self._expose(instance, security_group)
+
+
+def _point_in_time(restore: PointInTimeRestore | None) -> dict[str, Any]:
+    """The instance's `restore_to_point_in_time` block. The restore call takes the class,
+    subnet and parameter groups, security groups, Multi-AZ, storage type, port, log exports and
+    IAM authentication given here; monitoring goes in the provider's ModifyDBInstance right
+    after (instance.go:1346-1528). It sends no KMS key: the restored instance keeps the
+    source's, which is this region's key, the one `kms_key_id` names (a ForceNew argument,
+    instance.go:354-360, so the two must agree). Settings the restore call does not take
+    (Performance Insights) are applied by the next update, in place."""
+    if restore is None:
+        return {}
+    return {
+        "restore_to_point_in_time": aws.rds.InstanceRestoreToPointInTimeArgs(
+            source_db_instance_identifier=restore.source_identifier,
+            restore_time=restore.time,
+        )
+    }

@@ -190,13 +190,19 @@ def stack_policy_config(stack_config: Mapping[str, Any]) -> dict[str, Any]:
         return {}  # the zone-only stage builds no region: no pair to hold yet
     pairs = [{"primary": p.primary, "standby": p.standby} for p in stack.dr_pairs]
     failed_over = [pair for pair in pairs if stack.failover.get(pair["primary"]) == pair["standby"]]
+    # Pairs whose primary's data is being restored (regions/config/restore.py).
+    restoring = [pair for pair in pairs if pair["primary"] in stack.restore]
     budgets = [b.as_dict() for b in stack_budget(stack)]
     return {
         DR_POLICY: {"dr_pairs": pairs, "failed_over": failed_over},
-        DR_BUDGET_POLICY: {"budgets": budgets, "failed_over": failed_over},
+        DR_BUDGET_POLICY: {"budgets": budgets, "failed_over": failed_over, "restoring": restoring},
         DR_LAG_POLICY: {"budgets": budgets, "failed_over": failed_over},
-        DR_STANDBY_POLICY: {"no_standby": sorted(stack.no_standby), "failed_over": failed_over},
-        DNS_EMPTY_REGIONS_POLICY: {"failed_over": failed_over},
+        DR_STANDBY_POLICY: {
+            "no_standby": sorted(stack.no_standby),
+            "failed_over": failed_over,
+            "restoring": restoring,
+        },
+        DNS_EMPTY_REGIONS_POLICY: {"failed_over": failed_over, "restoring": restoring},
         **_rollout_policy_config(stack),
     }
 

@@ -70,9 +70,17 @@ def _databases(plan: dict[str, Any], region: str) -> str:
             else f" postgres {r['inputs'].get('engineVersion')}"
         )
         for r in resources_in(plan, RDS, region)
+        if "restoreToPointInTime" not in r["inputs"]
     ] + [
         "Aurora " + ("writer" if "masterUsername" in r["inputs"] else "secondary")
         for r in resources_in(plan, AURORA, region)
+        if "restoreToPointInTime" not in r["inputs"]
+    ]
+    found += [
+        f"{'Aurora' if r['type'] == AURORA else 'RDS'} restored to "
+        f"{point.get('restoreToTime') or point.get('restoreTime')}"
+        for r in resources_in(plan, RDS, region) + resources_in(plan, AURORA, region)
+        if (point := r["inputs"].get("restoreToPointInTime"))
     ]
     return ", ".join(found) or "—"
 
@@ -164,6 +172,7 @@ def render(plan: dict[str, Any]) -> str:
             for p in plan["dr"]["pairs"]
         ],
     )
+    out += ["", *_restore_section(plan)]
     out += ["", *alerts_section(plan, regions_of(plan))]
     out += ["## Policy verdicts", ""]
     if policy["diagnostics"]:
@@ -202,9 +211,15 @@ def _loud(plan: dict[str, Any]) -> list[str]:
         for primary, stage in sorted(plan["dr"].get("failback", {}).items())
     ]
     notes += [
+        f"> **RESTORE {restore['stage'].upper()}** {primary}"
+        + (f" to {restore['to']}" if restore["to"] else "")
+        + f": {RESTORE_STAGES[restore['stage']]}"
+        for primary, restore in sorted(plan["dr"].get("restore", {}).items())
+    ]
+    notes += [
         f"> **RETIRED COPIES KEPT** {primary}: database generation(s) "
         f'{", ".join(str(g) for g in kept["retired"])} (stale, protected; README "Failback by '
-        'config" says how to let them go).'
+        'config" says how to let them go).' + _restored_away(kept)
         for primary, kept in sorted(plan["dr"].get("generations", {}).items())
         if kept["retired"]
     ]
@@ -236,6 +251,53 @@ FAILBACK_STAGES = {
     "cutover": "the new copy is promoted and serves at home; next, the pair's next generation "
     "(README step 4) gives it a standby.",
 }
+
+
+# What each restore stage does to the pair's users (docs/restore.md).
+RESTORE_STAGES = {
+    "writes-stopped": "its release and its standby's run no pods: no write lands, and Route 53 "
+    "answers its users from the next-nearest healthy region. Find the last good time, export "
+    "what came after it (docs/restore.md), then the next stage.",
+    "restored": "a new database is restored beside the damaged one, which stays as it is; the "
+    "pods are still stopped. Every write after the restore time is lost unless exported from "
+    "the damaged database first.",
+    "switched": "the release serves from the restored database; it has no standby copy until "
+    "the restore's last stage (the pair's next generation).",
+}
+
+
+def _restored_away(kept: dict[str, Any]) -> str:
+    """Retired generations that a restore left: each holds the writes after its restore time,
+    which nothing else holds."""
+    restored = kept.get("restored", {})
+    left = [g for g in kept["retired"] if str(g + 1) in restored]
+    return "".join(
+        f" Generation {g} holds every write after {restored[str(g + 1)]}, which generation "
+        f"{g + 1} was restored to: export it before letting generation {g} go."
+        for g in left
+    )
+
+
+def _restore_section(plan: dict[str, Any]) -> list[str]:
+    """What restoring each pair's primary to a point in time costs (regions/dr_budget.py)."""
+    out = ["## Restore to a point in time", ""]
+    out += _table(
+        ["primary", "database", "restore window", "out of service", "no standby copy", "lost"],
+        [
+            [
+                c["primary"],
+                c["database"],
+                f"{c['restoreWindowDays']} days back to {number(c['latestRestorableMinutes'])} "
+                "min ago",
+                f"{number(c['outOfServiceMinutes'])} min",
+                f"{number(c['withoutStandbyMinutes'])} min",
+                c["dataLost"],
+            ]
+            for c in plan["dr"].get("restoreCosts", [])
+        ],
+    )
+    out += ["", "How each stage runs and how to export what would be lost: docs/restore.md.", ""]
+    return out
 
 
 def _diff_section(diff: dict[str, Any]) -> list[str]:

@@ -35,7 +35,8 @@ from planning.markdown import render
 from planning.provider_checks import Violation, check_aws
 from planning.schema import SCHEMA_VERSION, SECRET
 from regions.config import ConfigError, parse_stack_config
-from regions.dr_budget import stack_budget
+from regions.config.restore import rfc3339_utc
+from regions.dr_budget import restore_costs, stack_budget
 
 
 def redact(value: Any) -> Any:
@@ -116,10 +117,21 @@ def build_plan(
             "failover": dict(stack.failover),
             "failback": dict(stack.failback),
             "generations": {
-                p.primary: {"current": p.generation, "retired": sorted(p.retired_generations)}
+                p.primary: {
+                    "current": p.generation,
+                    "retired": sorted(p.retired_generations),
+                    "restored": {
+                        str(g): rfc3339_utc(t) for g, t in sorted(p.restored_generations.items())
+                    },
+                }
                 for p in stack.dr_pairs
             },
             "noStandby": dict(stack.no_standby),
+            "restore": {
+                primary: {"to": restore.to and rfc3339_utc(restore.to), "stage": restore.stage}
+                for primary, restore in sorted(stack.restore.items())
+            },
+            "restoreCosts": [c.as_dict() for c in restore_costs(stack)],
         },
         # What `pulumi up` refuses until replaced (regions/config/stack.py `placeholders`).
         "placeholders": stack.placeholders(),

@@ -15,8 +15,11 @@ Top level:
   `urn`, `message`).
 - `dr`: `pairs[]` (each pair's RTO/RPO budget, regions/dr_budget.py), `failover` (primary ->
   standby now serving), `failback` (primary -> resync | drain | cutover), `generations` (primary
-  -> `current` generation of its database copies and the `retired` ones still kept) and
-  `noStandby` (serving regions knowingly without a standby, with reason).
+  -> `current` generation of its database copies, the `retired` ones still kept, and the
+  `restored` ones: generation -> the time it was restored to), `noStandby` (serving regions
+  knowingly without a standby, with reason), `restore` (primary -> `to`, an RFC 3339 UTC time
+  or null, and `stage`: a point-in-time restore under way, docs/restore.md) and
+  `restoreCosts[]` (what such a restore of each pair's primary costs, regions/dr_budget.py).
 - `stage`: `full`, or `zone-only` (the first stage of a fresh account: `dns.delegated: false`).
 - `placeholders`: values of the stack file that stand for the operator's own (a documentation
   CIDR, AWS's example account id); `pulumi up` refuses them.
@@ -119,7 +122,15 @@ PLAN_SCHEMA: dict[str, Any] = {
         },
         "dr": {
             "type": "object",
-            "required": ["pairs", "failover", "failback", "generations", "noStandby"],
+            "required": [
+                "pairs",
+                "failover",
+                "failback",
+                "generations",
+                "noStandby",
+                "restore",
+                "restoreCosts",
+            ],
             "properties": {
                 "pairs": {"type": "array", "items": {"type": "object"}},
                 "failover": {"type": "object", "additionalProperties": {"type": "string"}},
@@ -131,14 +142,30 @@ PLAN_SCHEMA: dict[str, Any] = {
                     "type": "object",
                     "additionalProperties": {
                         "type": "object",
-                        "required": ["current", "retired"],
+                        "required": ["current", "retired", "restored"],
                         "properties": {
                             "current": {"type": "integer", "minimum": 1},
                             "retired": {"type": "array", "items": {"type": "integer"}},
+                            "restored": {
+                                "type": "object",
+                                "additionalProperties": {"type": "string"},
+                            },
                         },
                     },
                 },
                 "noStandby": {"type": "object", "additionalProperties": {"type": "string"}},
+                "restore": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "object",
+                        "required": ["to", "stage"],
+                        "properties": {
+                            "to": {"type": ["string", "null"]},
+                            "stage": {"enum": ["writes-stopped", "restored", "switched"]},
+                        },
+                    },
+                },
+                "restoreCosts": {"type": "array", "items": {"type": "object"}},
             },
         },
         "placeholders": {"type": "array", "items": {"type": "string"}},

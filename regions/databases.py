@@ -22,12 +22,14 @@ from components.aurora import (
     AuroraPlacement,
 )
 from components.postgres import (
+    PointInTimeRestore,
     PostgresPrimary,
     PostgresPrimaryArgs,
     PostgresReplica,
     PostgresReplicaArgs,
 )
 from regions.config import DatabaseConfig
+from regions.config.restore import restore_of
 from regions.lineage import DatabaseCopy, lineage
 
 if TYPE_CHECKING:
@@ -58,7 +60,13 @@ def build_databases(
     replicas and not the copies a failback retired."""
     stack = primary.stack
     pair = stack.pair_of_primary(primary.region)
-    plan = lineage(primary.region, stack.environment, pair, stack.dr_stage(pair))
+    plan = lineage(
+        primary.region,
+        stack.environment,
+        pair,
+        stack.dr_stage(pair),
+        restore_of(stack, primary.region),
+    )
     built: dict[DatabaseCopy, Database] = {}
     for copy in plan.copies:
         built[copy] = database_copy(regions[copy.region], copy, primary, built)
@@ -175,6 +183,7 @@ def _postgres_copy(
             instance_class=database.instance_class,
             backup_retention_days=region.stack.backups.database.retention_days,
             promoted=copy.promoted,
+            restored_from=point_in_time(copy),
             **writer_settings,
         ),
         opts=pulumi.ResourceOptions(parent=region),
@@ -208,6 +217,7 @@ def _aurora_copy(
             backup_retention_days=region.stack.backups.database.retention_days,
             promoted=copy.promoted,
             heads_global_cluster=copy.heads_global_database,
+            restored_from=point_in_time(copy),
             **writer_settings,
         ),
         # AWS adds a secondary only once the cluster it follows is available.
@@ -215,6 +225,13 @@ def _aurora_copy(
             parent=region, depends_on=[source] if source is not None else None
         ),
     )
+
+
+def point_in_time(copy: DatabaseCopy) -> PointInTimeRestore | None:
+    """Where a copy that began as a point-in-time restore came from, and when."""
+    if copy.restored_from is None or copy.restored_to is None:
+        return None
+    return PointInTimeRestore(source_identifier=copy.restored_from, time=copy.restored_to)
 
 
 def _aurora_placement(region: ErlmcpRegion, copy: DatabaseCopy) -> AuroraPlacement:

@@ -11,7 +11,13 @@ database and cache secondaries are promoted and the standby release gets its pod
 ready at once when enough pods already run warm; otherwise pods must start (and nodes first, if
 the standby keeps none). The RPO is the replication lag the database mechanism can promise.
 
-`python -m planning.budget [Pulumi.<stack>.yaml]` prints the table (the stack file is read there,
+A point-in-time restore of a pair's primary (docs/restore.md) costs something else: the pair's
+users are out of service from the moment writes stop until the restored database serves
+(restore + verification + pod start), the restored data has no standby copy until the pair's
+next generation has built one, and every write after the restore time is lost unless exported
+from the damaged database first. `restore_cost` sets that out from the same figures.
+
+`python -m planning.budget [Pulumi.<stack>.yaml]` prints the tables (the stack file is read there,
 not here: regions/ knows the program, not the harness that reads stack files).
 """
 
@@ -70,6 +76,40 @@ FIGURES: dict[str, Figure] = {
     "aurora_rpo": Figure(
         1 / 60,
         "Aurora Global Database: replication lag typically under 1 second",
+    ),
+    "latest_restorable": Figure(
+        5.0,
+        "RDS user guide, 'Restoring a DB instance to a specified time' (USER_PIT): the latest "
+        "restorable time is typically within 5 minutes of the current time; Aurora uploads log "
+        "records continuously and reports its own LatestRestorableTime (aurora-pitr)",
+    ),
+    "rds_point_in_time_restore": Figure(
+        120.0,
+        "not published by AWS: a new instance from the last daily snapshot, then its "
+        "transaction logs replayed up to the time (USER_PIT); budgeted at 2 h until the "
+        "restore drill measures it",
+    ),
+    "aurora_point_in_time_restore": Figure(
+        120.0,
+        "AWS re:Post, 'Why is my Amazon Aurora DB cluster clone, snapshot restore, or point in "
+        "time restore taking so long?': a full-copy RestoreDBClusterToPointInTime 'can take up "
+        "to a few hours', and the instances are created once the cluster is available; "
+        "budgeted at 2 h",
+    ),
+    "restore_verification": Figure(
+        15.0,
+        "the operator's checks of the restored database before the release is switched to it "
+        "(assumed: docs/restore.md lists them)",
+    ),
+    "rds_replica_build": Figure(
+        120.0,
+        "not published by AWS: a cross-region read replica starts from a snapshot copied to "
+        "its region, then catches up; size-dependent, budgeted at 2 h",
+    ),
+    "aurora_secondary_build": Figure(
+        120.0,
+        "not published by AWS: a secondary region's cluster volume is copied from the "
+        "primary's before it replicates; size-dependent, budgeted at 2 h",
     ),
 }
 
@@ -184,3 +224,79 @@ def budget_table(budgets: list[PairBudget]) -> str:
 
 def _minutes(value: float) -> str:
     return f"{value * 60:.0f} s" if value < 1 else f"{value:g} min"
+
+
+@dataclass(frozen=True)
+class RestoreCost:
+    """What restoring a pair's primary to a point in time costs (docs/restore.md)."""
+
+    pair: DrPairConfig
+    retention_days: int
+    """How far back the time may lie: the databases' backup retention."""
+    latest_restorable: float
+    """How close to now it may lie, in minutes."""
+    database_restore: float
+    verification: float
+    pod_start: float
+    standby_rebuild: float
+
+    @property
+    def out_of_service(self) -> float:
+        """From writes stopped (stage 1) to the restored database serving (stage 3)."""
+        return self.database_restore + self.verification + self.pod_start
+
+    def as_dict(self) -> dict[str, float | str | int]:
+        return {
+            "primary": self.pair.primary,
+            "standby": self.pair.standby,
+            "database": self.pair.database,
+            "restoreWindowDays": self.retention_days,
+            "latestRestorableMinutes": self.latest_restorable,
+            "databaseRestoreMinutes": self.database_restore,
+            "verificationMinutes": self.verification,
+            "podStartMinutes": self.pod_start,
+            "outOfServiceMinutes": self.out_of_service,
+            "withoutStandbyMinutes": self.standby_rebuild,
+            "dataLost": DATA_LOST,
+        }
+
+
+DATA_LOST = "every write after the restore time, unless exported from the damaged database first"
+
+
+def restore_cost(stack: StackConfig, pair: DrPairConfig) -> RestoreCost:
+    aurora = pair.database == "aurora-global"
+    return RestoreCost(
+        pair=pair,
+        retention_days=stack.backups.database.retention_days,
+        latest_restorable=FIGURES["latest_restorable"].minutes,
+        database_restore=FIGURES[
+            "aurora_point_in_time_restore" if aurora else "rds_point_in_time_restore"
+        ].minutes,
+        verification=FIGURES["restore_verification"].minutes,
+        pod_start=FIGURES["pod_start"].minutes,
+        standby_rebuild=FIGURES[
+            "aurora_secondary_build" if aurora else "rds_replica_build"
+        ].minutes,
+    )
+
+
+def restore_costs(stack: StackConfig) -> list[RestoreCost]:
+    return [restore_cost(stack, pair) for pair in stack.dr_pairs]
+
+
+def restore_table(costs: list[RestoreCost]) -> str:
+    """A Markdown table of what a point-in-time restore of each pair's primary costs."""
+    lines = [
+        "| primary | database | restore window | out of service | without standby | data lost |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in costs:
+        lines.append(
+            f"| {c.pair.primary} | {c.pair.database} "
+            f"| {c.retention_days} days back to {c.latest_restorable:g} min ago "
+            f"| {c.out_of_service:g} min (restore {c.database_restore:g}, checks "
+            f"{c.verification:g}, pods {c.pod_start:g}) "
+            f"| {c.standby_rebuild:g} min | writes after the restore time, unless exported |"
+        )
+    return "\n".join(lines)

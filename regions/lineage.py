@@ -21,6 +21,22 @@ generation's copies have their own URNs and AWS identifiers, and generation 1 ke
 always had. Every copy keeps its component type through promotion, so promotion never changes a
 URN.
 
+A point-in-time restore (regions/config/restore.py, docs/restore.md) also starts the next
+generation, in the primary region, beside the damaged writer(g) instead of from the standby:
+
+| stage (config)              | primary region P                    | standby region S             |
+|-----------------------------|-------------------------------------|------------------------------|
+| restore: writes-stopped     | writer(g) kept; release at 0        | standby(g) kept; release 0   |
+| restore: restored           | writer(g+1) restored from writer(g) | as before                    |
+| restore: switched           | writer(g+1) serves                  | as before                    |
+| generation g+1, restored    | writer(g+1) serves                  | standby(g+1) follows it      |
+
+The restored writer is a new database (RDS RestoreDBInstanceToPointInTime, Aurora
+RestoreDBClusterToPointInTime), nothing is restored in place; it keeps the names and component
+type a failback's writer(g+1) has, so generation g+1 is built the same way whichever way it
+began. Generation g then retires with its standby *unpromoted*: standby(g) still follows the
+damaged writer(g) (a failback's standby(g) was promoted).
+
 Aurora: a detached (promoted) cluster cannot rejoin a Global Database; it can only become the
 source of a new one (`aws.rds.GlobalCluster(source_db_cluster_identifier=...)`). So the promoted
 standby(g) heads a *resync* Global Database that writer(g+1) joins as a secondary, and writer(g+1),
@@ -36,6 +52,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from regions.config import DrPairConfig, DrStage
+from regions.config.restore import RestoreConfig, rfc3339_utc
 
 FAILBACK_STAGES: tuple[DrStage, ...] = ("resync", "drain", "cutover")
 
@@ -57,6 +74,10 @@ class DatabaseCopy:
     heads_global_database: str | None = None
     """Aurora: the identifier of the Global Database built from this promoted cluster."""
     retired: bool = False
+    restored_from: str | None = None
+    """The identifier of the database (in this region) it was restored from, at `restored_to`
+    (an RFC 3339 UTC time); None for a copy that did not begin as a point-in-time restore."""
+    restored_to: str | None = None
 
     @property
     def original(self) -> bool:
@@ -97,16 +118,27 @@ class Lineage:
     """The copy the standby region's release for this primary points at."""
 
 
-def lineage(primary: str, environment: str, pair: DrPairConfig | None, stage: DrStage) -> Lineage:
-    """The copies of `primary`'s database for a pair at `stage` (no pair: the writer alone)."""
+def lineage(
+    primary: str,
+    environment: str,
+    pair: DrPairConfig | None,
+    stage: DrStage,
+    restore: RestoreConfig | None = None,
+) -> Lineage:
+    """The copies of `primary`'s database for a pair at `stage` (no pair: the writer alone),
+    while `restore` (a pair in its normal stage only) is under way."""
     if pair is None:
         writer = _writer(primary, environment, "rds", 1)
         return Lineage(copies=(writer,), primary_uses=writer, standby_uses=None)
     copies: list[DatabaseCopy] = []
     for retired in sorted(pair.retired_generations):
-        old_writer = _writer(primary, environment, pair.database, retired, retired=True)
-        copies += [old_writer, _promoted_standby(pair, environment, old_writer, retired=True)]
-    writer = _writer(primary, environment, pair.database, pair.generation)
+        old_writer = _pair_writer(pair, environment, retired, retired=True)
+        if retired + 1 in pair.restored_generations:
+            # Restored away from: its standby was never promoted, and still follows it.
+            copies += [old_writer, _standby(pair, environment, old_writer, retired=True)]
+        else:
+            copies += [old_writer, _promoted_standby(pair, environment, old_writer, retired=True)]
+    writer = _pair_writer(pair, environment, pair.generation)
     if stage == "normal":
         standby = _standby(pair, environment, writer)
     else:
@@ -127,7 +159,44 @@ def lineage(primary: str, environment: str, pair: DrPairConfig | None, stage: Dr
         copies.append(going_home)
         if stage == "cutover":
             primary_uses = going_home
+    if restore is not None and restore.stage != "writes-stopped":
+        restored = _restored_writer(pair, environment, writer, restore.to_text)
+        copies.append(restored)
+        if restore.stage == "switched":
+            primary_uses = restored
     return Lineage(copies=tuple(copies), primary_uses=primary_uses, standby_uses=standby)
+
+
+def _pair_writer(
+    pair: DrPairConfig, environment: str, generation: int, *, retired: bool = False
+) -> DatabaseCopy:
+    """The writer of one of the pair's generations, as it began (restored or not)."""
+    writer = _writer(pair.primary, environment, pair.database, generation, retired=retired)
+    restored_to = pair.restored_generations.get(generation)
+    if restored_to is None:
+        return writer
+    source = _writer(pair.primary, environment, pair.database, generation - 1)
+    return replace(writer, restored_from=source.identifier, restored_to=rfc3339_utc(restored_to))
+
+
+def _restored_writer(
+    pair: DrPairConfig, environment: str, damaged: DatabaseCopy, restored_to: str
+) -> DatabaseCopy:
+    """The next generation's writer, restored from `damaged` to `restored_to`: a standalone
+    database from the start (Aurora: in no Global Database until the pair's next generation
+    makes one from it)."""
+    return DatabaseCopy(
+        primary=pair.primary,
+        region=pair.primary,
+        generation=damaged.generation + 1,
+        role="writer",
+        mechanism=pair.database,
+        environment=environment,
+        promoted=True,
+        source=None,
+        restored_from=damaged.identifier,
+        restored_to=restored_to,
+    )
 
 
 def _writer(
@@ -158,7 +227,9 @@ def _writer(
     return copy
 
 
-def _standby(pair: DrPairConfig, environment: str, writer: DatabaseCopy) -> DatabaseCopy:
+def _standby(
+    pair: DrPairConfig, environment: str, writer: DatabaseCopy, *, retired: bool = False
+) -> DatabaseCopy:
     return DatabaseCopy(
         primary=pair.primary,
         region=pair.standby,
@@ -168,6 +239,7 @@ def _standby(pair: DrPairConfig, environment: str, writer: DatabaseCopy) -> Data
         environment=environment,
         promoted=False,
         source=writer,
+        retired=retired,
     )
 
 

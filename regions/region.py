@@ -52,6 +52,7 @@ from regions.databases import Database
 from regions.lineage import DatabaseCopy
 from regions.names import cache_group_id, standby_cache_group_id
 from regions.providers import StackProviders
+from regions.restore import standby_stopped, switched_to_restored, writes_stopped
 from regions.rollout import ReleaseVersion, region_version, release_pods, settled_version
 from regions.standby import (
     FENCED_PRIMARY_STAGES,
@@ -448,7 +449,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
         assert self.database is not None and self.db_password is not None
         assert self.redis is not None and self.redis_auth_token is not None
         stage = self.stack.dr_stage(self.stack.pair_of_primary(self.region))
-        fenced = stage in FENCED_PRIMARY_STAGES
+        fenced = stage in FENCED_PRIMARY_STAGES or writes_stopped(self.stack, self.region)
         self.database_endpoints["primary"] = self.database.address
         replicas = 0 if fenced else release_pods(self.stack, self.region)
         self.release = self._release(
@@ -457,8 +458,9 @@ class ErlmcpRegion(pulumi.ComponentResource):
             replicas=replicas,
             version=region_version(self.stack, self.region, replicas),
             hpa=None if fenced else self.config.hpa,
-            # The cutover brings the fenced release back from 0; step 4 hands it to the HPA.
-            starts_from_zero=stage == "cutover",
+            # The cutover (or a restore's switch) brings the fenced release back from 0; the
+            # pair's next generation hands it to the HPA.
+            starts_from_zero=stage == "cutover" or switched_to_restored(self.stack, self.region),
             data=DataEndpoints(
                 db_host=self.database.address,
                 db_password=self.db_password,
@@ -505,7 +507,9 @@ class ErlmcpRegion(pulumi.ComponentResource):
         self.standby_release = self._release(
             f"{prefix}-erlmcp",
             namespace=namespace,
-            replicas=standby_replicas(stage, pair, primary.config),
+            replicas=0
+            if standby_stopped(self.stack, primary.region)
+            else standby_replicas(stage, pair, primary.config),
             # The primary's settled version: a failover never changes what runs.
             version=ReleaseVersion(settled_version(self.stack, primary.region)),
             hpa=primary.config.hpa if serving else None,

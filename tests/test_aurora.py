@@ -18,6 +18,7 @@ from components.aurora import (
     AuroraPlacement,
     aurora_family,
 )
+from components.postgres import PointInTimeRestore
 from offline.mocks import RealisticMocks
 from offline.recorder import RecordedResource, RecordedStack, RecordingMonitor, is_secret
 from tests.conftest import assert_parented_under, is_secret_output
@@ -420,6 +421,45 @@ def test_a_promoted_cluster_can_head_a_new_global_database(record):
     assert inputs["deletionProtection"] is True and global_cluster.protect
     assert global_cluster.region == STANDBY_REGION
     assert set(global_cluster.ignore_changes) >= {"databaseName", "engineVersion"}
+
+
+RESTORE = PointInTimeRestore(source_identifier="erlmcp-prod-us-east-1", time="2026-05-01T09:30:00Z")
+
+
+def test_a_restored_cluster_is_a_new_standalone_cluster_from_the_source_at_the_time(record):
+    restored = build_secondary(
+        record, global_cluster_identifier=None, promoted=True, restored_from=RESTORE
+    )
+    cluster = only(restored, CLUSTER)
+    assert cluster.plain_inputs["restoreToPointInTime"] == {
+        "sourceClusterIdentifier": "erlmcp-prod-us-east-1",
+        "restoreToTime": "2026-05-01T09:30:00Z",
+        "restoreType": "full-copy",
+    }
+    assert "globalClusterIdentifier" not in cluster.inputs
+    assert cluster.protect and cluster.plain_inputs["deletionProtection"] is True
+    # The restore makes the cluster only: its instances are the component's, as for any.
+    assert len(restored.of_type("aws:rds/clusterInstance:ClusterInstance")) == 1
+    promoted = only(build_secondary(record, global_cluster_identifier=None, promoted=True), CLUSTER)
+    assert {k: v for k, v in cluster.inputs.items() if k != "restoreToPointInTime"} == (
+        promoted.inputs
+    )
+    # Its generation's Global Database is later made from it, as from a promoted cluster.
+    heading = build_secondary(
+        record,
+        global_cluster_identifier=None,
+        promoted=True,
+        restored_from=RESTORE,
+        heads_global_cluster="erlmcp-prod-us-east-1-g2-global",
+    )
+    assert only(heading, CLUSTER).inputs == cluster.inputs
+
+
+def test_a_restored_cluster_joins_no_global_database():
+    with pytest.raises(ValueError, match="a restored cluster is standalone"):
+        secondary_args(promoted=True, restored_from=RESTORE)
+    with pytest.raises(ValueError, match="a restored cluster is standalone"):
+        secondary_args(global_cluster_identifier=None, restored_from=RESTORE)
 
 
 def test_only_a_promoted_cluster_may_go_without_a_global_database_or_head_one():

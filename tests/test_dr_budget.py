@@ -8,7 +8,14 @@ import yaml
 from offline.stacks import PROD_STACK_FILE, stack_file_config
 from planning.budget import main
 from regions.config import parse_stack_config
-from regions.dr_budget import FIGURES, budget_table, pair_budget, stack_budget
+from regions.dr_budget import (
+    FIGURES,
+    budget_table,
+    pair_budget,
+    restore_cost,
+    restore_table,
+    stack_budget,
+)
 
 
 def budget_of(values, index, **knobs):
@@ -140,3 +147,37 @@ def test_the_hot_standby_needs_no_capacity_wait(prod_values):
     [us_east] = [b for b in stack_budget(stack) if b.pair.primary == "us-east-1"]
     assert us_east.pair.standby_pods >= stack.regions["us-east-1"].pods
     assert us_east.capacity_ready == 0
+
+
+# --- what a point-in-time restore costs (docs/restore.md) ---------------------------------------
+
+
+def test_a_restore_is_out_of_service_for_the_restore_the_checks_and_the_pod_start(prod_values):
+    stack = parse_stack_config(prod_values)
+    for index, restore in (0, "aurora_point_in_time_restore"), (2, "rds_point_in_time_restore"):
+        cost = restore_cost(stack, stack.dr_pairs[index])
+        assert cost.database_restore == FIGURES[restore].minutes
+        assert cost.out_of_service == pytest.approx(
+            FIGURES[restore].minutes
+            + FIGURES["restore_verification"].minutes
+            + FIGURES["pod_start"].minutes
+        )
+        build = "aurora_secondary_build" if index == 0 else "rds_replica_build"
+        assert cost.standby_rebuild == FIGURES[build].minutes
+        assert "every write after the restore time" in cost.as_dict()["dataLost"]
+
+
+def test_the_restore_window_is_the_backup_retention_back_to_the_latest_restorable_time(
+    prod_values,
+):
+    prod_values["backups"]["database"]["retentionDays"] = 14
+    stack = parse_stack_config(prod_values)
+    cost = restore_cost(stack, stack.dr_pairs[0])
+    assert (cost.retention_days, cost.latest_restorable) == (14, 5)
+    assert "| us-east-1 | aurora-global | 14 days back to 5 min ago |" in restore_table([cost])
+
+
+def test_budget_command_prints_the_restore_costs_too(capsys):
+    assert main([str(PROD_STACK_FILE)]) == 0
+    out = capsys.readouterr().out
+    assert "| primary | database | restore window | out of service |" in out

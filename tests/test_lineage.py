@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from regions.config import DrPairConfig
+from regions.config.restore import RestoreConfig
 from regions.lineage import lineage
 
 
@@ -112,3 +113,58 @@ def test_aurora_copies_head_the_global_databases_failback_builds():
     assert writer.heads_global_database == "erlmcp-prod-ap-southeast-1-g2-global"
     assert standby.identifier == "erlmcp-prod-ap-southeast-1-g2-secondary"
     assert standby.source is writer
+
+
+# -- a point-in-time restore (regions/config/restore.py) -----------------------------------------
+
+TO = "2026-05-01T09:30:00Z"
+
+
+def restore(stage: str) -> RestoreConfig:
+    return RestoreConfig(to=TO if stage != "writes-stopped" else None, stage=stage)
+
+
+@pytest.mark.parametrize("database", ["rds", "aurora-global"])
+def test_a_restore_adds_the_next_writer_beside_the_damaged_one(database):
+    normal = lineage("ap-southeast-1", "prod", pair(database), "normal")
+    stopped = lineage("ap-southeast-1", "prod", pair(database), "normal", restore("writes-stopped"))
+    assert stopped == normal
+    for stage in ("restored", "switched"):
+        plan = lineage("ap-southeast-1", "prod", pair(database), "normal", restore(stage))
+        assert plan.copies[:2] == normal.copies  # the damaged writer and its standby, as they were
+        restored = plan.copies[2]
+        assert (restored.region, restored.role, restored.generation) == (
+            "ap-southeast-1",
+            "writer",
+            2,
+        )
+        assert restored.restored_from == "erlmcp-prod-ap-southeast-1" and restored.restored_to == TO
+        # Standalone from the start: a writer, following nothing, in no Global Database yet.
+        assert restored.promoted and restored.source is None
+        assert restored.heads_global_database is None
+        assert plan.primary_uses == (restored if stage == "switched" else normal.primary_uses)
+        assert plan.standby_uses == normal.standby_uses
+
+
+@pytest.mark.parametrize("database", ["rds", "aurora-global"])
+def test_a_restored_generation_keeps_how_it_began_and_its_predecessor_keeps_its_standby(database):
+    switched = lineage("ap-southeast-1", "prod", pair(database), "normal", restore("switched"))
+    done = pair(database, generation=2, retired_generations=[1], restored_generations={2: TO})
+    plan = lineage("ap-southeast-1", "prod", done, "normal")
+    by_name = {c.name: c for c in plan.copies}
+    suffix = "aurora" if database == "aurora-global" else "postgres"
+    writer = by_name[f"ap-southeast-1-{suffix}-g2"]
+    # The same database as the restore made (same identifier and restore), now heading its
+    # generation's Global Database when Aurora.
+    assert (writer.identifier, writer.restored_from, writer.restored_to) == (
+        switched.copies[2].identifier,
+        "erlmcp-prod-ap-southeast-1",
+        TO,
+    )
+    assert (writer.heads_global_database is not None) == (database == "aurora-global")
+    # Generation 1 retires unpromoted: its standby still follows the damaged writer.
+    old_standby = by_name[f"ap-northeast-1-standby-of-ap-southeast-1-{suffix}"]
+    assert old_standby.retired and not old_standby.promoted
+    assert old_standby.source == by_name[f"ap-southeast-1-{suffix}"]
+    assert plan.standby_uses == by_name[f"ap-northeast-1-standby-of-ap-southeast-1-{suffix}-g2"]
+    assert plan.standby_uses.source == writer

@@ -75,6 +75,19 @@ def test_plan_carries_policy_results_and_dr_budgets(plan):
     assert all(p["meetsTargets"] for p in pairs.values())
 
 
+def test_plan_says_what_a_restore_of_each_primary_costs(plan):
+    assert plan["dr"]["restore"] == {}
+    costs = {c["primary"]: c for c in plan["dr"]["restoreCosts"]}
+    assert sorted(costs) == ["ap-northeast-1", "ap-southeast-1", "eu-west-1", "us-east-1"]
+    assert costs["us-east-1"]["restoreWindowDays"] == 30
+    page = render(plan)
+    section = page.split("## Restore to a point in time\n", 1)[1].split("\n## ", 1)[0]
+    assert (
+        "| us-east-1 | aurora-global | 30 days back to 5 min ago | 137 min | 120 min |" in section
+    )
+    assert "every write after the restore time, unless exported" in section
+
+
 def generated_secrets(prod_stack) -> list[str]:
     return [
         reveal(r.outputs["result"])
@@ -136,7 +149,7 @@ def test_failback_stages_and_retired_copies_are_loud(dr_stage_stack):
     final_config = dr_stage_config("us-east-1", "generation-2")
     final = shared_plan(dr_stage_stack("us-east-1", "generation-2"), final_config)
     jsonschema.validate(final, PLAN_SCHEMA)
-    assert final["dr"]["generations"]["us-east-1"] == {"current": 2, "retired": [1]}
+    assert final["dr"]["generations"]["us-east-1"] == {"current": 2, "retired": [1], "restored": {}}
     assert "> **RETIRED COPIES KEPT** us-east-1: database generation(s) 1" in render(final)
 
 

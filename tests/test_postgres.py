@@ -11,6 +11,7 @@ import pulumi_aws as aws
 import pytest
 
 from components.postgres import (
+    PointInTimeRestore,
     PostgresPrimary,
     PostgresPrimaryArgs,
     PostgresReplica,
@@ -452,6 +453,37 @@ def test_replica_skips_the_final_snapshot_but_is_deletion_protected(record) -> N
     assert inputs["skipFinalSnapshot"] is True
     assert "finalSnapshotIdentifier" not in inputs
     assert inputs["deletionProtection"] is True
+
+
+RESTORE = PointInTimeRestore(source_identifier="erlmcp-prod-us-east-1", time="2026-05-01T09:30:00Z")
+
+
+def test_a_restored_instance_is_a_new_standalone_primary_from_the_source_at_the_time(record):
+    restored = db(
+        build_replica(record, source_instance_arn=None, promoted=True, restored_from=RESTORE)
+    )
+    inputs = restored.plain_inputs
+    assert inputs["restoreToPointInTime"] == {
+        "sourceDbInstanceIdentifier": "erlmcp-prod-us-east-1",
+        "restoreTime": "2026-05-01T09:30:00Z",
+    }
+    assert "replicateSourceDb" not in inputs
+    # A primary from the start: Multi-AZ, a final snapshot, deletion-protected and protected.
+    assert inputs["multiAz"] is True and inputs["skipFinalSnapshot"] is False
+    assert inputs["deletionProtection"] is True and restored.protect
+    # Its key is its region's, as the source's is: the restore call sends none (postgres.py).
+    assert inputs["kmsKeyId"] == STANDBY_KEY
+    # Apart from the block, exactly what a promoted replica sets (regions/lineage.py builds a
+    # restored generation like any later one).
+    promoted = db(build_replica(record, source_instance_arn=None, promoted=True)).inputs
+    assert {k: v for k, v in restored.inputs.items() if k != "restoreToPointInTime"} == promoted
+
+
+def test_a_restored_instance_follows_nothing():
+    with pytest.raises(ValueError, match="a restored instance is standalone"):
+        replica_args(restored_from=RESTORE)
+    with pytest.raises(ValueError, match="a restored instance is standalone"):
+        replica_args(promoted=True, restored_from=RESTORE)
 
 
 def test_replica_keeps_backups_so_a_promoted_replica_has_them(record) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from regions.config.restore import RestoreTime, check_restored_generations
 from regions.config.values import (
     MAX_POD_CPU,
     MAX_POD_MEMORY_BYTES,
@@ -222,6 +223,9 @@ class DrPairConfig(_Model):
     generation: int = Field(default=1, ge=1)
     # Earlier generations whose (stale, unreplicated) databases the stack keeps, protected.
     retired_generations: list[int] = Field(default_factory=list)
+    # Generations that began as a point-in-time restore of the one before, and the time each
+    # was restored to (regions/config/restore.py).
+    restored_generations: dict[int, RestoreTime] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _distinct(self) -> DrPairConfig:
@@ -235,6 +239,7 @@ class DrPairConfig(_Model):
                 )
             if retired in self.retired_generations[:index]:
                 raise _KeyedError(("retiredGenerations", index), f"{retired} is listed twice")
+        check_restored_generations(self)
         return self
 
     @property

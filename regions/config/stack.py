@@ -13,6 +13,7 @@ from regions.config.dns import DnsConfig
 from regions.config.observability import ObservabilityConfig, PagerEndpoints
 from regions.config.region import DrPairConfig, RegionConfig
 from regions.config.release import ReleaseConfig, RolloutConfig, _check_rollout
+from regions.config.restore import RestoreConfig, check_restore
 from regions.config.values import (
     EXAMPLE_ACCOUNT_ID,
     MAX_PODS_PER_REGION,
@@ -53,6 +54,8 @@ class StackConfig(_Model):
     failover: dict[AwsRegionName, AwsRegionName] = Field(default_factory=dict)
     # Failed-over primaries on their way back: primary region -> failback stage (README).
     failback: dict[AwsRegionName, FailbackStage] = Field(default_factory=dict)
+    # Primaries whose data is being restored to a point in time (regions/config/restore.py).
+    restore: dict[AwsRegionName, RestoreConfig] = Field(default_factory=dict)
     backups: BackupsConfig
     rollout: RolloutConfig | None = None
     observability: ObservabilityConfig = ObservabilityConfig()
@@ -72,6 +75,7 @@ class StackConfig(_Model):
         _check_every_serving_region_has_a_standby(self.regions, self.dr_pairs, self.no_standby)
         _check_failover(self.dr_pairs, self.failover)
         _check_failback(self.failover, self.failback)
+        check_restore(self)
         _check_rollout(self.regions, self.release, self.rollout)
         return self
 

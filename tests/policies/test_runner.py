@@ -317,7 +317,7 @@ def test_list_policies_prints_the_table(capsys):
     assert out.startswith("| Policy | Checks | Level | Control | Config keys (default) |")
     assert (
         "| `dns-no-traffic-to-empty-regions` | stack | mandatory | erlmcp | `min_pods` (`1`)<br>"
-        "`failed_over` (`[]`) |" in out
+        "`failed_over` (`[]`)<br>`restoring` (`[]`) |" in out
     )
 
 

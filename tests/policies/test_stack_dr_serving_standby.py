@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from offline.policy_runner import DR_STANDBY_POLICY
+from offline.policy_runner import DR_STANDBY_POLICY, stack_policy_config
 from tests.policies.conftest import drop_resource, messages
+from tests.restore_stages import restore_stage_config, restore_stage_stack
 
 POLICY = DR_STANDBY_POLICY
 TOKYO_UNPAIRED = (
@@ -47,3 +48,19 @@ def test_an_aurora_writer_without_a_secondary(analyze_stack, broken_prod):
         "eu-west-1 keeps its own database 'eu-west-1-aurora-cluster' with no copy in another "
         "region: pair it with a standby in drPairs, or list it under noStandby with the reason."
     ]
+
+
+def test_a_restored_database_has_no_copy_until_its_generation_gives_it_one(analyze_stack):
+    # Both kinds of restored writer count as a region's own database (an Aurora one carries no
+    # master user: its restore block says it is a writer), so only `restoring` exempts them.
+    restored = restore_stage_stack("restored")
+    assert sorted(violations(analyze_stack, restored)) == [
+        f"{region} keeps its own database '{name}' with no copy in another region: pair it "
+        "with a standby in drPairs, or list it under noStandby with the reason."
+        for region, name in (
+            ("ap-southeast-1", "ap-southeast-1-postgres-g2-db"),
+            ("us-east-1", "us-east-1-aurora-g2-cluster"),
+        )
+    ]
+    config = {POLICY: stack_policy_config(restore_stage_config("restored"))[POLICY]}
+    assert violations(analyze_stack, restored, config) == []

@@ -4,7 +4,9 @@ Follows each latency record to the pods that would answer it (workloads.py: alia
 balancer Service -> selected StatefulSets/Deployments; else the record's region). A count that
 depends on a value not known yet is not judged, nor is the record of a failed-over primary
 (`failed_over`): its release is stopped on purpose and its failover record serves its users from
-the standby.
+the standby; nor that of a primary whose data is being restored to a point in time
+(`restoring`, docs/restore.md): its writes are stopped on purpose, and Route 53 answers its users
+from the next-nearest healthy region until the restored database serves.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ NAME = "dns-no-traffic-to-empty-regions"
 def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     config = args.get_config()
     minimum = int(config.get("min_pods", 1))
-    failed_over = {p.primary for p in configured_pairs(config, "failed_over")}
+    stopped = {
+        p.primary for key in ("failed_over", "restoring") for p in configured_pairs(config, key)
+    }
     index = StackIndex(args.resources)
     for record in latency_records(index):
-        if record.region in failed_over:
+        if record.region in stopped:
             continue
         target = target_of(index, record)
         if isinstance(target.pods, int) and target.pods < minimum:
@@ -58,6 +62,10 @@ POLICY = StackValidationPolicy(
             "failed_over": pair_list(
                 "DR pairs in failover: the primary's release is stopped on purpose (its database "
                 "is stale) and its failover record sends its users to the standby"
+            ),
+            "restoring": pair_list(
+                "DR pairs whose primary's data is being restored to a point in time: its writes "
+                "are stopped on purpose until the restored database serves"
             ),
         }
     ),

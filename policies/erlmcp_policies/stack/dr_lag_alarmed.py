@@ -8,7 +8,9 @@ CloudWatch alarm of that region that depends on it and reads its lag: `ReplicaLa
 `AuroraGlobalDBRPOLag` (milliseconds) or `GlobalDatastoreReplicationLag` (seconds). A lag past the
 RPO means a failover now would lose more than the pair promises, and nobody would know. The RPO
 comes from the policy config `budgets` (the offline runner and `--print-policy-config` pass each
-pair's target); failed-over pairs (`failed_over`) are not judged, their copies promoted. Unknown
+pair's target); failed-over pairs (`failed_over`) are not judged, their copies promoted, nor are
+retired copies (`dr-retired` tag: the standby a restore leaves following the damaged writer
+serves nobody, and the program gives it no lag alarm, regions/alarms.py `replicating`). Unknown
 values are never violations.
 """
 
@@ -32,6 +34,7 @@ from erlmcp_policies.stack.dr_standby import (
     is_aurora_writer,
     own_cache,
     pair_list,
+    retired,
 )
 from erlmcp_policies.stack.graph import UNKNOWN, StackIndex, list_at, prop
 
@@ -116,7 +119,7 @@ def validate(args: StackValidationArgs, report_violation: ReportViolation) -> No
     for type_, (is_copy, metric, unit_seconds) in COPIES.items():
         for copy in index.of_type(type_):
             region = index.region_of(copy)
-            if region not in rpo_by_standby:
+            if region not in rpo_by_standby or retired(copy):
                 continue
             verdict = is_copy(index, copy)
             if verdict is UNKNOWN or not verdict:

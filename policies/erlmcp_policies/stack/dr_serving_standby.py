@@ -6,8 +6,11 @@ region: an RDS read replica, or a secondary cluster of the same Global Database.
 file knowingly leaves without a standby (`no_standby`, from its `noStandby`, each with a reason)
 are not reported here; the plan shows them. Neither region of a failed-over pair (`failed_over`) is
 reported until failback re-pairs them: the standby serves from the promoted copy, and the failed
-primary's database has, by then, no live copy by definition. Copies a failback left behind
-carry the `dr-retired` tag: they serve nobody and are not judged.
+primary's database has, by then, no live copy by definition. Nor is the primary of a pair whose
+data is being restored to a point in time (`restoring`): its restored database gets its copy in
+the restore's last stage, the pair's next generation (docs/restore.md; the plan says so). Copies
+a failback or a restore left behind carry the `dr-retired` tag: they serve nobody and are not
+judged.
 """
 
 from __future__ import annotations
@@ -84,6 +87,7 @@ def validate(args: StackValidationArgs, report_violation: ReportViolation) -> No
     excepted = set(config.get("no_standby") or [])
     for pair in configured_pairs(config, "failed_over"):
         excepted |= {pair.primary, pair.standby}
+    excepted |= {pair.primary for pair in configured_pairs(config, "restoring")}
     index = StackIndex(args.resources)
     for db, key in _own_databases(index):
         region = index.region_of(db)
@@ -113,6 +117,10 @@ POLICY = StackValidationPolicy(
                 "default": [],
             },
             "failed_over": pair_list("DR pairs in failover: neither region is reported"),
+            "restoring": pair_list(
+                "DR pairs whose primary's data is being restored to a point in time: the "
+                "primary is not reported"
+            ),
         }
     ),
 )

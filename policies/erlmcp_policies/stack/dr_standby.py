@@ -118,9 +118,13 @@ def global_membership(index: StackIndex, cluster: PolicyResource) -> Any:
 
 
 def is_aurora_writer(cluster: PolicyResource, membership: Any) -> bool:
-    """A writer carries the master credentials, or (a later generation's writer, promoted from a
-    secondary) heads a Global Database built from it; a secondary does neither."""
+    """A writer carries the master credentials, or began as a point-in-time restore of another
+    cluster (regions/lineage.py: a restore's writer, standalone until its generation heads a
+    Global Database), or (a later generation's writer, promoted from a secondary) heads a Global
+    Database built from it; a secondary does none of these."""
     if prop(cluster.props, "masterUsername") not in (None, UNKNOWN):
+        return True
+    if prop(cluster.props, "restoreToPointInTime") not in (None, UNKNOWN):
         return True
     return bool(membership) and not prop(cluster.props, "globalClusterIdentifier")
 

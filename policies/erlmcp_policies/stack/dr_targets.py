@@ -9,7 +9,10 @@ reports:
   the stack deploys something slower: the primary's health check must be at least as frequent,
   the standby must hold the assumed kind of database copy, and the release behind the pair's
   failover name (`standby-<primary>.`) must run at least the assumed warm pods.
-Failed-over pairs (`failed_over`) are not judged. Unknown values are never violations.
+Failed-over pairs (`failed_over`) are not judged, nor pairs whose primary's data is being restored
+to a point in time (`restoring`): both releases of the pair are stopped or rebuilt on purpose
+until the restore's last stage gives the pair its next generation (docs/restore.md). Unknown
+values are never violations.
 """
 
 from __future__ import annotations
@@ -131,11 +134,11 @@ def _assumption_mismatches(index: StackIndex, budget: dict[str, Any]) -> list[st
 
 def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     config = args.get_config()
-    failed_over = configured_pairs(config, "failed_over")
+    not_judged = configured_pairs(config, "failed_over") | configured_pairs(config, "restoring")
     index = StackIndex(args.resources)
     for budget in config.get("budgets") or []:
         pair = Pair(budget["primary"], budget["standby"])
-        if pair in failed_over:
+        if pair in not_judged:
             continue
         for problem in _target_misses(budget) + _assumption_mismatches(index, budget):
             report_violation(f"DR pair {pair}: {problem}.", None)
@@ -170,6 +173,9 @@ POLICY = StackValidationPolicy(
                 "default": [],
             },
             "failed_over": pair_list("DR pairs in failover: not judged"),
+            "restoring": pair_list(
+                "DR pairs whose primary's data is being restored to a point in time: not judged"
+            ),
         }
     ),
 )
