@@ -20,8 +20,11 @@ naming shows there.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from components.release_names import STATEFULSET_NAME
+from offline.stacks import stack_file_of
+from operations.stack_file import load_config, stack_config
 from regions.config import DrPairConfig, StackConfig
 from regions.database_backups import off_region_copy
 from regions.databases import takes_writes
@@ -175,6 +178,17 @@ class Fleet:
                     found.append(Replicating(copy, pair))
         return found
 
+    def databases_in(self, region: str, primary_first: str | None = None) -> list[DatabaseCopy]:
+        """Every database copy the stack keeps in `region` (retired ones too: they exist), the
+        copies of `primary_first` first."""
+        copies = [
+            copy
+            for _, copies in sorted(self._copies.items())
+            for copy in copies
+            if copy.region == region
+        ]
+        return sorted(copies, key=lambda copy: copy.primary != primary_first)
+
     def standby_cache_groups(self, region: str) -> list[tuple[str, DrPairConfig]]:
         """The Global Datastore secondaries in `region` (normal stage only, as the cache lag
         alarm: regions/alarms.py `build_alarms`), by replication group id."""
@@ -204,3 +218,9 @@ class Fleet:
         """(source, destination) of each backup bucket replication: every pair's primary into
         its standby (regions/topology.py `replicate_backups_to`)."""
         return [(pair.primary, pair.standby) for pair in self.stack.dr_pairs]
+
+
+def load_fleet(stack: str | None, config: Path | None) -> Fleet:
+    """The fleet of the stack file a command is given (StackFileError when the program itself
+    would refuse it)."""
+    return Fleet(stack_config(load_config(stack_file_of(stack, config))))

@@ -11,6 +11,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import boto3
 import pulumi
 import pulumi_kubernetes as k8s
 import pytest
@@ -27,6 +28,7 @@ from offline.stacks import (
     project_values,
     stack_file_config,
 )
+from operations.fleet import Fleet, load_fleet
 from tests.backup_standin import StandinBackup
 from tests.backup_standin import served as backup_served
 from tests.kubernetes_standin import StandinKubernetes
@@ -237,6 +239,19 @@ def moto_server() -> Iterator[str]:
     `make restore-drill`; each test empties it first (`moto_reset`)."""
     with moto_endpoint() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def aws_session(moto_server: str) -> boto3.session.Session:
+    """One boto3 session for the commands' tests: each new session loads the service models
+    again (~0.1 s a service)."""
+    return boto3.session.Session()
+
+
+@pytest.fixture(scope="session")
+def prod_fleet() -> Fleet:
+    """What the prod stack file says the live fleet holds (operations/fleet.py); read-only."""
+    return load_fleet(None, None)
 
 
 @pytest.fixture
