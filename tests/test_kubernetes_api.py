@@ -14,6 +14,7 @@ from operations.kubernetes_api import (
     KubernetesApi,
     KubernetesError,
     KubernetesUnreachable,
+    describe_cluster,
     eks_token,
 )
 from tests.tls import make_pki
@@ -80,3 +81,23 @@ def test_no_answer_is_unreachable_and_a_missing_object_is_deleted_already(kubern
     closed = ClusterAccess(CLUSTER, REGION, "https://127.0.0.1:9", kubernetes.ca_pem)
     with pytest.raises(KubernetesUnreachable):
         KubernetesApi(closed, lambda: "t", timeout=2).get("/api/v1/namespaces/default/pods")
+
+
+def test_describe_cluster_reads_the_address_and_the_pem_ca():
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+
+    class Eks:
+        def describe_cluster(self, name):
+            assert name == CLUSTER
+            data = base64.b64encode(pem.encode()).decode()
+            return {
+                "cluster": {
+                    "endpoint": "https://ABC.gr7.eu-west-1.eks.amazonaws.com/",
+                    "certificateAuthority": {"data": data},
+                }
+            }
+
+    access = describe_cluster(Eks(), CLUSTER, REGION)
+    assert access == ClusterAccess(
+        CLUSTER, REGION, "https://ABC.gr7.eu-west-1.eks.amazonaws.com", pem
+    )

@@ -59,6 +59,10 @@ class CheckResult:
 class Probe(Protocol):
     method: str
 
+    def sweep(self) -> list[str]:
+        """Removes what an earlier drill's check left behind; names what it removed."""
+        ...
+
     def run(self, scratch: Scratch) -> CheckResult: ...
 
 
@@ -115,6 +119,9 @@ class DataApiProbe:
             poll,
         )
 
+    def sweep(self) -> list[str]:
+        return []  # the Data API leaves nothing behind
+
     def run(self, scratch: Scratch) -> CheckResult:
         cluster = self.rds.modify_db_cluster(
             DBClusterIdentifier=scratch.identifier,
@@ -158,6 +165,9 @@ class PodProbe:
     ) -> None:
         self.rds, self.secrets, self.kubernetes, self.clock = rds, secrets, kubernetes, clock
         self.query, self.primary, self.settings, self.poll = query, primary, settings, poll
+
+    def sweep(self) -> list[str]:
+        return sweep_pods(self.kubernetes, self.settings.namespace, self.primary)
 
     def run(self, scratch: Scratch) -> CheckResult:
         secret_arn = managed_secret(self.rds, scratch, self.clock, self.poll, 600)

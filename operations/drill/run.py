@@ -217,6 +217,8 @@ class Drill:
         placement = scratches.placement(target.beside)
         result.scratch, result.placed_beside = identifier, placement.borrowed_from
         tags = scratch_tags(writer.primary, started, _base_tags(self.fleet))
+        probe = self.probe_for(target, scratch)
+        result.removed_leftovers += probe.sweep()
         try:
             scratches.restore(point, identifier, placement, target.instance_class, tags)
             scratches.wait_available(
@@ -226,7 +228,7 @@ class Drill:
             result.restore_minutes = round(minutes, 1)
             if result.budget is not None:
                 result.budget.update(_rto(self.fleet, target.pair, minutes))
-            check = self.probe_for(target, scratch).run(scratch)
+            check = probe.run(scratch)
             result.check = {"passed": check.passed, "method": check.method, "detail": check.detail}
         finally:
             result.cleanup_errors += scratches.delete(scratch)

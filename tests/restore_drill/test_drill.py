@@ -247,3 +247,24 @@ def _dry_targets(world) -> list[dict]:
 def test_an_unknown_region_is_bad_input(world, capsys):
     assert world.run("--region", "us-west-2") == 2
     assert "no database of us-west-2" in capsys.readouterr().err
+
+
+def test_a_pod_and_secret_an_earlier_drill_left_are_removed(world):
+    world.rds_pair()
+    world.point(
+        RDS,
+        "arn:aws:rds:ap-northeast-1:123456789012:snapshot:awsbackup-copyjob-rds-1",
+        age=timedelta(hours=2),
+        kind="db",
+    )
+    cluster = world.kubernetes.clusters["erlmcp-prod-ap-northeast-1"]
+    for kind, store in (("Pod", cluster.pods), ("Secret", cluster.secrets)):
+        for name, primary in (("old-drill", "ap-southeast-1"), ("other-drill", "eu-west-1")):
+            labels = {"erlmcp.io/restore-drill-of": primary}
+            store[("default", name)] = {"kind": kind, "metadata": {"name": name, "labels": labels}}
+
+    assert world.run("--region", "ap-southeast-1") == 0
+
+    [drill] = results(world)["drills"]
+    assert drill["removedLeftovers"] == ["pods/old-drill", "secrets/old-drill"]
+    assert set(cluster.pods) == set(cluster.secrets) == {("default", "other-drill")}
