@@ -31,7 +31,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from operations.aws_clients import AwsClients
 from operations.clock import Clock
-from operations.drill.points import RecoveryPoint, newest_restorable, recovery_points
 from operations.drill.probes import Probe
 from operations.drill.scratch import (
     RestoreFailed,
@@ -42,6 +41,7 @@ from operations.drill.scratch import (
 )
 from operations.fleet import Fleet
 from operations.kubernetes_api import KubernetesError, KubernetesUnreachable
+from operations.recovery_points import RecoveryPoint, newest_restorable, recovery_points
 from regions.config import DrPairConfig
 from regions.dr_budget import pair_budget
 from regions.lineage import DatabaseCopy

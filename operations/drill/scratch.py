@@ -7,7 +7,7 @@ service model), so no moment exists in which it stands untagged. A later run del
 carries both (`leftovers`), and nothing else: a name alone or a tag alone is someone else's.
 
 **Restored by RDS, from AWS Backup's snapshot.** An RDS or Aurora recovery point is an RDS
-snapshot in the vault's region (operations/drill/points.py), and RDS restores it by identifier.
+snapshot in the vault's region (operations/recovery_points.py), and RDS restores it by identifier.
 AWS Backup's own StartRestoreJob would do the same, but cannot tag the new database at creation
 (only after the job, which an interrupt can leave untagged) and moto does not model it; RDS's
 restore calls are modelled by moto. That RDS may restore from a snapshot AWS Backup owns is AWS
@@ -37,7 +37,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from operations.clock import Clock
-from operations.drill.points import RecoveryPoint
+from operations.recovery_points import RecoveryPoint
 
 DRILL_TAG = "erlmcp:restore-drill-of"
 STARTED_TAG = "erlmcp:restore-drill-started"
