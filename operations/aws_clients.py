@@ -15,8 +15,21 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import (
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 EndpointFor = Callable[[str, str], "str | None"]
+# No answer at all from an endpoint, as opposed to an answer that refuses.
+UNREACHABLE = (
+    EndpointConnectionError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+    ConnectionClosedError,
+)
 
 
 def aws_endpoints(service: str, region: str) -> str | None:
