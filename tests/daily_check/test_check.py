@@ -203,3 +203,20 @@ def test_a_certificate_the_client_does_not_trust_is_red(health_server, prod_flee
     untrusting = HealthEndpoints("/health", lambda fqdn: health_server.address, timeout=5)
     finding = untrusting.check("us-east-1", endpoint)
     assert finding.status == "red" and "CERTIFICATE_VERIFY_FAILED" in finding.detail
+
+
+def test_an_alarm_in_alarm_is_red(world):
+    world.healthy(["eu-west-1"])
+    world.clients("cloudwatch", "eu-west-1").set_alarm_state(
+        AlarmName="erlmcp-prod-eu-west-1-5xx-rate", StateValue="ALARM", StateReason="5xx at 9 %"
+    )
+
+    assert world.run("--region", "eu-west-1") == 1
+
+    [alarm] = world.findings("eu-west-1", "alarms")
+    assert alarm == {
+        "check": "alarms",
+        "subject": "erlmcp-prod-eu-west-1-5xx-rate",
+        "status": "red",
+        "detail": "in ALARM: 5xx at 9 %",
+    }
