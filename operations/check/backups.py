@@ -52,6 +52,10 @@ def _hours(age: timedelta) -> float:
     return round(age.total_seconds() / 3600, 1)
 
 
+def _every(interval: timedelta) -> str:
+    return f"{interval.total_seconds() / 3600:g} h"
+
+
 def recovery_point_findings(clients: Clients, fleet: Fleet, region: str, now: datetime) -> list:
     """The newest point of each writer in this region's vault, and of each partner's writer
     whose copies come here."""
@@ -128,7 +132,9 @@ def _prefix_finding(
     except UNREACHABLE as error:
         return _arrived_only(target, (source, destination), buckets, key_prefix, limit, now, error)
     if not written:
-        detail = f"nothing written under s3://{buckets[source]}/{key_prefix} (every {interval})"
+        detail = (
+            f"nothing written under s3://{buckets[source]}/{key_prefix} (every {_every(interval)})"
+        )
         return Finding(destination, "replicated-objects", subject, RED, detail)
     late, replicated = [], None
     for obj in written[:NEWEST_LOOKED_UP]:
@@ -141,7 +147,7 @@ def _prefix_finding(
         detail = f"none of the {NEWEST_LOOKED_UP} newest objects has arrived"
         return Finding(destination, "replicated-objects", subject, RED, detail)
     age = now - replicated["LastModified"]
-    detail = f"newest replicated {_hours(age)} h old (every {interval}, RTC 15 min)"
+    detail = f"newest replicated {_hours(age)} h old (every {_every(interval)}, RTC 15 min)"
     if late:
         detail += f"; {len(late)} newer not replicated after 15 min, e.g. {late[0]}"
     status = RED if late or age > limit else OK

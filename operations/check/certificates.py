@@ -38,10 +38,16 @@ def certificate_findings(
         not_after = certificate.get("NotAfter")
         if not_after is None:
             detail = f"not issued ({certificate.get('Status', '?')})"
-            findings.append(Finding(region, "certificate", arn, RED, detail))
+            findings.append(Finding(region, "certificate", _subject(fqdn, arn), RED, detail))
             continue
         days = (not_after - now).total_seconds() / 86_400
         status = RED if days < threshold_days else WARN if days < RENEWAL_DAYS else OK
         detail = f"expires {not_after:%Y-%m-%d}, in {days:.0f} days (alarm under {threshold_days})"
-        findings.append(Finding(region, "certificate", arn, status, detail, round(days, 1)))
+        subject = _subject(fqdn, arn)
+        findings.append(Finding(region, "certificate", subject, status, detail, round(days, 1)))
     return findings
+
+
+def _subject(fqdn: str, arn: str) -> str:
+    """The name, and which certificate (the first characters of its id)."""
+    return f"{fqdn} ({arn.rsplit('/', 1)[-1][:8]})"

@@ -162,16 +162,20 @@ def results_table(results: list[DrillResult]) -> Table:
     for r in results:
         budget = r.budget or {}
         age = f"{r.point['ageMinutes']:g} min" if r.point else "-"
-        if budget:
-            age += f" (RPO {budget['rpoTargetMinutes']:g})"
+        if r.point and budget:
+            age += _against(budget["pointWithinRpoTarget"], "RPO", budget["rpoTargetMinutes"])
         restore = "-" if r.restore_minutes is None else f"{r.restore_minutes:g} min"
-        if budget and r.restore_minutes is not None:
-            restore += f" (RTO {budget['rtoTargetMinutes']:g})"
+        if "restoreWithinRtoTarget" in budget:
+            restore += _against(budget["restoreWithinRtoTarget"], "RTO", budget["rtoTargetMinutes"])
         check = r.check["detail"] if r.check else (r.error or "-")
         cleanup = ("; ".join(r.cleanup_errors) or "deleted") if r.scratch else "-"
         verdict = "[green]passed[/]" if r.passed else "[bold red]FAILED[/]"
         table.add_row(f"{r.database}", r.region, age, restore, check, cleanup, verdict)
     return table
+
+
+def _against(within: bool, target: str, minutes: float) -> str:
+    return f" <= {target} {minutes:g}" if within else f" [yellow]> {target} {minutes:g}[/]"
 
 
 if __name__ == "__main__":

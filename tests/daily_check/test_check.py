@@ -113,7 +113,7 @@ def test_an_old_replicated_object_is_red(world):
 
     ets, postgres = world.findings("eu-central-1", "replicated-objects")
     assert postgres["status"] == "ok" and ets["status"] == "red"
-    assert ets["detail"] == "newest replicated 2.0 h old (every 1:00:00, RTC 15 min)"
+    assert ets["detail"] == "newest replicated 2.0 h old (every 1 h, RTC 15 min)"
 
 
 def test_an_expiring_certificate_is_red_and_one_due_for_renewal_a_warning(world):
