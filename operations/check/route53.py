@@ -43,8 +43,8 @@ def health_check_findings(
         status = OK if signal.healthy else RED
         if not endpoint.expected_up and not signal.healthy:
             status = IDLE
-        subject = f"{endpoint.fqdn} ({check_id})"
-        findings.append(Finding(region, "route53", subject, status, signal.detail))
+        detail = f"{signal.detail} (health check {check_id})"
+        findings.append(Finding(region, "route53", endpoint.fqdn, status, detail))
     return findings
 
 

@@ -270,7 +270,7 @@ def world(
         AwsClients(session=aws_session, max_attempts=1, connect_timeout=2, read_timeout=5),
         prod_fleet,
         tmp_path / "check.json",
-        Console(width=200, record=True, force_terminal=False),
+        Console(width=150, record=True, force_terminal=False),
     )
     w.backup_url = backup[0]
     w.clients = AwsClients(
