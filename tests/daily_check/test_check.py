@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from offline.stacks import REPO_ROOT
 from operations.check.endpoints import HealthEndpoints
 
 REGIONS = [
@@ -73,6 +74,12 @@ def test_a_lagging_replica_is_red_and_nothing_else(world):
         ("erlmcp-prod-us-east-1-secondary", "90 s behind (RPO 60 s)"),
         ("erlmcp-prod-us-east-1-dr", "90 s behind (RPO 60 s)"),
     ]
+    # The README and the guide show this run.
+    lines = world.console.export_text().splitlines()
+    shown = [line for line in lines if "-secondary " in line or " copy in " in line]
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    guide = (REPO_ROOT / "docs" / "daily-check.md").read_text(encoding="utf-8")
+    assert shown and all(line.strip("│ ") in readme and line in guide for line in shown)
 
 
 def test_a_copy_that_reports_no_lag_is_red(world):

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from offline.stacks import REPO_ROOT
 from operations.drill.scratch import DRILL_TAG
 from tests.restore_drill.conftest import AURORA, RDS
 
@@ -73,6 +74,11 @@ def test_aurora_newest_copy_restores_checks_with_the_data_api_and_is_deleted(wor
     assert tags[DRILL_TAG] == "us-east-1"
     assert tags["service"] == "erlmcp" and tags["environment"] == "prod"
     assert scratch["DeletionProtection"] is False
+
+    # The README and the guide show this run.
+    row = next(line for line in world.console.export_text().splitlines() if "us-east-1 │" in line)
+    for page in ("README.md", "docs/restore-drill.md"):
+        assert row in (REPO_ROOT / page).read_text(encoding="utf-8"), page
 
 
 def test_rds_restores_and_a_one_shot_pod_checks_it_with_the_managed_password(world):
