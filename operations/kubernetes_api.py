@@ -1,13 +1,13 @@
 """The Kubernetes API of an EKS cluster over plain HTTPS, with an EKS token: what `kubectl` and
 `aws eks get-token` do, without either in a shell and without a Kubernetes client library.
 
-**The token** is the one aws-iam-authenticator makes and EKS verifies
-(kubernetes-sigs/aws-iam-authenticator pkg/token/token.go): a GetCallerIdentity request to STS,
+**The token** is the one aws-iam-authenticator makes and EKS verifies (read at commit 81b1dab,
+kubernetes-sigs/aws-iam-authenticator pkg/token/token.go): a GetCallerIdentity request to STS,
 presigned with the caller's credentials and with the header `x-k8s-aws-id: <cluster name>`
 signed in (`GetWithSTS`, lines 356-387: `clusterIDHeader`, `X-Amz-Expires` 60, which STS ignores:
 the URL is good for 15 minutes after its `X-Amz-Date`), then `k8s-aws-v1.` + the URL in
 unpadded URL-safe base64 (`base64.RawURLEncoding`, line 387). The verifier (`Verify`, lines
-595-690) wants https, an STS host (`sts.amazonaws.com` or a region's `sts.<region>.amazonaws.com`,
+594-690) wants https, an STS host (`sts.amazonaws.com` or a region's `sts.<region>.amazonaws.com`,
 `verifyHost`), path `/`, only the SigV4 query parameters, Action GetCallerIdentity, and the
 cluster header among the signed headers; it then sends the request to STS with its own cluster
 name in that header, so a token made for another cluster fails the signature. The STS endpoint

@@ -1,8 +1,9 @@
 """Each public name's `/health`, over HTTPS, as a client sees it: DNS, TLS with the name
 verified against the system's trust store, then erlmcp's answer.
 
-erlmcp's `/health` (seanchatmangpt/erlmcp apps/erlmcp_observability/src/erlmcp_health_http.erl,
-`handle_health`, lines 79-124, routed by erlmcp_health_http_server.erl line 90) answers 200 with
+erlmcp's `/health` (seanchatmangpt/erlmcp at 1356e12,
+apps/erlmcp_observability/src/erlmcp_health_http.erl `handle_health`, lines 79-124, routed by
+erlmcp_health_http_server.erl line 90) answers 200 with
 JSON `{"status": "healthy", "version": ..., "checks": {...}}` when its system, memory, ETS and
 process checks all pass, and 503 with `"status": "unhealthy"` otherwise (`status_to_binary`,
 line 404). The check wants both: a 200 whose body says anything but `healthy` is red too.
