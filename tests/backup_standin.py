@@ -122,7 +122,7 @@ def served() -> Iterator[tuple[str, StandinBackup]]:
     """(URL, stand-in) while it runs."""
     standin = StandinBackup()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(standin))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", standin

@@ -194,7 +194,7 @@ class StandinKubernetes:
         self.refused.clear()
 
     def serve(self) -> threading.Thread:
-        thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         thread.start()
         return thread
 

@@ -214,14 +214,15 @@ class CheckWorld:
         return ClusterAccess(name, region, endpoint, self.kubernetes.ca_pem)
 
     def run(self, *args: str) -> int:
-        # Clients of its own: those that built the world point at moto for every region.
-        clients = AwsClients(
-            session=self.clients.session,
-            endpoint_for=self.endpoint_for,
-            max_attempts=1,
-            connect_timeout=2,
-            read_timeout=5,
-        )
+        clients = self.clients
+        if self.down:  # those that built the world point at moto for every region
+            clients = AwsClients(
+                session=self.clients.session,
+                endpoint_for=self.endpoint_for,
+                max_attempts=1,
+                connect_timeout=2,
+                read_timeout=5,
+            )
         return main(
             [*args, "--json", str(self.out)],
             clients=clients,

@@ -66,7 +66,7 @@ def _handler(standin: StandinHealth) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def served(pki: LocalPki) -> Iterator[StandinHealth]:
     standin = StandinHealth(pki)
-    thread = threading.Thread(target=standin._server.serve_forever, daemon=True)
+    thread = threading.Thread(target=standin._server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield standin
