@@ -227,3 +227,10 @@ def test_an_alarm_in_alarm_is_red(world):
         "status": "red",
         "detail": "in ALARM: 5xx at 9 %",
     }
+
+
+def test_a_region_outside_the_stack_is_bad_input(capsys):
+    from operations.check.__main__ import main
+
+    assert main(["--region", "mars-north-1"]) == 2
+    assert "not a region of the stack: mars-north-1" in capsys.readouterr().err
