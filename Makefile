@@ -9,7 +9,7 @@ CHECKOV_VERSION := 3.3.30
 SCAN_VENV := .venv-scan
 SCAN_STAMP := $(SCAN_VENV)/.installed-$(CHECKOV_VERSION)
 
-.PHONY: install plan preview test policy bench scan lint clean failover restore rollout bootstrap-plan bootstrap-preview
+.PHONY: install plan preview test policy bench scan lint clean failover restore rollout restore-drill check bootstrap-plan bootstrap-preview
 # Empty: prod, or the stack named by CONFIG's file name (Pulumi.<stack>.yaml).
 STACK ?=
 
@@ -48,6 +48,19 @@ restore: $(STAMP)
 rollout: $(STAMP)
 	$(if $(VERSION),,$(error VERSION=<version> is required, e.g. make rollout VERSION=3.1.0))
 	$(BIN)/python -m operations.rollout --stack $(or $(STACK),prod) --to $(VERSION) $(if $(WAVES),--waves $(WAVES)) $(if $(SOAK_MINUTES),--soak-minutes $(SOAK_MINUTES)) $(if $(CANARY_PODS),--canary-pods $(CANARY_PODS)) $(if $(DRY_RUN),--dry-run)
+
+## restore-drill: restore each database's newest AWS Backup copy into a scratch database in its DR
+##                region, run a check query, delete it, write build/restore-drill-<stack>.json with
+##                the point's age and the restore's duration against the pair's RPO/RTO;
+##                REGION=<primary> drills one database (needs AWS credentials; docs/restore-drill.md)
+restore-drill: $(STAMP)
+	$(BIN)/python -m operations.drill $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG)) $(if $(REGION),--region $(REGION))
+
+## check: the morning check of the whole fleet, read-only: /health, Route 53 health checks, DR lag,
+##        backup ages, certificates, alarms, pods; a table and build/check-<stack>.json; exits 1
+##        when anything is red (needs AWS credentials; docs/daily-check.md)
+check: $(STAMP)
+	$(BIN)/python -m operations.check $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG)) $(if $(REGION),--region $(REGION))
 
 ## bootstrap-plan: check the erlmcp-state stack offline (config, resources, policy pack)
 bootstrap-plan: $(STAMP)

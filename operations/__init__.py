@@ -1,3 +1,6 @@
-"""Every command that changes or reads the live fleet (failover, rollout; restore, rotate, drill
-and check next), and the parts they share: the stack file (`stack_file`), the Pulumi CLI through
-the Automation API (`automation`), health and pod readings (`health`, `live`, `names`)."""
+"""Every command that changes or reads the live fleet (failover, rollout, restore drill, daily
+check; restore and rotate next), and the parts they share: the stack file (`stack_file`), the
+Pulumi CLI through the Automation API (`automation`), health and pod readings (`health`, `live`,
+`names`), what the fleet should hold by name (`fleet`), boto3 clients (`aws_clients`), the
+Kubernetes API with an EKS token (`kubernetes_api`), AWS Backup recovery points
+(`recovery_points`) and time (`clock`)."""

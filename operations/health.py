@@ -42,6 +42,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from operations.aws_clients import AwsClients
 from operations.live import LiveRelease
 from operations.names import own_statefulset_name
 
@@ -131,7 +132,8 @@ def health_check_ids(outputs: Mapping[str, object]) -> dict[str, str | None]:
 
 class HealthReader:
     """Reads the signals of a set of regions; `endpoint_url` points every client elsewhere
-    (tests: a local moto server). Clients are made once per region and reused."""
+    (tests: a local moto server). Clients are made once per region and reused; `clients` hands
+    the reader a command's own (operations/aws_clients.py: an endpoint per service and region)."""
 
     def __init__(
         self,
@@ -139,13 +141,17 @@ class HealthReader:
         *,
         endpoint_url: str | None = None,
         session: boto3.session.Session | None = None,
+        clients: AwsClients | None = None,
     ) -> None:
         self.environment = environment
         self._endpoint_url = endpoint_url
         self._session = session
+        self._shared = clients
         self._clients: dict[tuple[str, str], object] = {}
 
     def _client(self, service: str, region: str) -> object:
+        if self._shared is not None:
+            return self._shared(service, region)
         key = (service, region)
         if key not in self._clients:
             session = self._session or boto3.session.Session()
@@ -171,11 +177,12 @@ class HealthReader:
         moment fails too, even if it has cleared since."""
         signals: list[Signal] = []
         for region in regions:
-            signals.append(self._health_check(region, check_ids.get(region)))
-            signals.extend(self._alarms(region, since))
+            signals.append(self.health_check(region, check_ids.get(region)))
+            signals.extend(self.alarms(region, since))
         return HealthReport(tuple(signals))
 
-    def _health_check(self, region: str, check_id: str | None) -> Signal:
+    def health_check(self, region: str, check_id: str | None) -> Signal:
+        """The Route 53 health check `check_id`: healthy when every checker reports success."""
         kind = "route53-health-check"
         if not check_id:
             return Signal(kind, region, "?", False, "no healthCheckId in the stack outputs")
@@ -208,7 +215,8 @@ class HealthReader:
             kind, region, check_id, True, f"{count} checker{'s' * (count > 1)} report success"
         )
 
-    def _alarms(self, region: str, since: datetime | None) -> list[Signal]:
+    def alarms(self, region: str, since: datetime | None = None) -> list[Signal]:
+        """The region's alarms in ALARM (and, with `since`, those that were since then)."""
         kind, prefix = "cloudwatch-alarm", self.alarm_prefix(region)
         try:
             cloudwatch = self._client("cloudwatch", region)

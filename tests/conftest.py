@@ -7,9 +7,11 @@ import functools
 import gc
 import json
 import shutil
-from collections.abc import Callable
+import urllib.request
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import boto3
 import pulumi
 import pulumi_kubernetes as k8s
 import pytest
@@ -26,7 +28,14 @@ from offline.stacks import (
     project_values,
     stack_file_config,
 )
+from operations.fleet import Fleet, load_fleet
+from tests.backup_standin import StandinBackup
+from tests.backup_standin import served as backup_served
+from tests.kubernetes_standin import StandinKubernetes
+from tests.kubernetes_standin import served as kubernetes_served
+from tests.moto_server import moto_endpoint
 from tests.recordings import recorded_stack
+from tests.tls import LocalPki, make_pki
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -219,3 +228,67 @@ def promtool() -> str:
     if path is None:
         pytest.fail("promtool not found: `apt-get install prometheus` (Debian), as .ci/run does")
     return path
+
+
+# --- live-fleet stand-ins shared by the commands' tests (make check, make restore-drill) -------
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """One moto server per test process, for every test of `make check` and
+    `make restore-drill`; each test empties it first (`moto_reset`)."""
+    with moto_endpoint() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def aws_session(moto_server: str) -> boto3.session.Session:
+    """One boto3 session for the commands' tests: each new session loads the service models
+    again (~0.1 s a service)."""
+    return boto3.session.Session()
+
+
+@pytest.fixture(scope="session")
+def prod_fleet() -> Fleet:
+    """What the prod stack file says the live fleet holds (operations/fleet.py); read-only."""
+    return load_fleet(None, None)
+
+
+@pytest.fixture
+def moto_reset(moto_server: str) -> str:
+    """The session's moto server, emptied: every test starts from an empty AWS."""
+    request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
+    urllib.request.urlopen(request).close()
+    return moto_server
+
+
+@pytest.fixture(scope="session")
+def test_pki(tmp_path_factory: pytest.TempPathFactory) -> LocalPki:
+    """A CA and a server certificate for 127.0.0.1 and the prod domain's names."""
+    return make_pki(tmp_path_factory.mktemp("pki"), ["erlmcp.io", "*.erlmcp.io"])
+
+
+@pytest.fixture(scope="session")
+def kubernetes_server(test_pki: LocalPki) -> Iterator[StandinKubernetes]:
+    with kubernetes_served(test_pki) as standin:
+        yield standin
+
+
+@pytest.fixture
+def kubernetes(kubernetes_server: StandinKubernetes) -> StandinKubernetes:
+    """The stand-in Kubernetes API, with no cluster yet."""
+    kubernetes_server.reset()
+    return kubernetes_server
+
+
+@pytest.fixture(scope="session")
+def backup_server() -> Iterator[tuple[str, StandinBackup]]:
+    with backup_served() as served:
+        yield served
+
+
+@pytest.fixture
+def backup(backup_server: tuple[str, StandinBackup]) -> tuple[str, StandinBackup]:
+    """(URL, stand-in) of AWS Backup's recovery points, empty."""
+    backup_server[1].reset()
+    return backup_server
