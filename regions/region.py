@@ -374,7 +374,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
             f"{self.region}-redis-auth-token",
             self._child(),
         )
-        self.db_password = database_master_password(self, self.db_secrets.value(1))
+        self.db_password = database_master_password(self, self.db_secrets)
         token = redis_token(self.stack, self.region)
         self.redis_auth_token = self.redis_secrets.value(token.generation)
         self.redis_auth_token_strategy = token.strategy

@@ -72,14 +72,12 @@ def secret_values(
     return SecretValues(name, secret, slot_generations(stack, secret, scope), opts)
 
 
-def database_master_password(
-    region: ErlmcpRegion, first_value: pulumi.Output[str]
-) -> pulumi.Output[str]:
+def database_master_password(region: ErlmcpRegion, values: SecretValues) -> pulumi.Output[str]:
     """The master user's password: generation 1's value while the pods may still log in as the
     master user; from the retire of the first rotation on, a value of its own that no pod
     ever held (RDS changes it in place: ModifyDBInstance / ModifyDBCluster MasterUserPassword)."""
     if not database_credentials(region.stack, region.region).master_refreshed:
-        return first_value
+        return values.value(1)
     return random.RandomPassword(
         f"{region.region}-db-master-password",
         length=MASTER_PASSWORD_LENGTH,
