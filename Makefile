@@ -9,7 +9,7 @@ CHECKOV_VERSION := 3.3.30
 SCAN_VENV := .venv-scan
 SCAN_STAMP := $(SCAN_VENV)/.installed-$(CHECKOV_VERSION)
 
-.PHONY: install plan preview test policy bench scan lint clean failover rollout bootstrap-plan bootstrap-preview
+.PHONY: install plan preview test policy bench scan lint clean failover rollout rotate bootstrap-plan bootstrap-preview
 # Empty: prod, or the stack named by CONFIG's file name (Pulumi.<stack>.yaml).
 STACK ?=
 
@@ -39,6 +39,14 @@ failover: $(STAMP)
 rollout: $(STAMP)
 	$(if $(VERSION),,$(error VERSION=<version> is required, e.g. make rollout VERSION=3.1.0))
 	$(BIN)/python -m operations.rollout --stack $(or $(STACK),prod) --to $(VERSION) $(if $(WAVES),--waves $(WAVES)) $(if $(SOAK_MINUTES),--soak-minutes $(SOAK_MINUTES)) $(if $(CANARY_PODS),--canary-pods $(CANARY_PODS)) $(if $(DRY_RUN),--dry-run)
+
+## rotate: SECRET=<db-password|redis-auth-token|erlang-cookie|jwt-secret> [REGION=<serving region>]
+##         rotates one generated secret step by step with no failed request (docs/rotate.md); run it
+##         again to resume; DRY_RUN=1 prints and renders every step (needs the Pulumi CLI and AWS
+##         credentials, except DRY_RUN)
+rotate: $(STAMP)
+	$(if $(SECRET),,$(error SECRET=<name> is required, e.g. make rotate SECRET=redis-auth-token REGION=us-east-1))
+	$(BIN)/python -m operations.rotate --secret $(SECRET) --stack $(or $(STACK),prod) $(if $(REGION),--region $(REGION)) $(if $(DRY_RUN),--dry-run)
 
 ## bootstrap-plan: check the erlmcp-state stack offline (config, resources, policy pack)
 bootstrap-plan: $(STAMP)

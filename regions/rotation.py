@@ -4,16 +4,17 @@
 Values by generation. Each secret has two pulumi-random RandomPasswords, two slots: slot `a`
 is the resource the stack has always had (`erlang-cookie`, `<region>-db-password`, ...) and
 holds the odd generations, slot `b` (`<name>-b`) the even ones. A slot takes a new generation
-when its `keepers` change: terraform-provider-random marks `keepers` RequiresReplace
-(internal/provider/resource_password.go, `passwordSchemaV3`, the `keepers` attribute's
-`mapplanmodifiers.RequiresReplaceIfValuesNotNull`), and a replacement makes a new value;
-pulumi-random bridges that provider through the Plugin Framework bridge
-(pulumi/pulumi-random provider/resources.go:49, `pf.ShimProvider`), so its diff is the
-provider's plan. Generation 1 has no keepers at all: the same plan modifier replaces a password
-whose state has no keepers as soon as the config gives it one (mapplanmodifiers.go,
-`RequiresReplaceIfValuesNotNull`: prior state null, a value not null -> RequiresReplace; the
-provider's test `TestAccResourcePassword_Keepers_Replace_NullMapToValue`), so writing
-`generation: 1` into today's passwords would have replaced every one of them. Two slots keep
+when its `keepers` change: terraform-provider-random (hashicorp/terraform-provider-random at
+ad788e23) gives `keepers` the plan modifier `RequiresReplaceIfValuesNotNull`
+(internal/provider/resource_password.go:570), and a replacement makes a new value; pulumi-random
+serves that provider through the Plugin Framework bridge (pulumi/pulumi-random
+provider/resources.go:49, `pf.ShimProvider`), so its diff is the provider's plan. Generation 1
+has no keepers at all: the same modifier replaces a password whose state has no keepers as soon
+as the config gives it one with a value (internal/planmodifiers/map/mapplanmodifiers.go: prior
+state null, a value not null, lines 37-50, then `resp.RequiresReplace = true`, line 98; the
+provider's test `TestAccResourcePassword_Keepers_Replace_NullMapToValue`,
+resource_password_test.go:2461, asserts the result differs), so writing `generation: 1` into
+today's passwords would have replaced every one of them. Two slots keep
 the old value while the new one is taken up: a rotation replaces only the slot of the new
 generation, whose previous value (two generations old) nothing uses any more.
 
