@@ -61,6 +61,13 @@ _DISABLE_SQL = """\
 ALTER ROLE :"role" WITH NOLOGIN PASSWORD NULL;
 """
 """Sessions open under the role go on (the pods have moved off it); no new one starts."""
+_RESET_MASTER_SQL = """\
+\\set ON_ERROR_STOP on
+\\getenv verifier ROLE_PASSWORD_VERIFIER
+ALTER ROLE :"role" WITH PASSWORD :'verifier';
+"""
+"""The master user's own new password, where RDS cannot set it (a writer a failback made)."""
+_SQL = {"enable": _ENABLE_SQL, "disable": _DISABLE_SQL, "reset-master": _RESET_MASTER_SQL}
 
 
 def scram_verifier(password: str, salt: bytes, iterations: int = SCRAM_ITERATIONS) -> str:
@@ -94,19 +101,22 @@ class PostgresRoleJobArgs:
     database: str
     master_user: str
     master_password: pulumi.Input[str]
-    action: Literal["enable", "disable"]
+    action: Literal["enable", "disable", "reset-master"]
     role: str
     role_password: pulumi.Input[str] | None = None
-    """The role's new password (enable only); only its verifier leaves this component."""
+    """The role's new password (not to disable); only its verifier leaves this component."""
     labels: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if "@sha256:" not in self.image:
             raise ValueError(f"image {self.image!r} must be pinned by digest")
-        if (self.action == "enable") != (self.role_password is not None):
-            raise ValueError("a role_password is given to enable a role, and only then")
-        if self.role == self.master_user:
-            raise ValueError(f"the master user {self.role!r} is not an alternating role")
+        if (self.action != "disable") != (self.role_password is not None):
+            raise ValueError("a role_password is given to set a password, and only then")
+        if (self.role == self.master_user) != (self.action == "reset-master"):
+            raise ValueError(
+                f"{self.action} of {self.role!r}: only reset-master changes the master user "
+                f"{self.master_user!r}, which is no alternating role"
+            )
 
 
 class PostgresRoleJob(pulumi.ComponentResource):
@@ -130,7 +140,7 @@ class PostgresRoleJob(pulumi.ComponentResource):
         sql = k8s.core.v1.ConfigMap(
             f"{name}-sql",
             metadata=self._metadata(),
-            data={"roles.sql": _ENABLE_SQL if args.action == "enable" else _DISABLE_SQL},
+            data={"roles.sql": _SQL[args.action]},
             opts=child,
         )
         policy = k8s.networking.v1.NetworkPolicy(
@@ -175,7 +185,7 @@ class PostgresRoleJob(pulumi.ComponentResource):
 
     def _credential_keys(self) -> list[str]:
         keys = ["PGPASSWORD"]
-        return keys + (["ROLE_PASSWORD_VERIFIER"] if self._args.action == "enable" else [])
+        return keys + (["ROLE_PASSWORD_VERIFIER"] if self._args.role_password is not None else [])
 
     def _job_spec(self) -> dict[str, object]:
         args = self._args

@@ -147,9 +147,10 @@ def database_user(master_user: str, generation: int) -> str:
 @dataclass(frozen=True)
 class RoleChange:
     """What the database-role Job does at a step: `enable` gives `role` the password of
-    `generation` and lets it log in; `disable` stops `role` logging in."""
+    `generation` and lets it log in; `disable` stops `role` logging in; `reset-master` gives the
+    master user (`role`) its own new password, where the writer takes no `password` input."""
 
-    action: Literal["enable", "disable"]
+    action: Literal["enable", "disable", "reset-master"]
     role: str
     generation: int
 
@@ -167,10 +168,13 @@ def database_credentials(stack: StackConfig, primary: str) -> DatabaseCredential
 
     `prepare` (to g): a Job logging in as the master user creates or enables the role of g with
     g's password; the role of g-1 keeps working. `retire`: from generation 1, the master user
-    was the pods' user, so its password changes (RDS ModifyDBInstance / ModifyDBCluster, in
-    place); later, a Job stops the role of g-1 logging in. Roles live in the database itself,
-    so they reach an RDS replica or an Aurora secondary with the data, and the standby's
-    release can roll onto them after the primary's."""
+    was the pods' user, so its password changes: through the writer's `password` input (RDS
+    ModifyDBInstance / ModifyDBCluster, in place), or, when the writer is a copy a failback
+    made (`drPairs[].generation` > 1, regions/lineage.py), which takes no such input and kept
+    the password it inherited, through a Job that logs in with it and sets the new one; later,
+    a Job stops the role of g-1 logging in. Roles live in the database itself, so they reach an
+    RDS replica or an Aurora secondary with the data, and the standby's release can roll onto
+    them after the primary's."""
     rotation = rotation_of(stack, "db-password", primary)
     settled = settled_generation(stack, "db-password", primary)
     master = stack.release.database_user
@@ -181,8 +185,16 @@ def database_credentials(stack: StackConfig, primary: str) -> DatabaseCredential
         change = RoleChange("enable", database_user(master, rotation.to), rotation.to)
     elif rotation.step == "retire" and settled > 1:
         change = RoleChange("disable", database_user(master, settled), settled)
+    elif rotation.step == "retire" and not _writer_takes_password(stack, primary):
+        change = RoleChange("reset-master", master, settled)
     refreshed = settled > 1 or rotation.step == "retire"
     return DatabaseCredentials(refreshed, change)
+
+
+def _writer_takes_password(stack: StackConfig, primary: str) -> bool:
+    """Only the original writer is given the master password (regions/databases.py)."""
+    pair = stack.pair_of_primary(primary)
+    return pair is None or pair.generation == 1
 
 
 # -- the steps --------------------------------------------------------------------------------

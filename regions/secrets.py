@@ -97,6 +97,12 @@ def change_database_roles(region: ErlmcpRegion) -> PostgresRoleJob | None:
     assert region.db_secrets is not None and region.release is not None
     image = stack.secrets.sql_client_image
     assert image is not None  # the config model requires it during a password rotation
+    # Logged in as the master user: with its password, or, to reset it, with the one it had.
+    login, new_password = region.db_password, None
+    if change.action == "enable":
+        new_password = region.db_secrets.value(change.generation)
+    elif change.action == "reset-master":
+        login, new_password = region.db_secrets.value(1), region.db_password
     return PostgresRoleJob(
         f"{region.region}-db-roles",
         PostgresRoleJobArgs(
@@ -107,12 +113,10 @@ def change_database_roles(region: ErlmcpRegion) -> PostgresRoleJob | None:
             host=region.database.address,
             database=stack.release.database_name,
             master_user=stack.release.database_user,
-            master_password=region.db_password,
+            master_password=login,
             action=change.action,
             role=change.role,
-            role_password=region.db_secrets.value(change.generation)
-            if change.action == "enable"
-            else None,
+            role_password=new_password,
             labels={"erlmcp.io/region": region.region},
         ),
         opts=pulumi.ResourceOptions(parent=region, depends_on=[region.release]),

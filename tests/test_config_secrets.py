@@ -110,16 +110,3 @@ def test_a_rotation_waits_for_a_rollout(prod_values):
     }
     message = refused(prod_values, {"rotation": rotation()})
     assert "secrets.rotation: a rollout is in progress" in message
-
-
-def test_a_first_database_rotation_after_a_failback_is_refused(prod_values):
-    """Its retire would change the original writer's password input, not the failback copy's."""
-    pair = next(p for p in prod_values["drPairs"] if p["primary"] == "eu-west-1")
-    pair.update(generation=2, retiredGenerations=[1])
-    first = rotation(
-        secret="db-password", region="eu-west-1", waves=[["eu-west-1"], ["eu-central-1"]]
-    )
-    message = refused(prod_values, {"rotation": first, "sqlClientImage": IMAGE})
-    assert "eu-west-1's database is generation 2 of its DR pair" in message
-    later = {"generations": {"db-password": {"eu-west-1": 2}}, "sqlClientImage": IMAGE}
-    parse_stack_config({**prod_values, "secrets": {**later, "rotation": {**first, "to": 3}}})

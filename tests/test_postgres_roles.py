@@ -166,8 +166,9 @@ def test_disabling_a_role_sends_no_password(record):
     ("overrides", "reason"),
     [
         ({"image": "postgres:16"}, "must be pinned by digest"),
-        ({"role_password": None}, "a role_password is given to enable a role"),
-        ({"role": "erlmcp"}, "the master user 'erlmcp' is not an alternating role"),
+        ({"role_password": None}, "a role_password is given to set a password"),
+        ({"role": "erlmcp"}, "only reset-master changes the master user 'erlmcp'"),
+        ({"action": "reset-master"}, "reset-master of 'erlmcp_b': only reset-master changes"),
     ],
 )
 def test_bad_arguments_are_refused_before_anything_is_registered(overrides, reason):
@@ -185,3 +186,16 @@ def test_the_component_itself_hands_its_credentials_over_as_secrets(record, hand
     [string_data] = handed
     assert sorted(string_data) == ["PGPASSWORD", "ROLE_PASSWORD_VERIFIER"]
     assert all(is_secret_output(value) for value in string_data.values())
+
+
+def test_resetting_the_master_password_sends_only_its_verifier(record):
+    stack = build(
+        record, job_name="erlmcp-db-role-reset-master-g1", action="reset-master", role="erlmcp"
+    )
+    sql = stack.one("kubernetes:core/v1:ConfigMap", "us-east-1-db-roles-sql").plain_inputs
+    assert (
+        sql["data"]["roles.sql"].strip().endswith("ALTER ROLE :\"role\" WITH PASSWORD :'verifier';")
+    )
+    secret = stack.one("kubernetes:core/v1:Secret", "us-east-1-db-roles-credentials").plain_inputs
+    assert secret["stringData"]["ROLE_PASSWORD_VERIFIER"].startswith("SCRAM-SHA-256$4096:")
+    assert ROLE_PASSWORD not in str(stack.resources)

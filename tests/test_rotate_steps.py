@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from components.postgres_roles import derived_salt, scram_verifier
 from offline.policy_runner import PolicyReport
 from offline.recorder import RecordedStack, reveal
 from offline.stacks import project_values, stack_file_config
@@ -155,3 +156,22 @@ def test_a_later_rotation_sets_the_other_role_as_the_retired_master_and_then_dis
     assert master not in {
         password(prepare, n) for n in ("us-east-1-db-password", "us-east-1-db-password-b")
     }
+
+
+def test_after_a_failback_the_first_retire_resets_the_master_password_through_the_job():
+    """The writer a failback made takes no password input: the Job logs in with the password
+    the copy inherited (generation 1) and gives the master user its new one, as a verifier."""
+    config = pair_config()
+    config["erlmcp-infra:drPairs"][0].update(generation=2, retiredGenerations=[1])
+    plan = plan_of(config, "db-password", "us-east-1")
+    retire_config = plan.config_at(config, plan.steps[-2])
+    retire = render(retire_config)
+    credentials = secret_inputs(retire, "us-east-1-db-roles-credentials")
+    first, master = (
+        password(retire, name) for name in ("us-east-1-db-password", "us-east-1-db-master-password")
+    )
+    assert credentials["PGPASSWORD"] == first
+    assert credentials["ROLE_PASSWORD_VERIFIER"] == scram_verifier(
+        master, derived_salt(first, "erlmcp")
+    )
+    assert report(retire, retire_config).passed

@@ -14,6 +14,7 @@ from operations.stack_file import stack_config
 from regions.config import StackConfig
 from regions.config.secrets import rotation_hosts
 from regions.rotation import (
+    RoleChange,
     database_credentials,
     database_user,
     default_waves,
@@ -240,3 +241,16 @@ def test_finishing_renders_what_the_last_step_left(prod_config, secret, region, 
         assert ("disable" in str(before[-1])) and "disable" not in str(after[-1])
         before, after = before[:-1], after[:-1]
     assert before == after
+
+
+def test_after_a_failback_a_job_gives_the_master_user_its_new_password(prod_config):
+    """A failback's writer takes no password input (regions/databases.py): the first retire
+    resets the master password through the Job, logged in with the one it inherited."""
+    pair = next(p for p in prod_config["erlmcp-infra:drPairs"] if p["primary"] == "eu-west-1")
+    pair.update(generation=2, retiredGenerations=[1])
+    steps = dict(walk(prod_config, "db-password", "eu-west-1"))
+    retire = database_credentials(steps[RETIRE], "eu-west-1")
+    assert retire.master_refreshed
+    assert retire.role_change == RoleChange("reset-master", "erlmcp", 1)
+    untouched = dict(walk(prod_config, "db-password", "us-east-1"))
+    assert database_credentials(untouched[RETIRE], "us-east-1").role_change is None

@@ -146,29 +146,12 @@ def check_secrets(
             f"{rotation.secret} is at generation {current}: a rotation goes to {current + 1}",
         )
     _check_waves(rotation, regions, pairs)
-    _check_first_database_rotation(rotation, pairs)
     if rotation.secret == "db-password" and secrets.sql_client_image is None:
         raise _KeyedError(
             ("secrets", "sqlClientImage"),
             "a database password rotation sets database roles through a psql Job: give its "
             "image pinned by digest (docker.io/library/postgres@sha256:..., from `crane "
             "digest postgres:16`)",
-        )
-
-
-def _check_first_database_rotation(rotation: SecretRotation, pairs: list[DrPairConfig]) -> None:
-    """The first database rotation retires the master user's password through the writer's
-    `password` input, which only the original writer has: after a failback the writer is a
-    copy (regions/lineage.py) that takes none, so the old password would stay valid there."""
-    pair = next((p for p in pairs if p.primary == rotation.region), None)
-    if rotation.secret != "db-password" or rotation.to != 2 or pair is None:
-        return
-    if pair.generation > 1:
-        raise _KeyedError(
-            ("secrets", "rotation"),
-            f"{rotation.region}'s database is generation {pair.generation} of its DR pair, a "
-            "copy made by a failback, whose master password the program does not set: "
-            "retiring generation 1 would leave it valid (docs/rotate.md, 'After a failback')",
         )
 
 
