@@ -35,8 +35,13 @@ def project(tmp_path: Path) -> Path:
 
 
 def secrets_key(project: Path) -> dict[str, Any] | None:
-    document = yaml.safe_load((project / "Pulumi.prod.yaml").read_text())
-    return document["config"].get("erlmcp-infra:secrets")
+    """The stack file's `erlmcp-infra:secrets`, which the command writes at the end of
+    `config:` (only that block is parsed: the stand-in reads it at every call)."""
+    text = (project / "Pulumi.prod.yaml").read_text()
+    block = text.partition("\n  erlmcp-infra:secrets:")
+    if not block[1]:
+        return None
+    return yaml.safe_load("secrets:" + block[2])["secrets"]
 
 
 def event(op: str, type_: str, name: str) -> SimpleNamespace:

@@ -134,28 +134,26 @@ def password(recorded: RecordedStack, name: str) -> str:
     return str(reveal(resource.outputs["result"]))
 
 
-def test_a_later_rotation_sets_the_other_role_as_the_retired_master_and_then_disables():
-    """Generation 2 -> 3: the Job logs in with the master password of its own (the first
-    rotation's retire made it) and enables erlmcp_a; the retire disables erlmcp_b."""
+def test_a_later_rotation_enables_the_other_role_as_the_master_user_of_its_own():
+    """Generation 2 -> 3: the Job logs in with the master password the first rotation's retire
+    made, which is no generation's, and enables erlmcp_a with generation 3's password (its
+    retire's `disable` of erlmcp_b: tests/test_rotation.py)."""
     config = pair_config({"db-password": {"us-east-1": 2}})
     plan = plan_of(config, "db-password", "us-east-1")
-    prepare, retire = (render(plan.config_at(config, plan.steps[i])) for i in (0, -2))
+    prepare_config = plan.config_at(config, plan.steps[0])
+    prepare = render(prepare_config)
     master = password(prepare, "us-east-1-db-master-password")
-    for recorded, action, role in (
-        (prepare, "enable", "erlmcp_a"),
-        (retire, "disable", "erlmcp_b"),
-    ):
-        job = recorded.one("kubernetes:batch/v1:Job", "us-east-1-db-roles-job").plain_inputs
-        assert (
-            job["metadata"]["name"] == f"erlmcp-db-role-{action}-g{3 if action == 'enable' else 2}"
-        )
-        assert f"role={role}" in job["spec"]["template"]["spec"]["containers"][0]["command"]
-        assert secret_inputs(recorded, "us-east-1-db-roles-credentials")["PGPASSWORD"] == master
-        assert report(recorded, plan.config_at(config, plan.steps[0])).passed
-    # The master user is not any generation's user any more: its password is none of them.
-    assert master not in {
-        password(prepare, n) for n in ("us-east-1-db-password", "us-east-1-db-password-b")
-    }
+    job = prepare.one("kubernetes:batch/v1:Job", "us-east-1-db-roles-job").plain_inputs
+    assert job["metadata"]["name"] == "erlmcp-db-role-enable-g3"
+    assert "role=erlmcp_a" in job["spec"]["template"]["spec"]["containers"][0]["command"]
+    credentials = secret_inputs(prepare, "us-east-1-db-roles-credentials")
+    assert credentials["PGPASSWORD"] == master
+    third = password(prepare, "us-east-1-db-password")
+    assert credentials["ROLE_PASSWORD_VERIFIER"] == scram_verifier(
+        third, derived_salt(master, "erlmcp_a")
+    )
+    assert master not in {third, password(prepare, "us-east-1-db-password-b")}
+    assert report(prepare, prepare_config).passed
 
 
 def test_after_a_failback_the_first_retire_resets_the_master_password_through_the_job():
