@@ -12,8 +12,9 @@ redone after an interruption:
    until their pods run the new template and are Ready (provider/pkg/await/statefulset.go),
    and the role Job until it completes (await/job.go), so a pod that cannot start on the new
    value fails the step there;
-4. read health (operations/health.py: the steps' regions' Route 53 checks and alarms, looking
-   back to the step's `up`): healthy, next step; unhealthy, stop.
+4. read health (operations/health.py: the Route 53 checks and alarms of the step's serving
+   regions, looking back to the step's `up`; a region that only stands by fails its check by
+   design): healthy, next step; unhealthy, stop.
 
 Stopping never leaves a client without a valid value: until `retire` the store accepts the old
 value and the new one, so the stack file's step is a resting point; the same command resumes
@@ -166,7 +167,14 @@ class RotationDriver:
     def _check_health(self, step: Step, stack: StackConfig, label: str, began: datetime) -> None:
         if step.kind == FINISH:
             return
-        regions = list(step.regions) if step.kind == ROLL else self._hosts(stack)
+        hosts = list(step.regions) if step.kind == ROLL else self._hosts(stack)
+        # A region that only stands by fails its own Route 53 check by design (0 pods, or warm
+        # pods waiting for their database's promotion): its pods' readiness is what `up`
+        # awaited; health is read where traffic is served.
+        regions = [region for region in hosts if stack.regions[region].serving]
+        if not regions:
+            self.say(f"{label}: no serving region in the step; `pulumi up` awaited its pods")
+            return
         outputs = {
             key: getattr(value, "value", value) for key, value in self.engine.outputs().items()
         }

@@ -94,10 +94,12 @@ class Engine:
 class Health:
     unhealthy: set[str] = field(default_factory=set)
     engine: Engine | None = None
+    read_regions: list[str] = field(default_factory=list)
 
     def read(
         self, regions: list[str], check_ids: dict[str, Any], since: Any = None
     ) -> HealthReport:
+        self.read_regions.extend(regions)
         where = self.engine._where() if self.engine else ""
         ok = where not in self.unhealthy
         self.unhealthy.discard(where)
@@ -214,3 +216,14 @@ def test_a_failed_over_pair_is_not_rotated(project, capsys):
     path.write_text(path.read_text() + "  erlmcp-infra:failover: {us-east-1: us-west-2}\n")
     assert run(project, Engine(project), Health(), *REDIS) == 2
     assert "us-east-1 (failover) is failed over or failing back" in capsys.readouterr().err
+
+
+def test_health_is_read_where_traffic_is_served(project, capsys):
+    """us-west-2 only stands by: its Route 53 check fails by design, so its wave is judged by
+    `pulumi up` awaiting its pods, not by health."""
+    health = Health()
+    assert run(project, Engine(project), health, *REDIS) == 0
+    assert set(health.read_regions) == {"us-east-1"}
+    assert (
+        "step 3/5 roll wave 2 (us-west-2): no serving region in the step" in capsys.readouterr().out
+    )
