@@ -9,7 +9,7 @@ CHECKOV_VERSION := 3.3.30
 SCAN_VENV := .venv-scan
 SCAN_STAMP := $(SCAN_VENV)/.installed-$(CHECKOV_VERSION)
 
-.PHONY: install plan preview test policy bench scan lint clean failover restore rollout restore-drill check bootstrap-plan bootstrap-preview
+.PHONY: install plan preview test policy bench scan lint clean failover restore rollout rotate restore-drill check bootstrap-plan bootstrap-preview
 # Empty: prod, or the stack named by CONFIG's file name (Pulumi.<stack>.yaml).
 STACK ?=
 
@@ -61,6 +61,14 @@ restore-drill: $(STAMP)
 ##        when anything is red (needs AWS credentials; docs/daily-check.md)
 check: $(STAMP)
 	$(BIN)/python -m operations.check $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG)) $(if $(REGION),--region $(REGION))
+
+## rotate: SECRET=<db-password|redis-auth-token|erlang-cookie|jwt-secret> [REGION=<serving region>]
+##         rotates one generated secret step by step with no failed request (docs/rotate.md); run it
+##         again to resume; DRY_RUN=1 prints and renders every step (needs the Pulumi CLI and AWS
+##         credentials, except DRY_RUN)
+rotate: $(STAMP)
+	$(if $(SECRET),,$(error SECRET=<name> is required, e.g. make rotate SECRET=redis-auth-token REGION=us-east-1))
+	$(BIN)/python -m operations.rotate --secret $(SECRET) --stack $(or $(STACK),prod) $(if $(REGION),--region $(REGION)) $(if $(DRY_RUN),--dry-run)
 
 ## bootstrap-plan: check the erlmcp-state stack offline (config, resources, policy pack)
 bootstrap-plan: $(STAMP)

@@ -27,16 +27,17 @@ and the secondary inherits the primary's encryption in transit and at rest (the 
 AUTH token update strategy
 --------------------------
 `auth_token_update_strategy` is "not used during initial create" (provider docs): the
-CreateReplicationGroup API takes no strategy (hashicorp/terraform-provider-aws#45674). It only
-matters when the token changes later, and then the ModifyReplicationGroup API documents ROTATE as
-the default and SET as "allowed only after ROTATE". So the default is ROTATE: when the random
-token is replaced, the group accepts the old and the new token until clients have rolled, and an
-operator finishes the rotation by setting the strategy to SET in a later update (which makes the
-new token the only one). SET straight away would also be refused by AWS on a first change.
-AWS rejects some ModifyReplicationGroup calls on a linked member ("is part of a global cluster.
-Request rejected", hashicorp/terraform-provider-aws#27875); whether a token change on a linked
-secondary is among them is not verified here, so rotating the token of a linked pair belongs in
-a runbook and should be tried on a staging pair first.
+CreateReplicationGroup API takes no strategy (hashicorp/terraform-provider-aws#45674). It matters
+when the token changes: the provider sends ModifyReplicationGroup with the token and the strategy
+whenever either changes, ApplyImmediately true (internal/service/elasticache/replication_group.go
+lines 882-905). ROTATE makes the group accept the old and the new token; SET, "allowed only
+after ROTATE", keeps only the token given, as the provider's acceptance test does to drop the
+previous one (replication_group_test.go lines 590-599). A rotation gives both in turn
+(regions/rotation.py `redis_token`, docs/rotate.md). Whether a linked Global Datastore member
+accepts a token change is not documented: AWS rejects other ModifyReplicationGroup calls on
+members ("Cluster [..] is part of a global cluster [..]. Request rejected.",
+hashicorp/terraform-provider-aws#27875, #22528) and ModifyGlobalReplicationGroup has no token
+parameter; docs/rotate.md says what the operator does if a member refuses.
 """
 
 from __future__ import annotations

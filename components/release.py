@@ -282,6 +282,7 @@ class ErlmcpRelease(pulumi.ComponentResource):
                     "annotations": {
                         "erlmcp.io/config-sha256": config_hash,
                         "kubectl.kubernetes.io/default-container": CONTAINER_NAME,
+                        **self._args.pod_annotations,
                     },
                 },
                 "spec": pod_spec(self._args, self._selector, self._config_data().keys()),

@@ -84,6 +84,9 @@ class ErlmcpReleaseArgs:
     """Address blocks a scraper that is not a pod comes from (a managed Prometheus collector's
     network interfaces in the cluster's subnets): they may reach the metrics port too."""
     labels: Mapping[str, str] = field(default_factory=dict)
+    pod_annotations: Mapping[str, str] = field(default_factory=dict)
+    """Extra annotations of the pod template; a change of one rolls every pod (e.g. which
+    generation of a secret the pods must read at start)."""
     starts_from_zero: bool = False
     """This update brings the release up from 0 pods: the count is applied (and forced), since
     the HPA does not scale a StatefulSet up from 0; the next update hands it to the HPA."""

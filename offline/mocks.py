@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -401,7 +402,10 @@ def _acm_certificate(args, region, rid):
 def _random_string(args, region, rid):
     length = int(_plain(args.inputs.get("length", 32)))
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
-    digest = hashlib.sha256(f"random/{args.name}".encode()).digest() * (length // 32 + 1)
+    # New keepers replace the password, so they make a new value (regions/rotation.py).
+    keepers = _plain(args.inputs.get("keepers"))
+    seed = f"random/{args.name}" + (f"/{json.dumps(keepers, sort_keys=True)}" if keepers else "")
+    digest = hashlib.sha256(seed.encode()).digest() * (length // 32 + 1)
     result = "".join(alphabet[b % len(alphabet)] for b in digest[:length])
     return {"id": "none", "result": result}
 

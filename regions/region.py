@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-import pulumi_random as random
 
 from components.access_logs import AccessLogBucket, AccessLogBucketArgs, LoggedBucket
 from components.backups import (
@@ -54,6 +53,14 @@ from regions.names import cache_group_id, standby_cache_group_id
 from regions.providers import StackProviders
 from regions.restore import standby_stopped, switched_to_restored, writes_stopped
 from regions.rollout import ReleaseVersion, region_version, release_pods, settled_version
+from regions.rotation import (
+    RESTART_ANNOTATION,
+    database_user,
+    redis_token,
+    release_generations,
+    restart_annotation,
+)
+from regions.secrets import SecretValues, database_master_password, secret_values
 from regions.standby import (
     FENCED_PRIMARY_STAGES,
     SERVING_STANDBY_STAGES,
@@ -77,10 +84,11 @@ CONTROL_PLANE_LOG_RETENTION_DAYS = 365
 @dataclass(frozen=True)
 class SharedSecrets:
     """Secrets every region must agree on: a JWT issued anywhere validates everywhere, and
-    Erlang nodes of a failed-over release join with the same cookie."""
+    Erlang nodes of a failed-over release join with the same cookie. By generation: during a
+    rotation the regions whose wave has rolled run the new one (regions/rotation.py)."""
 
-    erlang_cookie: pulumi.Output[str]
-    jwt_secret: pulumi.Output[str]
+    erlang_cookie: SecretValues
+    jwt_secret: SecretValues
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,7 @@ class DataEndpoints:
     """Where a release finds its database and cache, and the credentials to use."""
 
     db_host: pulumi.Output[str]
+    db_user: str
     db_password: pulumi.Output[str]
     redis_host: pulumi.Output[str]
     redis_auth_token: pulumi.Output[str]
@@ -130,7 +139,11 @@ class ErlmcpRegion(pulumi.ComponentResource):
         self.tags = region_tags(args.stack, args.region)
         self.database_endpoints: dict[str, pulumi.Output[str]] = {}
         self.db_password: pulumi.Output[str] | None = None
+        """The database master user's password (what RDS or Aurora is given)."""
         self.redis_auth_token: pulumi.Output[str] | None = None
+        """The AUTH token the region's replication groups are given."""
+        self.db_secrets: SecretValues | None = None
+        self.redis_secrets: SecretValues | None = None
         self.database: Database | None = None
         """The copy of its own data this region's release uses (set by `build_databases`)."""
         self.redis: RedisCache | None = None
@@ -352,18 +365,20 @@ class ErlmcpRegion(pulumi.ComponentResource):
         same master password: replicas and Aurora secondaries inherit it)."""
         cache = self.config.cache
         assert cache is not None  # the config model guarantees it for a serving region
-        self.db_password = random.RandomPassword(
-            f"{self.region}-db-password",
-            length=40,
-            special=False,  # RDS rejects '/', '@', '"' and spaces; length makes up for it
-            opts=self._child(),
-        ).result
-        self.redis_auth_token = random.RandomPassword(
+        self.db_secrets = secret_values(
+            self.stack, "db-password", self.region, f"{self.region}-db-password", self._child()
+        )
+        self.redis_secrets = secret_values(
+            self.stack,
+            "redis-auth-token",
+            self.region,
             f"{self.region}-redis-auth-token",
-            length=64,
-            special=False,  # ElastiCache AUTH tokens allow only a few symbols
-            opts=self._child(),
-        ).result
+            self._child(),
+        )
+        self.db_password = database_master_password(self, self.db_secrets)
+        token = redis_token(self.stack, self.region)
+        self.redis_auth_token = self.redis_secrets.value(token.generation)
+        self.redis_auth_token_strategy = token.strategy
         backups = self.stack.backups
         self.redis = RedisCache(
             f"{self.region}-redis",
@@ -374,6 +389,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 engine_version=cache.engine_version,
                 num_cache_clusters=cache.nodes,
                 auth_token=self.redis_auth_token,
+                auth_token_update_strategy=token.strategy,
                 snapshot_retention_days=backups.cache_snapshots.retention_days,
                 snapshot_window=backups.cache_snapshots.window,
                 maintenance_window="sun:05:00-sun:06:00",
@@ -389,11 +405,13 @@ class ErlmcpRegion(pulumi.ComponentResource):
         replicas: int,
         hpa: HpaConfig | None,
         data: DataEndpoints,
+        generations: dict[str, int],
         service_role: ServiceAccountRole,
         version: ReleaseVersion,
         starts_from_zero: bool = False,
         await_ready: bool = True,
     ) -> ErlmcpRelease:
+        """`generations`: the generation of each secret the release's pods run."""
         release = self.stack.release
         pod = self.config.pod
         return ErlmcpRelease(
@@ -421,12 +439,13 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 ),
                 db_host=data.db_host,
                 db_name=release.database_name,
-                db_user=release.database_user,
+                db_user=data.db_user,
                 db_password=data.db_password,
                 redis_host=data.redis_host,
                 redis_auth_token=data.redis_auth_token,
-                erlang_cookie=self.secrets.erlang_cookie,
-                jwt_secret=self.secrets.jwt_secret,
+                erlang_cookie=self.secrets.erlang_cookie.value(generations["erlang-cookie"]),
+                jwt_secret=self.secrets.jwt_secret.value(generations["jwt-secret"]),
+                pod_annotations=_restart_annotations(generations),
                 log_level=release.log_level,
                 otel_endpoint=release.otel_endpoint,
                 service_account_role_arn=service_role.role_arn,
@@ -452,6 +471,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
         fenced = stage in FENCED_PRIMARY_STAGES or writes_stopped(self.stack, self.region)
         self.database_endpoints["primary"] = self.database.address
         replicas = 0 if fenced else release_pods(self.stack, self.region)
+        generations = release_generations(self.stack, self.region, self.region)
         self.release = self._release(
             f"{self.region}-erlmcp",
             namespace=self.stack.release.namespace,
@@ -461,13 +481,29 @@ class ErlmcpRegion(pulumi.ComponentResource):
             # The cutover (or a restore's switch) brings the fenced release back from 0; the
             # pair's next generation hands it to the HPA.
             starts_from_zero=stage == "cutover" or switched_to_restored(self.stack, self.region),
-            data=DataEndpoints(
-                db_host=self.database.address,
-                db_password=self.db_password,
-                redis_host=self.redis.primary_endpoint_address,
-                redis_auth_token=self.redis_auth_token,
+            data=self.data_credentials(
+                self.database.address, self.redis.primary_endpoint_address, generations
             ),
+            generations=generations,
             service_role=self.service_role,
+        )
+
+    def data_credentials(
+        self,
+        db_host: pulumi.Output[str],
+        redis_host: pulumi.Output[str],
+        generations: dict[str, int],
+    ) -> DataEndpoints:
+        """This serving region's database and cache as a release of its data reaches them,
+        with the credentials of the generations it runs (a release hosted in its standby
+        region rolls onto a new one in a later wave)."""
+        assert self.db_secrets is not None and self.redis_secrets is not None
+        return DataEndpoints(
+            db_host=db_host,
+            db_user=database_user(self.stack.release.database_user, generations["db-password"]),
+            db_password=self.db_secrets.value(generations["db-password"]),
+            redis_host=redis_host,
+            redis_auth_token=self.redis_secrets.value(generations["redis-auth-token"]),
         )
 
     def hold_standby_copies(self, primary: ErlmcpRegion, pair: DrPairConfig) -> None:
@@ -488,7 +524,10 @@ class ErlmcpRegion(pulumi.ComponentResource):
                 node_type=source.cache.node_type,
                 engine_version=source.cache.engine_version,
                 num_cache_clusters=source.cache.nodes,
+                # A Global Datastore's members share one token: the secondary is given what the
+                # primary group is, at the same step of a rotation (regions/rotation.py).
                 auth_token=primary.redis_auth_token,
+                auth_token_update_strategy=primary.redis_auth_token_strategy,
                 snapshot_retention_days=self.stack.backups.cache_snapshots.retention_days,
                 snapshot_window=self.stack.backups.cache_snapshots.window,
                 maintenance_window="sun:05:00-sun:06:00",
@@ -504,6 +543,7 @@ class ErlmcpRegion(pulumi.ComponentResource):
             namespace = f"{namespace}-{primary.region}"
             service_role = self._service_account_role(namespace, suffix=f"-{primary.region}")
         serving = stage in SERVING_STANDBY_STAGES
+        generations = release_generations(self.stack, primary.region, self.region)
         self.standby_release = self._release(
             f"{prefix}-erlmcp",
             namespace=namespace,
@@ -516,12 +556,10 @@ class ErlmcpRegion(pulumi.ComponentResource):
             # A cold standby (0 warm pods) is brought up from 0 by the failover itself.
             starts_from_zero=stage == "failover" and pair.standby_pods == 0,
             await_ready=standby_pods_can_be_ready(pair, stage),
-            data=DataEndpoints(
-                db_host=self.standby_database.address,
-                db_password=primary.db_password,
-                redis_host=cache.primary_endpoint_address,
-                redis_auth_token=primary.redis_auth_token,
+            data=primary.data_credentials(
+                self.standby_database.address, cache.primary_endpoint_address, generations
             ),
+            generations=generations,
             service_role=service_role,
         )
         self.standby_cache = cache
@@ -547,6 +585,13 @@ class ErlmcpRegion(pulumi.ComponentResource):
         if release is None:
             raise ValueError(f"{self.region} runs no erlmcp release")
         return release
+
+
+def _restart_annotations(generations: dict[str, int]) -> dict[str, str]:
+    """The pod template's record of the secret generations its pods run: a rolling restart when
+    one changes (pods read secrets only at start). Empty while all are the first."""
+    text = restart_annotation(generations)
+    return {RESTART_ANNOTATION: text} if text else {}
 
 
 def region_tags(stack: StackConfig, region: str) -> dict[str, str]:

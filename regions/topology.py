@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pulumi
-import pulumi_random as random
 
 from components.alarms import AlarmSet
 from components.aws_backup import BackupServiceRole, BackupServiceRoleArgs
@@ -36,6 +35,7 @@ from regions.region import (
     SharedSecrets,
     region_tags,
 )
+from regions.secrets import change_database_roles, secret_values
 
 # Runbook §6.2: logs are kept 30 days.
 LOG_RETENTION_DAYS = 30
@@ -90,12 +90,8 @@ def build_topology(stack: StackConfig) -> Topology:
     )
     on_random = pulumi.ResourceOptions(provider=providers.random)
     secrets = SharedSecrets(
-        erlang_cookie=random.RandomPassword(
-            "erlang-cookie", length=48, special=False, opts=on_random
-        ).result,
-        jwt_secret=random.RandomPassword(
-            "jwt-secret", length=64, special=False, opts=on_random
-        ).result,
+        erlang_cookie=secret_values(stack, "erlang-cookie", None, "erlang-cookie", on_random),
+        jwt_secret=secret_values(stack, "jwt-secret", None, "jwt-secret", on_random),
     )
 
     def build_region(name: str, apex_owner: RegionalCertificate | None) -> ErlmcpRegion:
@@ -128,6 +124,7 @@ def build_topology(stack: StackConfig) -> Topology:
         primary.replicate_backups_to(standby)
     for region in serving:
         region.start_release()
+        change_database_roles(region)
     metrics = {name: watch_region(region) for name, region in regions.items()}
 
     dns = LatencyDns(

@@ -721,3 +721,13 @@ def test_the_schema_check_catches_a_misspelt_field(stack):
     manifest["spec"]["template"]["spec"]["containers"][0]["readinesProbe"] = {}
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(manifest, "1.30", strict=True)
+
+
+def test_pod_annotations_go_on_the_pod_template_and_roll_every_pod(record):
+    """A secret's new generation is read by pods only at start: the annotation changes the pod
+    template, so the StatefulSet restarts every pod onto it (regions/rotation.py)."""
+    plain = spec_of(build(record), STATEFULSET, "statefulset")["template"]["metadata"]
+    rolled = build(record, pod_annotations={"erlmcp.io/secret-generations": "jwt-secret=2"})
+    annotations = spec_of(rolled, STATEFULSET, "statefulset")["template"]["metadata"]["annotations"]
+    assert "erlmcp.io/secret-generations" not in plain["annotations"]
+    assert annotations["erlmcp.io/secret-generations"] == "jwt-secret=2"

@@ -14,6 +14,7 @@ from regions.config.observability import ObservabilityConfig, PagerEndpoints
 from regions.config.region import DrPairConfig, RegionConfig
 from regions.config.release import ReleaseConfig, RolloutConfig, _check_rollout
 from regions.config.restore import RestoreConfig, check_restore
+from regions.config.secrets import SecretsConfig, check_secrets
 from regions.config.values import (
     EXAMPLE_ACCOUNT_ID,
     MAX_PODS_PER_REGION,
@@ -62,6 +63,8 @@ class StackConfig(_Model):
     # Secret config only (loading.py refuses it in plaintext); `pulumi up` refuses a stack
     # without one: nobody would be paged.
     pager_endpoints: PagerEndpoints | None = None
+    # Generated secrets by generation, and a rotation in progress (regions/config/secrets.py).
+    secrets: SecretsConfig = SecretsConfig()
 
     @model_validator(mode="after")
     def _topology(self) -> StackConfig:
@@ -77,6 +80,7 @@ class StackConfig(_Model):
         _check_failback(self.failover, self.failback)
         check_restore(self)
         _check_rollout(self.regions, self.release, self.rollout)
+        check_secrets(self.secrets, self.regions, self.dr_pairs, self.rollout is not None)
         return self
 
     def placeholders(self) -> list[str]:
