@@ -7,6 +7,7 @@ sent, so a misnamed or misplaced field fails here; moto then stores and returns 
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -53,13 +54,15 @@ def stack(endpoint: str) -> RecordedStack:
     def build() -> None:
         buckets = {
             region: BackupBucket(
-                f"{region}-backups",
+                # Not prod's names: moto's state is one per process, and the daily check's
+                # tests (tests/daily_check/) make prod's buckets on their own server.
+                f"{region}-api-check-backups",
                 BackupBucketArgs(region=region, kms_key_arn=keys[region], lifecycle_rules=RULES),
             )
             for region in (SOURCE, DESTINATION)
         }
         BucketReplication(
-            f"{SOURCE}-backups-to-{DESTINATION}",
+            f"{SOURCE}-api-check-backups-to-{DESTINATION}",
             BucketReplicationArgs(
                 region=SOURCE, source=buckets[SOURCE], destination=buckets[DESTINATION]
             ),
@@ -69,14 +72,18 @@ def stack(endpoint: str) -> RecordedStack:
     for bucket in recorded.of_type("aws:s3/bucket:Bucket"):
         region = bucket.region
         assert region is not None
-        client(endpoint, "s3", region).create_bucket(
-            Bucket=bucket.outputs["bucket"],
-            **(
-                {}
-                if region == "us-east-1"
-                else {"CreateBucketConfiguration": {"LocationConstraint": region}}
-            ),
-        )
+        s3 = client(endpoint, "s3", region)
+        # moto keeps one state per process: when pytest-xdist hands this module's tests to a
+        # worker in two batches, the second batch's server finds the first one's buckets.
+        with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+            s3.create_bucket(
+                Bucket=bucket.outputs["bucket"],
+                **(
+                    {}
+                    if region == "us-east-1"
+                    else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+                ),
+            )
     return recorded
 
 
