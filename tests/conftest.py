@@ -7,7 +7,7 @@ import functools
 import gc
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pulumi
@@ -26,6 +26,8 @@ from offline.stacks import (
     project_values,
     stack_file_config,
 )
+from tests.moto_server import moto_endpoint
+from tests.moto_standins import standins
 from tests.recordings import recorded_stack
 
 
@@ -209,6 +211,14 @@ def _prod_stack() -> RecordedStack:
 def dr_stage_stack() -> Callable[[str, str], RecordedStack]:
     """The prod stack at a stage of one pair's DR sequence, recorded once per session."""
     return _dr_stage_stack
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """One local moto server for the session's tests (tests/moto_server.py), with the actions
+    moto lacks for automatic failover added in-process (tests/moto_standins.py)."""
+    with moto_endpoint() as url, standins():
+        yield url
 
 
 @pytest.fixture(scope="session")

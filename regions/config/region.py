@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from regions.config.auto_failover import AutoFailoverConfig
 from regions.config.values import (
     MAX_POD_CPU,
     MAX_POD_MEMORY_BYTES,
@@ -222,6 +223,8 @@ class DrPairConfig(_Model):
     generation: int = Field(default=1, ge=1)
     # Earlier generations whose (stale, unreplicated) databases the stack keeps, protected.
     retired_generations: list[int] = Field(default_factory=list)
+    # Its ARC Region switch plan's trigger and interlocks (regions/config/auto_failover.py).
+    auto_failover: AutoFailoverConfig = AutoFailoverConfig()
 
     @model_validator(mode="after")
     def _distinct(self) -> DrPairConfig:
