@@ -111,8 +111,11 @@ def signal_prefix(environment: str, region: str) -> str:
 
 
 def disarmed_by_config(stack: StackConfig, pair: DrPairConfig) -> list[str]:
-    """Why config disarms the pair's trigger (empty: armed)."""
+    """Why config disarms the pair's trigger (empty: armed). A pair already failed over (or on
+    its way back) is disarmed too: its standby serves, there is nothing left to take over."""
     reasons = []
+    if stack.dr_stage(pair) != "normal":
+        reasons.append(f"{pair.primary} is failed over to {pair.standby}")
     if not pair.auto_failover.enabled:
         reasons.append("autoFailover.enabled is false")
     rollout = stack.rollout
@@ -123,11 +126,12 @@ def disarmed_by_config(stack: StackConfig, pair: DrPairConfig) -> list[str]:
     return reasons
 
 
-def blocked_rule(pair: DrPairConfig, names: dict[str, str], disarmed: bool) -> str:
-    """The composite alarm rule over the standby's signal alarms (full names in `names`)."""
+def blocked_rule(pair: DrPairConfig, disarmed: bool) -> str:
+    """The composite alarm rule over the standby's signals, each written `{what}`
+    (components/signal_alarms.py fills in the full names)."""
     rule = (
-        f'ALARM("{names[marker_signal(pair)]}") OR ALARM("{names[lag_signal(pair)]}") '
-        f'OR NOT OK("{names[PROBE_STOPPED]}")'
+        f"ALARM({{{marker_signal(pair)}}}) OR ALARM({{{lag_signal(pair)}}}) "
+        f"OR NOT OK({{{PROBE_STOPPED}}})"
     )
     return f"{rule} OR TRUE" if disarmed else rule
 
