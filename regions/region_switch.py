@@ -403,5 +403,6 @@ def region_switch_plan(
         ),
         providers={r: providers.regional[r] for r in (pair.primary, pair.standby)},
         global_provider=providers.global_services,
-        opts=pulumi.ResourceOptions(parent=standby),
+        # It spans the pair (access entries in both clusters): under neither region, and every
+        # child names its provider.
     )
