@@ -58,7 +58,13 @@ def build_databases(
     replicas and not the copies a failback retired."""
     stack = primary.stack
     pair = stack.pair_of_primary(primary.region)
-    plan = lineage(primary.region, stack.environment, pair, stack.dr_stage(pair))
+    plan = lineage(
+        primary.region,
+        stack.environment,
+        pair,
+        stack.dr_stage(pair),
+        managed=pair is not None and stack.promoted_by_region_switch(pair),
+    )
     built: dict[DatabaseCopy, Database] = {}
     for copy in plan.copies:
         built[copy] = database_copy(regions[copy.region], copy, primary, built)
@@ -103,6 +109,9 @@ def database_copy(
         return _original_writer(region, copy, database, owner.db_password)
     source = built[copy.source] if copy.source is not None else None
     if copy.mechanism == "aurora-global":
+        if copy.shares_global_with is not None:
+            # Promoted by the managed failover: still in the writer's Global Database.
+            return _aurora_copy(region, copy, database, built[copy.shares_global_with])
         return _aurora_copy(region, copy, database, source)
     return _postgres_copy(region, copy, database, source)
 
@@ -207,6 +216,7 @@ def _aurora_copy(
             instance_class=database.instance_class,
             backup_retention_days=region.stack.backups.database.retention_days,
             promoted=copy.promoted,
+            keeps_membership=copy.shares_global_with is not None,
             heads_global_cluster=copy.heads_global_database,
             **writer_settings,
         ),

@@ -21,6 +21,15 @@ generation's copies have their own URNs and AWS identifiers, and generation 1 ke
 always had. Every copy keeps its component type through promotion, so promotion never changes a
 URN.
 
+A failover by ARC Region switch (`failoverBy: region-switch`, regions/config/auto_failover.py)
+is different for Aurora: the plan runs the Global Database's managed failover
+(FailoverGlobalCluster with AllowDataLoss), which makes the standby cluster the writer *of the
+same Global Database* and the old writer, once its region is back, a secondary of it (Aurora user
+guide, "Performing managed failovers for Aurora global databases": "Aurora automatically adds it
+back to the global cluster as a secondary Region"). So the promoted standby keeps its
+membership (`shares_global_with` its generation's writer) and nothing is detached; the way home
+is a switchover, not a new generation. RDS replica promotion is the same whoever runs it.
+
 Aurora: a detached (promoted) cluster cannot rejoin a Global Database; it can only become the
 source of a new one (`aws.rds.GlobalCluster(source_db_cluster_identifier=...)`). So the promoted
 standby(g) heads a *resync* Global Database that writer(g+1) joins as a secondary, and writer(g+1),
@@ -56,6 +65,9 @@ class DatabaseCopy:
     """The copy it replicates from; None for the original writer and for promoted copies."""
     heads_global_database: str | None = None
     """Aurora: the identifier of the Global Database built from this promoted cluster."""
+    shares_global_with: DatabaseCopy | None = None
+    """Aurora, promoted by a managed failover: the writer whose Global Database this copy still
+    belongs to (as its writer now)."""
     retired: bool = False
 
     @property
@@ -97,8 +109,16 @@ class Lineage:
     """The copy the standby region's release for this primary points at."""
 
 
-def lineage(primary: str, environment: str, pair: DrPairConfig | None, stage: DrStage) -> Lineage:
-    """The copies of `primary`'s database for a pair at `stage` (no pair: the writer alone)."""
+def lineage(
+    primary: str,
+    environment: str,
+    pair: DrPairConfig | None,
+    stage: DrStage,
+    *,
+    managed: bool = False,
+) -> Lineage:
+    """The copies of `primary`'s database for a pair at `stage` (no pair: the writer alone);
+    `managed`: the failover was the Global Database's managed failover (ARC Region switch)."""
     if pair is None:
         writer = _writer(primary, environment, "rds", 1)
         return Lineage(copies=(writer,), primary_uses=writer, standby_uses=None)
@@ -109,6 +129,11 @@ def lineage(primary: str, environment: str, pair: DrPairConfig | None, stage: Dr
     writer = _writer(primary, environment, pair.database, pair.generation)
     if stage == "normal":
         standby = _standby(pair, environment, writer)
+    elif stage == "failover" and managed and pair.database == "aurora-global":
+        standby = replace(
+            _promoted_standby(pair, environment, writer, heads_resync=False),
+            shares_global_with=writer,
+        )
     else:
         standby = _promoted_standby(pair, environment, writer, heads_resync=stage != "failover")
     copies += [writer, standby]
