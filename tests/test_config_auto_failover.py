@@ -36,7 +36,7 @@ def test_detection_and_delay_are_bounded(prod_values):
 
 def test_failover_by_names_a_failed_over_primary(prod_values):
     prod_values["failoverBy"] = {"us-east-1": "region-switch"}
-    with pytest.raises(ConfigError, match="failoverBy.us-east-1.*not failed over"):
+    with pytest.raises(ConfigError, match=r"failoverBy.us-east-1.*not failed over"):
         parse_stack_config(prod_values)
     prod_values["failover"] = {"us-east-1": "us-west-2"}
     stack = parse_stack_config(prod_values)

@@ -186,7 +186,7 @@ def pulumi_number_type(args_class: type, path: tuple[str, ...]) -> type:
 
 
 def pulumi_args_class(token: str) -> type:
-    _, module, name = token.split(":")
+    name = token.split(":")[2]
     # The resource class's own module (pulumi_aws.lambda_ for lambda/: a keyword).
     return getattr(importlib.import_module(resource_class(token).__module__), f"{name}Args")
 
