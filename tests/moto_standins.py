@@ -2,7 +2,8 @@
 
 moto implements ElastiCache replication groups but no Global Datastore action
 (moto/elasticache/responses.py has no create/describe/failover_global_replication_group), and RDS
-global clusters but no FailoverGlobalCluster (moto/rds/responses.py). These stand-ins add those
+global clusters but no FailoverGlobalCluster (moto/rds/responses.py), and a promoted read replica
+still reports its source. These stand-ins add those
 actions to moto's response classes, so boto3 still sends real requests (botocore checks each
 against the API model) to the real moto server, which serializes the answers with the API's
 output shapes (moto.core.responses.ActionResult). Their behaviour is what the API documents and
@@ -24,7 +25,7 @@ from moto.core.responses import ActionResult
 from moto.elasticache.exceptions import ElastiCacheException
 from moto.elasticache.responses import ElastiCacheResponse
 from moto.rds.exceptions import RDSClientError
-from moto.rds.models import rds_backends
+from moto.rds.models import RDSBackend, rds_backends
 from moto.rds.responses import RDSResponse
 
 
@@ -117,6 +118,18 @@ def _failover_global_cluster(self: RDSResponse) -> ActionResult:
     raise RDSClientError("GlobalClusterNotFoundFault", f"{global_id} not found")
 
 
+_moto_promote = RDSBackend.promote_read_replica
+
+
+def _promote_read_replica(self: RDSBackend, db_kwargs: dict[str, Any]) -> Any:
+    """moto keeps a promoted instance's source; RDS does not: ReadReplicaSourceDBInstanceIdentifier
+    "contains the identifier of the source DB instance if this DB instance is a read replica"
+    (botocore rds service-2.json, DBInstance)."""
+    database = _moto_promote(self, db_kwargs)
+    database.source_db_instance_identifier = None
+    return database
+
+
 @contextmanager
 def standins() -> Iterator[dict[str, GlobalDatastore]]:
     """moto with the stand-in actions, and an empty set of Global Datastores."""
@@ -136,6 +149,7 @@ def standins() -> Iterator[dict[str, GlobalDatastore]]:
         patch.setattr(
             RDSResponse, "failover_global_cluster", _failover_global_cluster, raising=False
         )
+        patch.setattr(RDSBackend, "promote_read_replica", _promote_read_replica)
         DATASTORES.clear()
         try:
             yield DATASTORES
