@@ -34,6 +34,7 @@ from planning.kubernetes_names import check_kubernetes
 from planning.markdown import render
 from planning.provider_checks import Violation, check_aws
 from planning.schema import SCHEMA_VERSION, SECRET
+from regions.auto_failover import describe as describe_auto_failover
 from regions.config import ConfigError, parse_stack_config
 from regions.dr_budget import stack_budget
 
@@ -120,6 +121,8 @@ def build_plan(
                 for p in stack.dr_pairs
             },
             "noStandby": dict(stack.no_standby),
+            # Each pair's ARC Region switch plan: trigger, interlocks, steps.
+            "autoFailover": [describe_auto_failover(stack, p) for p in stack.dr_pairs],
         },
         # What `pulumi up` refuses until replaced (regions/config/stack.py `placeholders`).
         "placeholders": stack.placeholders(),

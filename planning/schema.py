@@ -15,8 +15,11 @@ Top level:
   `urn`, `message`).
 - `dr`: `pairs[]` (each pair's RTO/RPO budget, regions/dr_budget.py), `failover` (primary ->
   standby now serving), `failback` (primary -> resync | drain | cutover), `generations` (primary
-  -> `current` generation of its database copies and the `retired` ones still kept) and
-  `noStandby` (serving regions knowingly without a standby, with reason).
+  -> `current` generation of its database copies and the `retired` ones still kept),
+  `noStandby` (serving regions knowingly without a standby, with reason) and `autoFailover[]`
+  (each pair's ARC Region switch plan: `plan`, `armed`, `disarmedBecause`, `witness`,
+  `detectionMinutes`, `minDelayMinutes`, `trigger[]` {alarm, region, condition},
+  `interlocks[]`, `steps[]` {block, what, figure}: regions/auto_failover.py `describe`).
 - `stage`: `full`, or `zone-only` (the first stage of a fresh account: `dns.delegated: false`).
 - `placeholders`: values of the stack file that stand for the operator's own (a documentation
   CIDR, AWS's example account id); `pulumi up` refuses them.
@@ -122,6 +125,7 @@ PLAN_SCHEMA: dict[str, Any] = {
             "required": ["pairs", "failover", "failback", "generations", "noStandby"],
             "properties": {
                 "pairs": {"type": "array", "items": {"type": "object"}},
+                "autoFailover": {"type": "array", "items": {"type": "object"}},
                 "failover": {"type": "object", "additionalProperties": {"type": "string"}},
                 "failback": {
                     "type": "object",

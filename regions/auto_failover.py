@@ -169,3 +169,65 @@ def _short(region: str) -> str:
     ):
         compass[word] = letter
     return f"{area}{compass.get(direction, direction[:2])}{number}"
+
+
+# -- what plan.md shows --------------------------------------------------------------------------
+
+STEPS = {
+    "aurora-global": (
+        "AuroraGlobalDatabase",
+        "Global Database failover (allow data loss) to the standby cluster",
+        "aurora_managed_failover",
+    ),
+    "rds": ("RdsPromoteReadReplica", "promote the standby's read replica", "rds_promotion"),
+}
+
+
+def describe(stack: StackConfig, pair: DrPairConfig) -> dict[str, object]:
+    """A pair's plan as plan.md shows it: trigger, interlocks and steps (figures' keys name
+    regions/dr_budget.py FIGURES, where each has its source)."""
+    block, what, figure = STEPS[pair.database]
+    disarmed = disarmed_by_config(stack, pair)
+    witness = witness_region(stack, pair)
+    prefix = signal_prefix
+    return {
+        "primary": pair.primary,
+        "standby": pair.standby,
+        "plan": plan_name(stack.environment, pair),
+        "armed": not disarmed,
+        "disarmedBecause": disarmed,
+        "witness": witness,
+        "detectionMinutes": pair.auto_failover.detection_minutes,
+        "minDelayMinutes": pair.auto_failover.min_delay_minutes,
+        "trigger": [
+            {
+                "alarm": f"{prefix(stack.environment, c.region)}{c.what}",
+                "region": c.region,
+                "condition": c.state,
+            }
+            for c in trigger_conditions(stack, pair)
+        ],
+        "interlocks": [
+            f"the standby copy's lag above the RPO ({pair.rpo_minutes:g} min), last reported",
+            "the automatic failover already ran (marker; cleared by `make failover "
+            f"PRIMARY={pair.primary} REARM=1`), and {pair.auto_failover.min_delay_minutes} min "
+            "between executions",
+            f"{pair.standby}'s own probe stopped",
+            "config: autoFailover.enabled false, a rollout in progress in the pair, or the pair "
+            "already failed over",
+        ],
+        "steps": [
+            {"block": block, "what": what, "figure": figure},
+            {
+                "block": "CustomActionLambda",
+                "what": "make the Global Datastore's standby group primary (skipped in "
+                "ungraceful mode)",
+                "figure": "cache_promotion",
+            },
+            {
+                "block": "EKSResourceScaling",
+                "what": "scale the standby release to 100 % of the primary's pods",
+                "figure": "pod_start",
+            },
+        ],
+    }
