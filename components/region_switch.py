@@ -332,21 +332,27 @@ def execution_statements(
     ]
     database = args.database
     if isinstance(database, AuroraFailover):
+        # The block's sample policy grants the describes on "*"; here they are limited to the
+        # plan's own Global Database and clusters (both actions take those resource types).
         statements += [
             {
                 "Effect": "Allow",
-                "Action": ["rds:DescribeGlobalClusters", "rds:DescribeDBClusters"],
-                "Resource": "*",
-            },
-            {
-                "Effect": "Allow",
-                "Action": "rds:FailoverGlobalCluster",
+                "Action": [
+                    "rds:DescribeGlobalClusters",
+                    "rds:DescribeDBClusters",
+                    "rds:FailoverGlobalCluster",
+                ],
                 "Resource": [database.global_cluster_arn, *database.cluster_arns],
             },
         ]
     else:
         statements += [
-            {"Effect": "Allow", "Action": "rds:DescribeDBInstances", "Resource": "*"},
+            {
+                # Both instances of the map, described (the sample policy says "*").
+                "Effect": "Allow",
+                "Action": "rds:DescribeDBInstances",
+                "Resource": [arn for _, arn in sorted(database.instance_arns.items())],
+            },
             {
                 # The RDS block's sample policy lists ModifyDBInstance beside the promotion.
                 "Effect": "Allow",

@@ -249,7 +249,11 @@ def test_the_execution_role_may_do_what_the_blocks_need_and_no_more(prod_stack):
         "rds:DescribeDBClusters",
         "rds:FailoverGlobalCluster",
     }
-    assert len(by_action["rds:FailoverGlobalCluster"]) == 3  # the global cluster, both clusters
+    # The global cluster and both clusters, for the describes as well (no "*").
+    assert len(by_action["rds:FailoverGlobalCluster"]) == 3
+    assert by_action["rds:DescribeDBClusters"] == by_action["rds:FailoverGlobalCluster"]
+    # No statement on every resource (the access-entry and plan ARNs end in wildcards).
+    assert all(s["Resource"] != "*" for s in policy["Statement"])
     assert by_action["arc-region-switch:StartPlanExecution"] == (
         "arn:aws:arc-region-switch::123456789012:plan/erlmcp-prod-use1-to-usw2:*"
     )
