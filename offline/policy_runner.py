@@ -53,7 +53,7 @@ from offline.stacks import (
     stack_file_of,
     stack_name_of,
 )
-from regions.auto_failover import disarmed_by_config, standby_serves
+from regions.auto_failover import disarmed_by_config, planned_pairs, standby_serves
 from regions.config import ConfigError, StackConfig, parse_stack_config
 from regions.dr_budget import stack_budget
 
@@ -216,7 +216,7 @@ def auto_failover_pairs(stack: StackConfig) -> list[dict[str, Any]]:
             "armed": not disarmed_by_config(stack, pair),
             "standbyServes": standby_serves(stack, pair),
         }
-        for pair in stack.dr_pairs
+        for pair in planned_pairs(stack)
     ]
 
 

@@ -35,6 +35,7 @@ from planning.markdown import render
 from planning.provider_checks import Violation, check_aws
 from planning.schema import SCHEMA_VERSION, SECRET
 from regions.auto_failover import describe as describe_auto_failover
+from regions.auto_failover import planned_pairs
 from regions.config import ConfigError, parse_stack_config
 from regions.dr_budget import stack_budget
 
@@ -122,7 +123,7 @@ def build_plan(
             },
             "noStandby": dict(stack.no_standby),
             # Each pair's ARC Region switch plan: trigger, interlocks, steps.
-            "autoFailover": [describe_auto_failover(stack, p) for p in stack.dr_pairs],
+            "autoFailover": [describe_auto_failover(stack, p) for p in planned_pairs(stack)],
         },
         # What `pulumi up` refuses until replaced (regions/config/stack.py `placeholders`).
         "placeholders": stack.placeholders(),

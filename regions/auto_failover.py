@@ -57,6 +57,13 @@ class Condition:
     """`red` (ALARM) or `green` (OK): ARC's TriggerCondition values."""
 
 
+def planned_pairs(stack: StackConfig) -> list[DrPairConfig]:
+    """The pairs that get a Region switch plan: every pair, when the stack has a third region to
+    witness (the config refuses `autoFailover.enabled` without one; such a pair fails over by
+    `make failover` only)."""
+    return list(stack.dr_pairs) if len(stack.regions) >= 3 else []
+
+
 def witness_region(stack: StackConfig, pair: DrPairConfig) -> str:
     """The pair's configured witness, else another region of the stack: one in the primary's
     area first (closest to the primary's users' view), then the home region, then the first by
@@ -78,7 +85,7 @@ def standby_serves(stack: StackConfig, pair: DrPairConfig) -> bool:
 def probe_targets(stack: StackConfig) -> dict[str, list[str]]:
     """Region -> the regions its probe watches, for every pair (sorted, no repeats)."""
     targets: dict[str, set[str]] = {}
-    for pair in stack.dr_pairs:
+    for pair in planned_pairs(stack):
         witness = witness_region(stack, pair)
         targets.setdefault(pair.standby, set()).add(pair.primary)
         targets.setdefault(witness, set()).add(pair.primary)

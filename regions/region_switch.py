@@ -46,6 +46,7 @@ from regions.auto_failover import (
     lag_signal,
     marker_signal,
     plan_name,
+    planned_pairs,
     probe_down,
     probe_targets,
     signal_prefix,
@@ -94,23 +95,23 @@ def build_auto_failover(
                         f"ALARM while anything holds the automatic failover of {pair.primary}",
                         blocked_rule(pair, bool(disarmed_by_config(stack, pair))),
                     )
-                    for pair in stack.dr_pairs
+                    for pair in planned_pairs(stack)
                     if pair.standby == name
                 ],
                 tags=regions[name].tags,
             ),
             opts=pulumi.ResourceOptions(parent=regions[name]),
         )
-        for name in sorted({*targets, *(p.standby for p in stack.dr_pairs)})
+        for name in sorted({*targets, *(p.standby for p in planned_pairs(stack))})
     }
     cache_failovers = {
-        pair.name: cache_failover_function(stack, regions, pair) for pair in stack.dr_pairs
+        pair.name: cache_failover_function(stack, regions, pair) for pair in planned_pairs(stack)
     }
     plans = {
         pair.name: region_switch_plan(
             stack, regions, pair, signals, cache_failovers[pair.name], providers
         )
-        for pair in stack.dr_pairs
+        for pair in planned_pairs(stack)
     }
     return AutoFailover(
         plans=plans, signals=signals, probes=probes, cache_failovers=cache_failovers

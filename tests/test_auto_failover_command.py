@@ -48,28 +48,44 @@ def clients_of(url: str) -> Callable[[str, str], Any]:
     return lambda service, region: boto3.client(service, region_name=region, endpoint_url=url)
 
 
+def once(call: Callable[..., Any], **kwargs: Any) -> Any:
+    """Create unless it exists: moto's state is the process's, and with `--dist worksteal` a
+    worker may set a module fixture up twice."""
+    try:
+        return call(**kwargs)
+    except call.__self__.exceptions.ClientError as error:
+        if "AlreadyExists" not in error.response["Error"]["Code"]:
+            raise
+        return None
+
+
 def aurora_after_the_plan(url: str, promote_cache: bool = True) -> None:
     """us-east-1's Global Database with the standby's cluster made its writer by
     FailoverGlobalCluster (AllowDataLoss), as the plan's AuroraGlobalDatabase step does."""
     east, west = (clients_of(url)("rds", r) for r in (AURORA, "us-west-2"))
     global_id = "erlmcp-prod-us-east-1-global"
-    east.create_global_cluster(
-        GlobalClusterIdentifier=global_id, Engine="aurora-postgresql", EngineVersion="16.6"
+    once(
+        east.create_global_cluster,
+        GlobalClusterIdentifier=global_id,
+        Engine="aurora-postgresql",
+        EngineVersion="16.6",
     )
     common = {
         "Engine": "aurora-postgresql",
         "EngineVersion": "16.6",
         "GlobalClusterIdentifier": global_id,
     }
-    east.create_db_cluster(
+    once(
+        east.create_db_cluster,
         DBClusterIdentifier="erlmcp-prod-us-east-1",
         MasterUsername="erlmcp",
         MasterUserPassword="not-a-real-password",
         **common,
     )
-    secondary = west.create_db_cluster(
-        DBClusterIdentifier="erlmcp-prod-us-east-1-secondary", **common
-    )["DBCluster"]["DBClusterArn"]
+    once(west.create_db_cluster, DBClusterIdentifier="erlmcp-prod-us-east-1-secondary", **common)
+    secondary = west.describe_db_clusters(DBClusterIdentifier="erlmcp-prod-us-east-1-secondary")[
+        "DBClusters"
+    ][0]["DBClusterArn"]
     west.failover_global_cluster(
         GlobalClusterIdentifier=global_id, TargetDbClusterIdentifier=secondary, AllowDataLoss=True
     )
@@ -79,15 +95,20 @@ def aurora_after_the_plan(url: str, promote_cache: bool = True) -> None:
 def rds_after_the_plan(url: str) -> None:
     """ap-southeast-1's instance, its ap-northeast-1 replica promoted (RdsPromoteReadReplica)."""
     south, north = (clients_of(url)("rds", r) for r in (RDS, "ap-northeast-1"))
-    source = south.create_db_instance(
+    once(
+        south.create_db_instance,
         DBInstanceIdentifier="erlmcp-prod-ap-southeast-1",
         Engine="postgres",
         DBInstanceClass="db.r6g.large",
         AllocatedStorage=100,
         MasterUsername="erlmcp",
         MasterUserPassword="not-a-real-password",
-    )["DBInstance"]["DBInstanceArn"]
-    north.create_db_instance_read_replica(
+    )
+    source = south.describe_db_instances(DBInstanceIdentifier="erlmcp-prod-ap-southeast-1")[
+        "DBInstances"
+    ][0]["DBInstanceArn"]
+    once(
+        north.create_db_instance_read_replica,
         DBInstanceIdentifier="erlmcp-prod-ap-southeast-1-replica",
         SourceDBInstanceIdentifier=source,
     )

@@ -7,6 +7,7 @@ sent, so a misnamed or misplaced field fails here; moto then stores and returns 
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -69,14 +70,18 @@ def stack(endpoint: str) -> RecordedStack:
     for bucket in recorded.of_type("aws:s3/bucket:Bucket"):
         region = bucket.region
         assert region is not None
-        client(endpoint, "s3", region).create_bucket(
-            Bucket=bucket.outputs["bucket"],
-            **(
-                {}
-                if region == "us-east-1"
-                else {"CreateBucketConfiguration": {"LocationConstraint": region}}
-            ),
-        )
+        s3 = client(endpoint, "s3", region)
+        # moto's state is the process's: with `--dist worksteal` a worker may set this module's
+        # fixture up twice (its tests interleaved with others'), and the buckets stay.
+        with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+            s3.create_bucket(
+                Bucket=bucket.outputs["bucket"],
+                **(
+                    {}
+                    if region == "us-east-1"
+                    else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+                ),
+            )
     return recorded
 
 

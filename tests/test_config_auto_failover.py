@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from regions.auto_failover import planned_pairs
 from regions.config import ConfigError, parse_stack_config
 
 
@@ -55,3 +56,13 @@ def test_a_managed_aurora_failover_goes_home_by_switchover_not_failback(prod_val
     prod_values["failoverBy"] = {"ap-southeast-1": "region-switch"}
     prod_values["failback"] = {"ap-southeast-1": "resync"}
     parse_stack_config(prod_values)
+
+
+def test_a_two_region_stack_has_no_witness_and_must_say_so(prod_values):
+    prod_values["regions"] = {r: prod_values["regions"][r] for r in ("us-east-1", "us-west-2")}
+    prod_values["drPairs"] = prod_values["drPairs"][:1]
+    with pytest.raises(ConfigError, match=r"autoFailover.enabled: the stack has no third region"):
+        parse_stack_config(prod_values)
+    prod_values["drPairs"][0]["autoFailover"] = {"enabled": False}
+    stack = parse_stack_config(prod_values)
+    assert planned_pairs(stack) == []  # no plan: `make failover` only

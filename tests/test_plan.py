@@ -118,7 +118,7 @@ def test_page_shows_regions_pairs_and_verdicts(plan):
     for region in REGIONS:
         assert f"| {region} |" in page
         assert f"| {region}-access-logs-bucket, {region}-backups-bucket |" in page
-    assert "| us-east-1 → us-west-2 | aurora-global | 2.5 / 5 min |" in page
+    assert "| us-east-1 → us-west-2 | aurora-global | 5 / 5 min |" in page
     assert "Policy pack: passed" in page
 
 

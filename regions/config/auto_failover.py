@@ -66,8 +66,12 @@ def check_auto_failover(regions: Mapping[str, RegionConfig], pairs: list[DrPairC
                 raise _KeyedError(
                     (*where, "witnessRegion"), f"{witness} is not a region under 'regions'"
                 )
-        if len(regions) < 3 and witness is None:
-            raise _KeyedError(where, "the stack has no third region to witness the primary's loss")
+        if len(regions) < 3 and auto.enabled:
+            raise _KeyedError(
+                (*where, "enabled"),
+                "the stack has no third region to witness the primary's loss: set it false "
+                "(the pair then fails over by `make failover` only)",
+            )
 
 
 def check_failover_by(
