@@ -30,10 +30,12 @@ plan: $(STAMP)
 
 ## failover: PRIMARY=<region> fails that primary over to its DR standby while it is down: checks
 ##           the shell (a session taken through the standby's STS, AWS_REGION=<standby>: README),
-##           edits the stack file, writes build/failover-<region>/plan.*, prints the commands
+##           edits the stack file, writes build/failover-<region>/plan.*, prints the commands;
+##           AFTER_AUTO=1: the pair's Region switch plan ran, write what it did (docs/failover.md);
+##           REARM=1: the pair is home, arm its automatic failover again
 failover: $(STAMP)
 	$(if $(PRIMARY),,$(error PRIMARY=<region> is required, e.g. make failover PRIMARY=us-east-1))
-	$(BIN)/python -m operations.failover --primary $(PRIMARY) $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG))
+	$(BIN)/python -m operations.failover --primary $(PRIMARY) $(if $(STACK),--stack $(STACK)) $(if $(CONFIG),--config $(CONFIG)) $(if $(AFTER_AUTO),--after-auto) $(if $(REARM),--rearm)
 
 ## restore: REGION=<primary> [TO=<RFC 3339 time>] [STAGE=writes-stopped|restored|switched|dr-rebuilt]
 ##          restores that primary's database to a point in time, one stage (one `pulumi up`) per

@@ -171,7 +171,7 @@ class AlarmSet(pulumi.ComponentResource):
             treat_missing_data=alarm.treat_missing_data,
             tags={**args.tags, "route": alarm.route},
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(alarm.depends_on)),
-            **_source_args(alarm),
+            **source_args(alarm),
         )
         self.alarm_names[alarm.what] = name
         return resource
@@ -201,7 +201,7 @@ class AlarmSet(pulumi.ComponentResource):
         self.rule_names[rule.what] = name
 
 
-def _source_args(alarm: Alarm) -> dict[str, Any]:
+def source_args(alarm: Alarm) -> dict[str, Any]:
     source = alarm.source
     if isinstance(source, Metric):
         return {
@@ -274,7 +274,7 @@ def _validate(args: AlarmSetArgs) -> None:
         if len(item.description) > MAX_DESCRIPTION:
             raise ValueError(f"{item.what}: description longer than {MAX_DESCRIPTION}")
     for alarm in args.alarms:
-        _validate_alarm(args.name_prefix, alarm)
+        validate_alarm(args.name_prefix, alarm)
     for rule in args.event_rules:
         if len(rule.description) > MAX_RULE_DESCRIPTION:
             raise ValueError(f"{rule.what}: description longer than {MAX_RULE_DESCRIPTION}")
@@ -292,7 +292,7 @@ def _evaluation_limit(alarm: Alarm) -> int:
     return MAX_EVALUATION_SECONDS
 
 
-def _validate_alarm(prefix: str, alarm: Alarm) -> None:
+def validate_alarm(prefix: str, alarm: Alarm) -> None:
     name = f"{prefix}{alarm.what}"
     if len(name) > MAX_ALARM_NAME:
         raise ValueError(f"alarm name {name!r} is longer than {MAX_ALARM_NAME} characters")

@@ -66,11 +66,15 @@ recovery: the same cluster, same identifier, same URN, becomes a standalone read
   are lost: that is the RPO of detach-and-promote.
 - AWS's *managed* failover and switchover (`aws rds failover-global-cluster`,
   `switchover-global-cluster`) are API actions, not resource arguments: the provider's
-  GlobalCluster has no setting for them. Run out of band, they swap the writer role inside the
-  Global Database; Pulumi shows no diff afterwards (membership is unchanged), but this program's
-  idea of which region writes (`address` of the primary component) is then wrong until the
-  config is changed to match. `global_endpoint` follows the writer through those actions, not
-  through a detach. Do not combine them with `promoted=True`.
+  GlobalCluster has no setting for them. Run out of band (an ARC Region switch plan runs the
+  failover), they swap the writer role inside the Global Database; Pulumi shows no diff
+  afterwards: the GlobalCluster's `global_cluster_members` (with `is_writer`) are computed only
+  (global_cluster.go lines 87-102) and each member's `global_cluster_identifier` is read back as
+  the same Global Database (cluster.go lines 1268-1274). What the config must then say is
+  `promoted=True, keeps_membership=True` on the secondary (the same inputs as before: no
+  detach), so the program's idea of which region writes matches. `global_endpoint` follows the
+  writer through those actions, not through a detach. Never `promoted=True` alone after one: that
+  would detach the new writer (cluster.go lines 1477-1500, RemoveFromGlobalCluster).
 - The update must reach only the standby region: if the old writer's region is down, run
   `pulumi up` limited to the standby's resources (`--target`), since refreshing or updating
   anything in the failed region would fail.
@@ -196,6 +200,10 @@ class AuroraGlobalSecondaryArgs:
     """None lets AWS pick; set them to keep the standby's windows apart from the writer's."""
     promoted: bool = False
     """Detach from the Global Database and run as a standalone writer (see module docstring)."""
+    keeps_membership: bool = False
+    """Promoted by the Global Database's managed failover (FailoverGlobalCluster, run outside
+    Pulumi, e.g. by ARC Region switch): the cluster is the writer of the same Global Database,
+    so `global_cluster_identifier` stays and nothing is detached."""
     heads_global_cluster: str | None = None
     """Once promoted: the identifier of a new Global Database built from this cluster, so that
     a new secondary elsewhere can follow it (failback)."""
@@ -212,6 +220,15 @@ class AuroraGlobalSecondaryArgs:
             raise ValueError(
                 f"restored_from of {self.cluster_identifier}: a restored cluster is standalone "
                 "(promoted, no global_cluster_identifier)"
+            )
+        if self.keeps_membership and (
+            not self.promoted
+            or self.global_cluster_identifier is None
+            or self.heads_global_cluster is not None
+        ):
+            raise ValueError(
+                f"keeps_membership of {self.cluster_identifier}: only a cluster promoted inside "
+                "its Global Database, which it names and does not replace with a new one"
             )
         if self.global_cluster_identifier is None and not self.promoted:
             raise ValueError(
@@ -418,9 +435,15 @@ class AuroraGlobalPrimary(_AuroraCluster):
             placement,
             network,
             args.backup_retention_days,
-            # The version is the Global Database's: it upgrades its members.
+            # The version is the Global Database's: it upgrades its members. After a managed
+            # failover (run outside Pulumi) this cluster is a secondary, and AWS reports the new
+            # writer as its replication source (terraform-provider-aws cluster.go at the pinned
+            # revision: Read sets `replication_source_identifier` from the API, line 1244; Update
+            # sends nothing for it, line 1297): ignored, as on the secondaries.
             pulumi.ResourceOptions(
-                parent=self, protect=args.protect, ignore_changes=["engineVersion"]
+                parent=self,
+                protect=args.protect,
+                ignore_changes=["engineVersion", "replicationSourceIdentifier"],
             ),
             global_cluster_identifier=global_cluster.id,
             engine_version=args.engine_version,
@@ -463,8 +486,9 @@ class AuroraGlobalSecondary(_AuroraCluster):
         super().__init__("erlmcp:components:AuroraGlobalSecondary", name, None, opts)
         placement = args.placement
         network = self._network_and_parameters(name, placement, args.engine_version)
+        detached = args.promoted and not args.keeps_membership
         membership = (
-            {} if args.promoted else {"global_cluster_identifier": args.global_cluster_identifier}
+            {} if detached else {"global_cluster_identifier": args.global_cluster_identifier}
         )
         ignored = ["replicationSourceIdentifier", "engineVersion"]
         if args.heads_global_cluster is not None:

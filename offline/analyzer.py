@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import pulumi
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi import output as pulumi_output
 from pulumi.runtime.proto import analyzer_pb2
@@ -85,7 +86,25 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, pulumi_output.Unknown):
         # The SDK's own stand-in for an unknown nested value (preview): the engine's sentinel.
         return UNKNOWN
+    if isinstance(value, pulumi.Asset | pulumi.Archive):
+        return asset_value(value)
     raise TypeError(f"cannot present a {type(value).__name__} to the analyzer: {value!r}")
+
+
+# How the engine marshals assets and archives (pulumi/sdk/python/lib/pulumi/runtime/rpc.py,
+# `_special_asset_sig`, `_special_archive_sig`, and `serialize_property` for each kind).
+ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
+ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
+
+
+def asset_value(value: pulumi.Asset | pulumi.Archive) -> dict[str, Any]:
+    if isinstance(value, pulumi.AssetArchive):
+        return {SIG_KEY: ARCHIVE_SIG, "assets": {k: _jsonable(v) for k, v in value.assets.items()}}
+    sig = ARCHIVE_SIG if isinstance(value, pulumi.Archive) else ASSET_SIG
+    for kind in ("path", "text", "uri"):
+        if hasattr(value, kind):
+            return {SIG_KEY: sig, kind: getattr(value, kind)}
+    raise TypeError(f"cannot present a {type(value).__name__} to the analyzer")
 
 
 def resource_options(

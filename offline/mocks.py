@@ -460,6 +460,52 @@ def _event_target(args, region, rid):
     return {"id": f"{rule}-{target}"}
 
 
+def _lambda_function(args, region, rid):
+    """A function's id is its name; ARN `arn:aws:lambda:<region>:<account>:function:<name>`
+    (Lambda API reference, FunctionConfiguration.FunctionArn)."""
+    name = _autoname(args, "name")
+    arn = _arn("lambda", region, f"function:{name}")
+    return {"id": name, "name": name, "arn": arn, "qualifiedArn": f"{arn}:$LATEST"}
+
+
+def _lambda_permission(args, region, rid):
+    return {"id": _plain(args.inputs.get("statementId")) or f"terraform-{rid}"}
+
+
+def _composite_alarm(args, region, rid):
+    """Same ARN form as a metric alarm (PutCompositeAlarm: `alarm:<name>`)."""
+    name = _autoname(args, "alarmName")
+    return {"id": name, "alarmName": name, "arn": _arn("cloudwatch", region, f"alarm:{name}")}
+
+
+def _eks_access_entry(args, region, rid):
+    """id `<cluster>:<principal ARN>` (terraform-provider-aws internal/service/eks/
+    access_entry.go, `accessEntryCreateResourceID`); ARN
+    `arn:aws:eks:<region>:<account>:access-entry/<cluster>/role/<account>/<name>/<uuid>`."""
+    cluster, principal = (
+        _plain(args.inputs.get("clusterName")),
+        _plain(args.inputs.get("principalArn")),
+    )
+    role = str(principal).rsplit("/", 1)[-1]
+    arn = _arn("eks", region, f"access-entry/{cluster}/role/{ACCOUNT_ID}/{role}/{_uuid(rid)}")
+    return {"id": f"{cluster}:{principal}", "accessEntryArn": arn, "type": "STANDARD"}
+
+
+def _eks_access_policy_association(args, region, rid):
+    cluster, principal, policy = (
+        _plain(args.inputs.get(key)) for key in ("clusterName", "principalArn", "policyArn")
+    )
+    return {"id": f"{cluster}#{principal}#{policy}"}
+
+
+def _region_switch_plan(args, region, rid):
+    """Plans are global: `arn:aws:arc-region-switch::<account>:plan/<name>:<6 characters>`
+    (botocore arc-region-switch service-2.json, Plan.arn pattern)."""
+    name = _autoname(args, "name")
+    arn = f"arn:aws:arc-region-switch::{ACCOUNT_ID}:plan/{name}:{rid[:6]}"
+    return {"id": arn, "arn": arn}
+
+
 OUTPUTS_BY_TYPE: dict[str, Callable[..., dict[str, Any]]] = {
     "aws:backup/vault:Vault": _backup_vault,
     "aws:backup/plan:Plan": _backup_plan,
@@ -518,6 +564,12 @@ OUTPUTS_BY_TYPE: dict[str, Callable[..., dict[str, Any]]] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": _metric_alarm,
     "aws:cloudwatch/eventRule:EventRule": _event_rule,
     "aws:cloudwatch/eventTarget:EventTarget": _event_target,
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": _composite_alarm,
+    "aws:lambda/function:Function": _lambda_function,
+    "aws:lambda/permission:Permission": _lambda_permission,
+    "aws:eks/accessEntry:AccessEntry": _eks_access_entry,
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": _eks_access_policy_association,
+    "aws:arcregionswitch/plan:Plan": _region_switch_plan,
 }
 
 

@@ -53,6 +53,7 @@ from offline.stacks import (
     stack_file_of,
     stack_name_of,
 )
+from regions.auto_failover import disarmed_by_config, planned_pairs, standby_serves
 from regions.config import ConfigError, StackConfig, parse_stack_config
 from regions.dr_budget import stack_budget
 
@@ -61,6 +62,7 @@ POLICIES_DIR = REPO_ROOT / "policies"
 DR_POLICY = "dr-standby-holds-replicas"
 DR_BUDGET_POLICY = "dr-budget-meets-targets"
 DR_LAG_POLICY = "dr-copies-lag-alarmed"
+AUTO_FAILOVER_POLICY = "dr-auto-failover-interlocked"
 DR_STANDBY_POLICY = "dr-serving-region-has-standby"
 DNS_EMPTY_REGIONS_POLICY = "dns-no-traffic-to-empty-regions"
 ROLLOUT_ORDER_POLICY = "rollout-waves-in-order"
@@ -203,8 +205,25 @@ def stack_policy_config(stack_config: Mapping[str, Any]) -> dict[str, Any]:
             "restoring": restoring,
         },
         DNS_EMPTY_REGIONS_POLICY: {"failed_over": failed_over, "restoring": restoring},
+        AUTO_FAILOVER_POLICY: {"pairs": auto_failover_pairs(stack)},
         **_rollout_policy_config(stack),
     }
+
+
+def auto_failover_pairs(stack: StackConfig) -> list[dict[str, Any]]:
+    """What dr-auto-failover-interlocked checks each pair's plan against."""
+    return [
+        {
+            "primary": pair.primary,
+            "standby": pair.standby,
+            "rtoMinutes": pair.rto_minutes,
+            "rpoMinutes": pair.rpo_minutes,
+            "database": pair.database,
+            "armed": not disarmed_by_config(stack, pair),
+            "standbyServes": standby_serves(stack, pair),
+        }
+        for pair in planned_pairs(stack)
+    ]
 
 
 def _rollout_policy_config(stack: StackConfig) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import keyword
 
 from pulumi import _types as pulumi_types
 
@@ -23,6 +24,8 @@ def resource_class(type_: str) -> type:
     else:  # eks/cluster -> eks; index/... -> the package itself
         folder = module.rsplit("/", 1)[0]
         parts = [] if folder == "index" else folder.split("/")
+        # A module named after a Python keyword gets a trailing underscore (pulumi_aws.lambda_).
+        parts = [f"{part}_" if keyword.iskeyword(part) else part for part in parts]
     return getattr(importlib.import_module(".".join([f"pulumi_{package}", *parts])), name)
 
 

@@ -153,12 +153,17 @@ def plan_failover(
     render: Render = render_offline,
     report: Callable[[RecordedStack, dict[str, Any]], PolicyReport] | None = None,
     key_regions: Collection[str] | None = None,
+    transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> FailoverPlan:
     """Everything the failover will do, checked; raises FailoverError and writes nothing when a
-    check fails. `key_regions`: where the secrets key is (default: the erlmcp-state stack's)."""
+    check fails. `key_regions`: where the secrets key is (default: the erlmcp-state stack's).
+    `transform`: more config the failover sets (operations/auto_failover.py's `failoverBy`)."""
     stack = stack or stack_name_of(stack_file)
     config = stack_file_config(stack_file)
     failed_config = failover_config(config, primary, stack_file)
+    if transform is not None:
+        failed_config = transform(failed_config)
+        _parsed(failed_config, f"{stack_file} with the failover")
     standby = failed_config[FAILOVER_KEY][primary]
     down = down_regions(failed_config, str(stack_file))
     # The commands work with AWS_REGION=<standby>: the secrets key must answer there.
@@ -353,8 +358,23 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     parser.add_argument("--stack", default=None, help="stack name (default: prod)")
     parser.add_argument("--config", type=Path, help="the stack file (default: Pulumi.<stack>.yaml)")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "build")
+    parser.add_argument(
+        "--after-auto",
+        action="store_true",
+        help="the pair's ARC Region switch plan ran: read what it did, write the matching config",
+    )
+    parser.add_argument(
+        "--rearm",
+        action="store_true",
+        help="the pair is home: clear its 'automatic failover ran' marker (arms the trigger)",
+    )
     args = parser.parse_args(argv)
     stack_file = stack_file_of(args.stack, args.config)
+    if args.after_auto or args.rearm:
+        from operations import auto_failover
+
+        environ = os.environ if environ is None else environ
+        return auto_failover.main(args, stack_file, environ)
     try:
         check_environment(os.environ if environ is None else environ, stack_file, args.primary)
         print(f"Rendering {stack_file} before and after the failover (offline)...", file=sys.stderr)

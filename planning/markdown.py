@@ -8,6 +8,7 @@ from typing import Any
 
 from planning.alerts import alerts_section
 from planning.reading import number, resources_in
+from regions.dr_budget import FIGURES
 
 RDS = "aws:rds/instance:Instance"
 AURORA = "aws:rds/cluster:Cluster"
@@ -173,6 +174,7 @@ def render(plan: dict[str, Any]) -> str:
         ],
     )
     out += ["", *_restore_section(plan)]
+    out += auto_failover_section(plan)
     out += ["", *alerts_section(plan, regions_of(plan))]
     out += ["## Policy verdicts", ""]
     if policy["diagnostics"]:
@@ -188,6 +190,45 @@ def render(plan: dict[str, Any]) -> str:
     if "diff" in plan:
         out += ["", *_diff_section(plan["diff"])]
     return "\n".join(out) + "\n"
+
+
+def auto_failover_section(plan: dict[str, Any]) -> list[str]:
+    """Each pair's ARC Region switch plan: when it fires, what holds it, what it does, and how
+    long each step is budgeted (docs/failover.md "Automatic failover")."""
+    pairs = plan["dr"].get("autoFailover", [])
+    if not pairs:
+        return []
+    out = ["", "### Automatic failover (ARC Region switch)", ""]
+    for pair in pairs:
+        state = "armed" if pair["armed"] else "disarmed: " + "; ".join(pair["disarmedBecause"])
+        out += [
+            f"**{pair['primary']} → {pair['standby']}**: plan `{pair['plan']}`, {state}. "
+            f"Fires when every condition holds ({pair['detectionMinutes']} one-minute probe "
+            f"periods, witness {pair['witness']}; at most once per {pair['minDelayMinutes']} min):",
+            "",
+        ]
+        out += _table(
+            ["alarm", "region", "must be"],
+            [
+                [f"`{c['alarm']}`", c["region"], "ALARM" if c["condition"] == "red" else "OK"]
+                for c in pair["trigger"]
+            ],
+        )
+        out += ["", "Held while: " + "; ".join(pair["interlocks"]) + ".", ""]
+        out += _table(
+            ["step (in parallel)", "what", "budget", "source"],
+            [
+                [
+                    step["block"],
+                    step["what"],
+                    f"{number(FIGURES[step['figure']].minutes)} min",
+                    FIGURES[step["figure"]].source,
+                ]
+                for step in pair["steps"]
+            ],
+        )
+        out.append("")
+    return out
 
 
 def _loud(plan: dict[str, Any]) -> list[str]:

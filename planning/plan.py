@@ -34,6 +34,8 @@ from planning.kubernetes_names import check_kubernetes
 from planning.markdown import render
 from planning.provider_checks import Violation, check_aws
 from planning.schema import SCHEMA_VERSION, SECRET
+from regions.auto_failover import describe as describe_auto_failover
+from regions.auto_failover import planned_pairs
 from regions.config import ConfigError, parse_stack_config
 from regions.config.restore import rfc3339_utc
 from regions.dr_budget import restore_costs, stack_budget
@@ -132,6 +134,8 @@ def build_plan(
                 for primary, restore in sorted(stack.restore.items())
             },
             "restoreCosts": [c.as_dict() for c in restore_costs(stack)],
+            # Each pair's ARC Region switch plan: trigger, interlocks, steps.
+            "autoFailover": [describe_auto_failover(stack, p) for p in planned_pairs(stack)],
         },
         # What `pulumi up` refuses until replaced (regions/config/stack.py `placeholders`).
         "placeholders": stack.placeholders(),

@@ -18,8 +18,11 @@ Top level:
   -> `current` generation of its database copies, the `retired` ones still kept, and the
   `restored` ones: generation -> the time it was restored to), `noStandby` (serving regions
   knowingly without a standby, with reason), `restore` (primary -> `to`, an RFC 3339 UTC time
-  or null, and `stage`: a point-in-time restore under way, docs/restore.md) and
-  `restoreCosts[]` (what such a restore of each pair's primary costs, regions/dr_budget.py).
+  or null, and `stage`: a point-in-time restore under way, docs/restore.md),
+  `restoreCosts[]` (what such a restore of each pair's primary costs, regions/dr_budget.py) and
+  `autoFailover[]` (each pair's ARC Region switch plan: `plan`, `armed`, `disarmedBecause`,
+  `witness`, `detectionMinutes`, `minDelayMinutes`, `trigger[]` {alarm, region, condition},
+  `interlocks[]`, `steps[]` {block, what, figure}: regions/auto_failover.py `describe`).
 - `stage`: `full`, or `zone-only` (the first stage of a fresh account: `dns.delegated: false`).
 - `placeholders`: values of the stack file that stand for the operator's own (a documentation
   CIDR, AWS's example account id); `pulumi up` refuses them.
@@ -133,6 +136,7 @@ PLAN_SCHEMA: dict[str, Any] = {
             ],
             "properties": {
                 "pairs": {"type": "array", "items": {"type": "object"}},
+                "autoFailover": {"type": "array", "items": {"type": "object"}},
                 "failover": {"type": "object", "additionalProperties": {"type": "string"}},
                 "failback": {
                     "type": "object",

@@ -66,6 +66,7 @@ def build_databases(
         pair,
         stack.dr_stage(pair),
         restore_of(stack, primary.region),
+        managed=pair is not None and stack.promoted_by_region_switch(pair),
     )
     built: dict[DatabaseCopy, Database] = {}
     for copy in plan.copies:
@@ -111,6 +112,9 @@ def database_copy(
         return _original_writer(region, copy, database, owner.db_password)
     source = built[copy.source] if copy.source is not None else None
     if copy.mechanism == "aurora-global":
+        if copy.shares_global_with is not None:
+            # Promoted by the managed failover: still in the writer's Global Database.
+            return _aurora_copy(region, copy, database, built[copy.shares_global_with])
         return _aurora_copy(region, copy, database, source)
     return _postgres_copy(region, copy, database, source)
 
@@ -216,6 +220,7 @@ def _aurora_copy(
             instance_class=database.instance_class,
             backup_retention_days=region.stack.backups.database.retention_days,
             promoted=copy.promoted,
+            keeps_membership=copy.shares_global_with is not None,
             heads_global_cluster=copy.heads_global_database,
             restored_from=point_in_time(copy),
             **writer_settings,

@@ -1,15 +1,25 @@
 """What each DR pair can achieve: its design RTO and RPO, computed from the stack's settings.
 
-Every figure the budget uses is in `FIGURES`, with where it comes from. The RTO of a pair is
+Every figure the budget uses is in `FIGURES`, with where it comes from. Two paths run from the
+moment the primary is lost, and the RTO is the later of them:
 
-    detection + max(DNS TTL, decision + database promotion, decision + cache promotion,
-                    capacity ready)
+    traffic: health-check detection + DNS TTL
+    data:    reaction + max(database promotion, cache promotion, pod start)
 
-Detection is the primary's health check (interval x failure threshold). After that, clients
-follow DNS within a TTL while, in parallel, someone (or automation) decides to fail over and the
-database and cache secondaries are promoted and the standby release gets its pods. Capacity is
-ready at once when enough pods already run warm; otherwise pods must start (and nodes first, if
-the standby keeps none). The RPO is the replication lag the database mechanism can promise.
+Route 53 moves clients by itself (health checks on records that already exist). The data path
+starts with the *reaction*: with automatic failover (`autoFailover`, regions/config/
+auto_failover.py) the ARC Region switch trigger's detection, `detectionMinutes` one-minute probe
+periods (the probe alarm's periods x evaluation periods) plus the trigger's own evaluation;
+without it, the health check's detection plus a person paged, woken and deciding. The steps then
+run in parallel (the plan's single Parallel step): the database promotion by the mechanism the
+reaction uses (the plan runs Aurora's managed failover; a person runs `make failover`, which
+detaches), the cache promotion, and the pods (0 when enough run warm; pod start, plus node start
+when the standby keeps no nodes). The RPO is the replication lag the database mechanism can
+promise.
+
+An RDS pair's automatic failover can only fire before the lag interlock closes: RDS reports
+ReplicaLag by the clock once the primary is gone (regions/alarms.py), so a trigger that needs the
+RPO or longer never fires, and the pair is budgeted as manual.
 
 A point-in-time restore of a pair's primary (docs/restore.md) costs something else: the pair's
 users are out of service from the moment writes stop until the restored database serves
@@ -39,10 +49,28 @@ FIGURES: dict[str, Figure] = {
         1.0,
         "Route 53 alias records to a Network Load Balancer answer with the NLB's 60 s TTL",
     ),
-    "decision": Figure(
+    "human_decision": Figure(
+        15.0,
+        "a paged on-call engineer acknowledges, decides and runs `make failover` (issue #23's "
+        "estimate for 3 a.m., 15 to 30 minutes; its lower bound); not published by AWS",
+    ),
+    "probe_period": Figure(
         1.0,
-        "time from the health-check alarm to the approved failover change (assumed: paged "
-        "on-call or automation applying `failover:`); not published by AWS",
+        "the endpoint probe runs every minute (EventBridge `rate(1 minute)`, its finest "
+        "schedule) and its alarm's period is 1 minute: detection is detectionMinutes periods "
+        "(PutMetricAlarm: Period x EvaluationPeriods, all breaching)",
+    ),
+    "trigger_evaluation": Figure(
+        1.0,
+        "ARC Region switch evaluates a trigger's alarms on a schedule AWS does not publish "
+        "(ARC user guide, triggers; API Trigger has no period); assumed 1 min, to replace with "
+        "a game-day measurement",
+    ),
+    "aurora_managed_failover": Figure(
+        3.0,
+        "Aurora user guide, 'Performing managed failovers for Aurora global databases': "
+        "'Typically, the chosen secondary cluster assumes the primary role within a few "
+        "minutes'; budgeted at 3 min",
     ),
     "rds_promotion": Figure(
         10.0,
@@ -119,21 +147,25 @@ class PairBudget:
     pair: DrPairConfig
     health_check_interval_seconds: int
     detection: float
+    """Route 53's: health-check interval x failure threshold."""
     dns_ttl: float
-    decision: float
+    automatic: bool
+    """The Region switch plan's trigger reacts (else a person)."""
+    reaction: float
+    """From the loss to the first step: the trigger's detection, or detection and a decision."""
     database_promotion: float
     cache_promotion: float
     capacity_ready: float
+    """Pod (and node) start once the steps begin; 0 when enough pods run warm."""
     rpo: float
 
     @property
     def rto(self) -> float:
-        return self.detection + max(
-            self.dns_ttl,
-            self.decision + self.database_promotion,
-            self.decision + self.cache_promotion,
-            self.capacity_ready,
+        traffic = self.detection + self.dns_ttl
+        data = self.reaction + max(
+            self.database_promotion, self.cache_promotion, self.capacity_ready
         )
+        return max(traffic, data)
 
     @property
     def meets_rto(self) -> bool:
@@ -156,7 +188,8 @@ class PairBudget:
             "standbyPods": self.pair.standby_pods,
             "detectionMinutes": round(self.detection, 2),
             "dnsTtlMinutes": self.dns_ttl,
-            "decisionMinutes": self.decision,
+            "automatic": self.automatic,
+            "reactionMinutes": round(self.reaction, 2),
             "databasePromotionMinutes": self.database_promotion,
             "cachePromotionMinutes": self.cache_promotion,
             "capacityReadyMinutes": self.capacity_ready,
@@ -182,19 +215,46 @@ def capacity_ready_minutes(stack: StackConfig, pair: DrPairConfig) -> float:
         return 0.0
     standby = stack.regions[pair.standby]
     nodes_cold = not standby.serving and standby.nodes.min_size == 0
-    start = FIGURES["pod_start"].minutes + (FIGURES["node_start"].minutes if nodes_cold else 0)
-    return FIGURES["decision"].minutes + start
+    return FIGURES["pod_start"].minutes + (FIGURES["node_start"].minutes if nodes_cold else 0)
+
+
+def trigger_detection_minutes(pair: DrPairConfig) -> float:
+    """The probes' consecutive failed minutes, then the trigger's evaluation."""
+    return (
+        pair.auto_failover.detection_minutes * FIGURES["probe_period"].minutes
+        + FIGURES["trigger_evaluation"].minutes
+    )
+
+
+def fails_over_automatically(pair: DrPairConfig) -> bool:
+    """Armed, and (RDS) able to fire before ReplicaLag passes the RPO (module docstring)."""
+    if not pair.auto_failover.enabled:
+        return False
+    return pair.database != "rds" or trigger_detection_minutes(pair) < pair.rpo_minutes
 
 
 def pair_budget(stack: StackConfig, pair: DrPairConfig) -> PairBudget:
     aurora = pair.database == "aurora-global"
+    automatic = fails_over_automatically(pair)
+    detection = detection_minutes(stack, pair)
+    if aurora:
+        # The plan runs the managed failover; `make failover` detaches and promotes.
+        promotion = FIGURES["aurora_managed_failover" if automatic else "aurora_promotion"]
+    else:
+        promotion = FIGURES["rds_promotion"]
+    reaction = (
+        trigger_detection_minutes(pair)
+        if automatic
+        else detection + FIGURES["human_decision"].minutes
+    )
     return PairBudget(
         pair=pair,
         health_check_interval_seconds=health_check_interval(stack, pair),
-        detection=detection_minutes(stack, pair),
+        detection=detection,
         dns_ttl=FIGURES["dns_ttl"].minutes,
-        decision=FIGURES["decision"].minutes,
-        database_promotion=FIGURES["aurora_promotion" if aurora else "rds_promotion"].minutes,
+        automatic=automatic,
+        reaction=reaction,
+        database_promotion=promotion.minutes,
         cache_promotion=FIGURES["cache_promotion"].minutes,
         capacity_ready=capacity_ready_minutes(stack, pair),
         rpo=FIGURES["aurora_rpo" if aurora else "rds_rpo"].minutes,
@@ -208,15 +268,18 @@ def stack_budget(stack: StackConfig) -> list[PairBudget]:
 def budget_table(budgets: list[PairBudget]) -> str:
     """A Markdown table of every pair's budget against its targets."""
     lines = [
-        "| pair | database | detection | promotion | capacity | RTO / target | RPO / target | |",
-        "|---|---|---|---|---|---|---|---|",
+        "| pair | database | DNS detection | failover by | reaction | promotion | capacity "
+        "| RTO / target | RPO / target | |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for b in budgets:
         verdict = "meets targets" if b.meets_targets else "**misses target**"
+        by = "Region switch trigger" if b.automatic else "a person"
         lines.append(
             f"| {b.pair.primary} → {b.pair.standby} | {b.pair.database} "
-            f"| {b.detection:.1f} min | {b.database_promotion:.0f} min "
-            f"| {b.capacity_ready:.0f} min | {b.rto:.1f} / {b.pair.rto_minutes:g} min "
+            f"| {b.detection:.1f} min | {by} | {b.reaction:g} min "
+            f"| {b.database_promotion:g} min "
+            f"| {b.capacity_ready:g} min | {b.rto:g} / {b.pair.rto_minutes:g} min "
             f"| {_minutes(b.rpo)} / {b.pair.rpo_minutes:g} min | {verdict} |"
         )
     return "\n".join(lines)

@@ -37,6 +37,15 @@ type a failback's writer(g+1) has, so generation g+1 is built the same way which
 began. Generation g then retires with its standby *unpromoted*: standby(g) still follows the
 damaged writer(g) (a failback's standby(g) was promoted).
 
+A failover by ARC Region switch (`failoverBy: region-switch`, regions/config/auto_failover.py)
+is different for Aurora: the plan runs the Global Database's managed failover
+(FailoverGlobalCluster with AllowDataLoss), which makes the standby cluster the writer *of the
+same Global Database* and the old writer, once its region is back, a secondary of it (Aurora user
+guide, "Performing managed failovers for Aurora global databases": "Aurora automatically adds it
+back to the global cluster as a secondary Region"). So the promoted standby keeps its
+membership (`shares_global_with` its generation's writer) and nothing is detached; the way home
+is a switchover, not a new generation. RDS replica promotion is the same whoever runs it.
+
 Aurora: a detached (promoted) cluster cannot rejoin a Global Database; it can only become the
 source of a new one (`aws.rds.GlobalCluster(source_db_cluster_identifier=...)`). So the promoted
 standby(g) heads a *resync* Global Database that writer(g+1) joins as a secondary, and writer(g+1),
@@ -73,6 +82,9 @@ class DatabaseCopy:
     """The copy it replicates from; None for the original writer and for promoted copies."""
     heads_global_database: str | None = None
     """Aurora: the identifier of the Global Database built from this promoted cluster."""
+    shares_global_with: DatabaseCopy | None = None
+    """Aurora, promoted by a managed failover: the writer whose Global Database this copy still
+    belongs to (as its writer now)."""
     retired: bool = False
     restored_from: str | None = None
     """The identifier of the database (in this region) it was restored from, at `restored_to`
@@ -124,9 +136,12 @@ def lineage(
     pair: DrPairConfig | None,
     stage: DrStage,
     restore: RestoreConfig | None = None,
+    *,
+    managed: bool = False,
 ) -> Lineage:
     """The copies of `primary`'s database for a pair at `stage` (no pair: the writer alone),
-    while `restore` (a pair in its normal stage only) is under way."""
+    while `restore` (a pair in its normal stage only) is under way; `managed`: the failover was
+    the Global Database's managed failover (ARC Region switch)."""
     if pair is None:
         writer = _writer(primary, environment, "rds", 1)
         return Lineage(copies=(writer,), primary_uses=writer, standby_uses=None)
@@ -141,6 +156,11 @@ def lineage(
     writer = _pair_writer(pair, environment, pair.generation)
     if stage == "normal":
         standby = _standby(pair, environment, writer)
+    elif stage == "failover" and managed and pair.database == "aurora-global":
+        standby = replace(
+            _promoted_standby(pair, environment, writer, heads_resync=False),
+            shares_global_with=writer,
+        )
     else:
         standby = _promoted_standby(pair, environment, writer, heads_resync=stage != "failover")
     copies += [writer, standby]

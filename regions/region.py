@@ -553,8 +553,11 @@ class ErlmcpRegion(pulumi.ComponentResource):
             # The primary's settled version: a failover never changes what runs.
             version=ReleaseVersion(settled_version(self.stack, primary.region)),
             hpa=primary.config.hpa if serving else None,
-            # A cold standby (0 warm pods) is brought up from 0 by the failover itself.
-            starts_from_zero=stage == "failover" and pair.standby_pods == 0,
+            # A cold standby (0 warm pods) is brought up from 0 by the failover itself, unless the
+            # Region switch plan's EKS scaling already did (its HPA then takes the count over).
+            starts_from_zero=stage == "failover"
+            and pair.standby_pods == 0
+            and not self.stack.promoted_by_region_switch(pair),
             await_ready=standby_pods_can_be_ready(pair, stage),
             data=primary.data_credentials(
                 self.standby_database.address, cache.primary_endpoint_address, generations

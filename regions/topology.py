@@ -35,6 +35,7 @@ from regions.region import (
     SharedSecrets,
     region_tags,
 )
+from regions.region_switch import AutoFailover, build_auto_failover
 from regions.secrets import change_database_roles, secret_values
 
 # Runbook §6.2: logs are kept 30 days.
@@ -54,6 +55,8 @@ class Topology:
     """Each region's own metrics backend and alert manager (regions/observability.py)."""
     alarms: dict[str, AlarmSet] = field(default_factory=dict)
     """Each region's CloudWatch alarms and EventBridge rules (regions/alarms.py)."""
+    auto_failover: AutoFailover | None = None
+    """Each DR pair's Region switch plan, its probes and interlocks (regions/region_switch.py)."""
 
 
 def build_topology(stack: StackConfig) -> Topology:
@@ -146,6 +149,7 @@ def build_topology(stack: StackConfig) -> Topology:
         stack, zone, query_region.key.key_arn if query_region else None, global_tags, on_global
     )
     alarms = build_alarms(stack, regions, dns)
+    auto_failover = build_auto_failover(stack, regions, providers)
     return Topology(
         stack=stack,
         zone=zone,
@@ -155,6 +159,7 @@ def build_topology(stack: StackConfig) -> Topology:
         signing=signing,
         metrics=metrics,
         alarms=alarms,
+        auto_failover=auto_failover,
     )
 
 

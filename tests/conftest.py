@@ -34,6 +34,7 @@ from tests.backup_standin import served as backup_served
 from tests.kubernetes_standin import StandinKubernetes
 from tests.kubernetes_standin import served as kubernetes_served
 from tests.moto_server import moto_endpoint
+from tests.moto_standins import standins
 from tests.recordings import recorded_stack
 from tests.tls import LocalPki, make_pki
 
@@ -218,6 +219,14 @@ def _prod_stack() -> RecordedStack:
 def dr_stage_stack() -> Callable[[str, str], RecordedStack]:
     """The prod stack at a stage of one pair's DR sequence, recorded once per session."""
     return _dr_stage_stack
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """One local moto server for the session's tests (tests/moto_server.py), with the actions
+    moto lacks for automatic failover added in-process (tests/moto_standins.py)."""
+    with moto_endpoint() as url, standins():
+        yield url
 
 
 @pytest.fixture(scope="session")

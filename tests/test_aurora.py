@@ -199,7 +199,7 @@ def test_writer_cluster_joins_the_global_database_with_every_safety_setting(reco
     assert c["tags"] == {**TAGS, "Name": "erlmcp-prod-us-east-1"}
     assert cluster.protect
     # Upgrades go through the Global Database, which upgrades its members.
-    assert cluster.ignore_changes == ["engineVersion"]
+    assert cluster.ignore_changes == ["engineVersion", "replicationSourceIdentifier"]
 
 
 def test_writer_cluster_uses_its_own_subnets_group_and_parameters(record):
@@ -460,6 +460,30 @@ def test_a_restored_cluster_joins_no_global_database():
         secondary_args(promoted=True, restored_from=RESTORE)
     with pytest.raises(ValueError, match="a restored cluster is standalone"):
         secondary_args(global_cluster_identifier=None, restored_from=RESTORE)
+
+
+def test_a_managed_failover_keeps_the_cluster_in_its_global_database(record):
+    # ARC's Aurora block runs FailoverGlobalCluster: the secondary is the writer of the same
+    # Global Database. The config that says so changes no input of the cluster (no detach, no
+    # RemoveFromGlobalCluster), so the next update leaves the world as the failover made it.
+    standing = build_secondary(record)
+    switched = build_secondary(record, promoted=True, keeps_membership=True)
+    assert switched.urns() == standing.urns()
+    for resource in standing.resources:
+        assert switched.by_urn()[resource.urn].inputs == resource.inputs, resource.urn
+    assert only(switched, CLUSTER).plain_inputs["globalClusterIdentifier"]
+
+
+def test_keeping_membership_is_only_for_a_cluster_promoted_inside_its_global_database():
+    with pytest.raises(ValueError, match="keeps_membership"):
+        secondary_args(keeps_membership=True)
+    with pytest.raises(ValueError, match="keeps_membership"):
+        secondary_args(global_cluster_identifier=None, promoted=True, keeps_membership=True)
+
+
+def test_the_writer_ignores_the_replication_source_aws_reports_after_a_managed_failover(record):
+    writer = next(r for r in build_primary(record).of_type(CLUSTER))
+    assert "replicationSourceIdentifier" in writer.ignore_changes
 
 
 def test_only_a_promoted_cluster_may_go_without_a_global_database_or_head_one():

@@ -31,46 +31,73 @@ def test_every_figure_names_its_source():
 
 
 def test_the_runbook_design_cannot_meet_us_east_1s_targets(prod_values):
-    # RDS replica, 30 s x 3 checks, 0 standby pods (the runbook's hand-run design).
+    # RDS replica, 30 s x 3 checks, 0 standby pods (the runbook's hand-run design). Its trigger
+    # (2 min of probes + the evaluation) would need more than the 1-min RPO, so a person reacts.
     budget = budget_of(prod_values, 0, database="rds", healthCheckIntervalSeconds=30, standbyPods=0)
     assert budget.detection == pytest.approx(1.5)
-    assert budget.rto == pytest.approx(1.5 + 1 + 10)  # detection + decision + RDS promotion
+    assert not budget.automatic
+    assert budget.reaction == pytest.approx(1.5 + FIGURES["human_decision"].minutes)
+    assert budget.rto == pytest.approx(1.5 + 15 + 10)  # detection + a person + RDS promotion
     assert budget.rpo == 5
     assert not budget.meets_rto and not budget.meets_rpo
 
 
-def test_aurora_fast_checks_and_warm_pods_meet_us_east_1s_targets(prod_values):
+def test_the_trigger_replaces_the_decision_and_meets_us_east_1s_targets(prod_values):
     budget = budget_of(
-        prod_values, 0, database="aurora-global", healthCheckIntervalSeconds=10, standbyPods=3
+        prod_values,
+        0,
+        database="aurora-global",
+        healthCheckIntervalSeconds=10,
+        standbyPods=3,
+        autoFailover={"detectionMinutes": 1},
     )
-    assert budget.detection == pytest.approx(0.5)
+    assert budget.automatic and budget.detection == pytest.approx(0.5)
+    # 1 probe period + the trigger's evaluation, then Aurora's managed failover.
+    assert budget.reaction == pytest.approx(1 + 1)
+    assert budget.database_promotion == FIGURES["aurora_managed_failover"].minutes
     assert budget.capacity_ready == 0
-    assert budget.rto == pytest.approx(0.5 + 1 + 1)
+    assert budget.rto == pytest.approx(2 + 3)
     assert budget.rpo == pytest.approx(1 / 60)
     assert budget.meets_targets
 
 
-def test_cold_pods_add_decision_and_start_time(prod_values):
+def test_without_automatic_failover_a_person_decides_and_the_us_pair_misses(prod_values):
+    budget = budget_of(prod_values, 0, autoFailover={"enabled": False})
+    assert not budget.automatic
+    # `make failover` detaches and promotes (under a minute), after a person's 15 minutes.
+    assert budget.database_promotion == FIGURES["aurora_promotion"].minutes
+    assert budget.rto == pytest.approx(0.5 + 15 + 1)
+    assert not budget.meets_rto
+
+
+def test_an_rds_trigger_slower_than_the_rpo_is_budgeted_as_a_person(prod_values):
+    # ReplicaLag grows by the clock once the primary is gone: the lag interlock would close at
+    # the 5-min RPO before a 4-min detection + the evaluation could fire.
+    assert budget_of(prod_values, 2, autoFailover={"detectionMinutes": 3}).automatic
+    assert not budget_of(prod_values, 2, autoFailover={"detectionMinutes": 4}).automatic
+
+
+def test_cold_pods_add_start_time(prod_values):
     budget = budget_of(prod_values, 0, database="aurora-global", standbyPods=0)
-    assert budget.capacity_ready == FIGURES["decision"].minutes + FIGURES["pod_start"].minutes
+    assert budget.capacity_ready == FIGURES["pod_start"].minutes
 
 
 def test_cold_nodes_add_node_start_time(prod_values):
     prod_values["regions"]["us-west-2"]["nodes"] = {"minSize": 0, "desiredSize": 0}
     budget = budget_of(prod_values, 0, database="aurora-global", standbyPods=0)
-    assert budget.capacity_ready == pytest.approx(1 + 2 + 5)
+    assert budget.capacity_ready == pytest.approx(2 + 5)
 
 
 def test_a_serving_standby_has_warm_nodes(prod_values):
     # ap-northeast-1 runs its own pods, so its nodes are warm whatever its minimum says.
     prod_values["regions"]["ap-northeast-1"]["nodes"] = {"minSize": 0, "desiredSize": 2}
     budget = budget_of(prod_values, 2)
-    assert budget.capacity_ready == pytest.approx(1 + 2)
+    assert budget.capacity_ready == pytest.approx(2)
 
 
 def test_rds_meets_the_apac_targets(prod_values):
     budget = budget_of(prod_values, 2, database="rds")
-    assert budget.rto == pytest.approx(12.5)
+    assert budget.rto == pytest.approx(2 + 1 + 10)
     assert budget.meets_targets
 
 

@@ -168,3 +168,22 @@ def test_a_restored_generation_keeps_how_it_began_and_its_predecessor_keeps_its_
     assert old_standby.source == by_name[f"ap-southeast-1-{suffix}"]
     assert plan.standby_uses == by_name[f"ap-northeast-1-standby-of-ap-southeast-1-{suffix}-g2"]
     assert plan.standby_uses.source == writer
+
+
+def test_a_managed_aurora_failover_keeps_the_standby_in_its_writers_global_database():
+    # failoverBy: region-switch (ARC's FailoverGlobalCluster): same copies, same names, the
+    # standby promoted but sharing the writer's Global Database, nothing new to head.
+    detached = lineage("ap-southeast-1", "prod", pair("aurora-global"), "failover")
+    managed = lineage("ap-southeast-1", "prod", pair("aurora-global"), "failover", managed=True)
+    assert [c.name for c in managed.copies] == [c.name for c in detached.copies]
+    writer, standby = managed.copies
+    assert standby.promoted and standby.source is None
+    assert standby.shares_global_with == writer and standby.heads_global_database is None
+    assert all(c.shares_global_with is None for c in detached.copies)
+
+
+def test_managed_changes_nothing_for_rds_nor_before_the_failover():
+    for database, stage in (("rds", "failover"), ("aurora-global", "normal")):
+        plain = lineage("ap-southeast-1", "prod", pair(database), stage)
+        managed = lineage("ap-southeast-1", "prod", pair(database), stage, managed=True)
+        assert managed == plain

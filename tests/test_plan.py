@@ -131,7 +131,7 @@ def test_page_shows_regions_pairs_and_verdicts(plan):
     for region in REGIONS:
         assert f"| {region} |" in page
         assert f"| {region}-access-logs-bucket, {region}-backups-bucket |" in page
-    assert "| us-east-1 → us-west-2 | aurora-global | 2.5 / 5 min |" in page
+    assert "| us-east-1 → us-west-2 | aurora-global | 5 / 5 min |" in page
     assert "Policy pack: passed" in page
 
 
@@ -375,3 +375,26 @@ def test_the_page_lists_each_regions_add_ons_and_controllers(plan):
     for row in rows:
         assert "vpc-cni v1.20.1-eksbuild.3 (network policies enforced)" in row
         assert "metrics-server" in row and "aws-load-balancer-controller 1.17.1" in row
+
+
+def test_plan_md_shows_each_pairs_trigger_interlocks_and_steps(plan):
+    page = render(plan)
+    section = page[page.index("### Automatic failover") :]
+    for pair in plan["dr"]["autoFailover"]:
+        assert (
+            f"**{pair['primary']} → {pair['standby']}**: plan `{pair['plan']}`, armed." in section
+        )
+        for condition in pair["trigger"]:
+            assert f"| `{condition['alarm']}` | {condition['region']} |" in section
+    assert section.count("Held while: the standby copy's lag above the RPO") == 4
+    assert "| AuroraGlobalDatabase | Global Database failover" in section
+    assert "| RdsPromoteReadReplica | promote the standby's read replica | 10 min |" in section
+    assert "Typically, the chosen secondary cluster assumes the primary role" in section
+
+
+def test_a_failed_over_pair_shows_as_disarmed(dr_stage_stack):
+    config = dr_stage_config("eu-west-1", "failover")
+    failed_over = shared_plan(dr_stage_stack("eu-west-1", "failover"), config)
+    [pair] = [p for p in failed_over["dr"]["autoFailover"] if p["primary"] == "eu-west-1"]
+    assert not pair["armed"]
+    assert "disarmed: eu-west-1 is failed over to eu-central-1" in render(failed_over)

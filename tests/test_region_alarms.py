@@ -36,10 +36,17 @@ REGIONS = (
 )
 
 
+def alerting(stack: RecordedStack, type_: str) -> list[RecordedResource]:
+    """The alarms, rules and targets of regions/alarms.py (AlarmSet components): not the
+    automatic failover's signals and probe schedules (regions/region_switch.py), which page
+    nobody and have their own tests."""
+    return [r for r in stack.of_type(type_) if "$erlmcp:components:AlarmSet$" in r.urn]
+
+
 def alarms_of(stack: RecordedStack, region: str) -> dict[str, dict[str, Any]]:
     """The region's alarms by name."""
     return {
-        a.plain_inputs["name"]: a.plain_inputs for a in stack.of_type(ALARM) if a.region == region
+        a.plain_inputs["name"]: a.plain_inputs for a in alerting(stack, ALARM) if a.region == region
     }
 
 
@@ -65,7 +72,7 @@ def query(alarm: dict[str, Any]) -> str:
 
 
 def test_every_alarm_and_rule_carries_the_prefix_the_driver_reads_in_its_region(prod_stack):
-    alarms, rules = prod_stack.of_type(ALARM), prod_stack.of_type(RULE)
+    alarms, rules = alerting(prod_stack, ALARM), alerting(prod_stack, RULE)
     assert {a.region for a in alarms} == set(REGIONS)
     for resource in (*alarms, *rules):
         prefix = HealthReader("prod").alarm_prefix(resource.region)
@@ -73,7 +80,7 @@ def test_every_alarm_and_rule_carries_the_prefix_the_driver_reads_in_its_region(
 
 
 def test_every_alarm_publishes_to_its_own_regions_topics_only(prod_stack):
-    for alarm in prod_stack.of_type(ALARM):
+    for alarm in alerting(prod_stack, ALARM):
         topics = topic_arns(prod_stack, alarm.region)
         actions = alarm.plain_inputs["alarmActions"]
         assert actions == alarm.plain_inputs["okActions"]
@@ -84,8 +91,8 @@ def test_every_alarm_publishes_to_its_own_regions_topics_only(prod_stack):
 
 
 def test_every_rule_targets_its_own_regions_ticket_topic(prod_stack):
-    targets = {t.plain_inputs["rule"]: t for t in prod_stack.of_type(TARGET)}
-    for rule in prod_stack.of_type(RULE):
+    targets = {t.plain_inputs["rule"]: t for t in alerting(prod_stack, TARGET)}
+    for rule in alerting(prod_stack, RULE):
         target = targets[rule.outputs["name"]]
         assert target.region == rule.region
         assert target.plain_inputs["arn"] == topic_arns(prod_stack, rule.region)["ticket"]
@@ -98,7 +105,7 @@ def test_each_topic_policy_admits_its_regions_alarms(prod_stack):
         p.plain_inputs["arn"]: json.loads(p.plain_inputs["policy"])
         for p in prod_stack.of_type("aws:sns/topicPolicy:TopicPolicy")
     }
-    for alarm in prod_stack.of_type(ALARM):
+    for alarm in alerting(prod_stack, ALARM):
         [topic] = alarm.plain_inputs["alarmActions"]
         statement = next(
             s
@@ -158,7 +165,7 @@ def test_a_lag_alarm_is_created_after_the_copy_it_watches(
     ]
     [alarm] = [
         a
-        for a in prod_stack.of_type(ALARM)
+        for a in alerting(prod_stack, ALARM)
         if a.plain_inputs["name"] == f"erlmcp-prod-{standby}-database-lag-of-{primary}"
     ]
     assert copy.region == alarm.region == standby
@@ -258,7 +265,9 @@ def test_replication_failures_ticket_at_the_source_and_latency_at_the_destinatio
 
 
 def test_every_region_tickets_failed_backup_and_copy_jobs(prod_stack):
-    rules = {r.region: json.loads(r.plain_inputs["eventPattern"]) for r in prod_stack.of_type(RULE)}
+    rules = {
+        r.region: json.loads(r.plain_inputs["eventPattern"]) for r in alerting(prod_stack, RULE)
+    }
     assert set(rules) == set(REGIONS)
     for pattern in rules.values():
         assert pattern == {
@@ -285,7 +294,7 @@ def test_every_release_nlb_has_an_unhealthy_targets_alarm_in_its_region(prod_sta
     ]
     queries = {
         (a.region, query(a.plain_inputs))
-        for a in prod_stack.of_type(ALARM)
+        for a in alerting(prod_stack, ALARM)
         if a.name.endswith("nlb-unhealthy-targets")
     }
     assert len(queries) == len(services) == 8
@@ -321,7 +330,7 @@ def test_every_regions_certificate_tickets_before_it_expires(prod_stack):
 
 
 def test_health_check_alarms_live_in_us_east_1_one_per_serving_region(prod_stack):
-    health = [a for a in prod_stack.of_type(ALARM) if "-route53-health-" in a.name]
+    health = [a for a in alerting(prod_stack, ALARM) if "-route53-health-" in a.name]
     assert {a.region for a in health} == {"us-east-1"}
     checks = {
         c.plain_inputs["fqdn"].split(".")[0]: c.id

@@ -58,10 +58,10 @@ def evaluated_on(report: dict[str, Any], prefix: str) -> Counter[str]:
     ("prefix", "checks", "count"),
     [
         # Before the export wrote whole numbers as ints: 0 (checkov compared 365.0 to ints).
-        ("aws_cloudwatch_log_group.", ["CKV_AWS_338"], 13),
+        ("aws_cloudwatch_log_group.", ["CKV_AWS_338"], 22),
         # Before it kept documents that name another resource's ARN: 0, and 6 of 30.
         ("aws_s3_bucket_policy.", ["CKV_AWS_70"], 12),
-        ("aws_iam_role_policy.", IAM_POLICY_CHECKS, 30),
+        ("aws_iam_role_policy.", IAM_POLICY_CHECKS, 43),
     ],
 )
 def test_checkov_evaluates_every_resource_the_checks_are_for(reports, prefix, checks, count):

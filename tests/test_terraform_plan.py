@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from offline.recorder import reveal
+from offline.sdk_types import resource_class
 from scan.terraform_plan import (
     TERRAFORM_TYPES,
     is_document,
@@ -106,7 +107,8 @@ def test_a_value_taken_from_another_resource_is_a_reference(plan):
 
 def test_log_retention_is_an_integer_checkov_can_compare(plan):
     groups = planned_of(plan, "aws_cloudwatch_log_group")
-    assert len(groups) == 13
+    # 13, and the 9 Lambda functions' (5 probes, 4 cache failovers: regions/region_switch.py).
+    assert len(groups) == 22
     assert all(type(values["retention_in_days"]) is int for values in groups.values())
 
 
@@ -114,8 +116,9 @@ def test_log_retention_is_an_integer_checkov_can_compare(plan):
     ("tf_type", "attribute", "count"),
     [
         ("aws_s3_bucket_policy", "policy", 12),
-        ("aws_iam_role_policy", "policy", 30),
-        ("aws_iam_role", "assume_role_policy", 38),
+        # +13 each: 9 Lambda functions and 4 Region switch plans (regions/region_switch.py).
+        ("aws_iam_role_policy", "policy", 43),
+        ("aws_iam_role", "assume_role_policy", 51),
         ("aws_kms_key", "policy", 7),
         ("aws_cloudwatch_log_resource_policy", "policy_document", 1),
     ],
@@ -183,13 +186,28 @@ def pulumi_number_type(args_class: type, path: tuple[str, ...]) -> type:
 
 
 def pulumi_args_class(token: str) -> type:
-    _, module, name = token.split(":")
-    return getattr(importlib.import_module(f"pulumi_aws.{module.split('/')[0]}"), f"{name}Args")
+    name = token.split(":")[2]
+    # The resource class's own module (pulumi_aws.lambda_ for lambda/: a keyword).
+    return getattr(importlib.import_module(resource_class(token).__module__), f"{name}Args")
 
 
 # Inputs that pulumi-aws types as float (terraform-provider-aws TypeFloat) and the program gives
 # whole values: internal/service/cloudwatch/metric_alarm.go `threshold`.
-FLOAT_INPUTS = {("aws:cloudwatch/metricAlarm:MetricAlarm", ("threshold",))}
+FLOAT_INPUTS = {
+    ("aws:cloudwatch/metricAlarm:MetricAlarm", ("threshold",)),
+    # internal/service/arcregionswitch/plan.go: retry_interval_minutes is a Float32Attribute.
+    (
+        "aws:arcregionswitch/plan:Plan",
+        (
+            "workflows",
+            "steps",
+            "parallelConfigs",
+            "steps",
+            "customActionLambdaConfigs",
+            "retryIntervalMinutes",
+        ),
+    ),
+}
 
 
 def test_every_number_written_as_an_integer_is_an_integer_in_pulumi_aws(prod_stack):

@@ -144,6 +144,9 @@ def force_new_paths(text: str, constants: dict[str, str]) -> dict[tuple[str, ...
 PULUMI_RENAMES = {
     "aws:sns/topicSubscription:TopicSubscription": {"topicArn": "topic"},
     "aws:cloudwatch/metricAlarm:MetricAlarm": {"alarmName": "name"},
+    # `filename` (a local zip) is bridged as `code`, an Archive (pulumi-aws provider/resources.go).
+    "aws:lambda/function:Function": {"functionName": "name", "filename": "code"},
+    "aws:lambda/permission:Permission": {"functionName": "function"},
 }
 
 

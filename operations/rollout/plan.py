@@ -30,6 +30,10 @@ CANARY, FULL, FINISH = "canary", "full", "finish"
 DEFAULT_CANARY_PODS = 1
 DEFAULT_SOAK_MINUTES = 15.0
 STATEFULSET = "kubernetes:apps/v1:StatefulSet"
+COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+# A pair's automatic failover interlock (regions/region_switch.py): `<standby>-autofailover-
+# signals-blocked-for-<primary>`.
+INTERLOCK = "-autofailover-signals-blocked-for-"
 # Engine steps that change nothing: the resource is as it was, or only read.
 NO_CHANGE = frozenset({OpType.SAME.value, OpType.READ.value})
 
@@ -70,7 +74,13 @@ def allowed(change: Change, step: Step) -> bool:
     step moves. A canary moves the wave's own releases; the full step also moves the standby
     releases of the wave's primaries (a standby runs its primary's settled version,
     regions/rollout.py, so they move with the primary, wherever they are hosted); the finish
-    moves nothing. A replacement is never allowed: it would restart every pod at once."""
+    moves nothing. A replacement is never allowed: it would restart every pod at once.
+
+    Besides, any step may update the automatic failover's interlocks: a rollout in progress
+    holds the Region switch triggers of the pairs it touches (regions/auto_failover.py
+    `disarmed_by_config`), so the first step closes them and the finish opens them again."""
+    if change.type == COMPOSITE_ALARM and change.op == OpType.UPDATE.value:
+        return INTERLOCK in change.name
     if change.type != STATEFULSET or change.op != OpType.UPDATE.value:
         return False
     primary = primary_of_standby(change.name)

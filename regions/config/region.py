@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from regions.config.auto_failover import AutoFailoverConfig
 from regions.config.restore import RestoreTime, check_restored_generations
 from regions.config.values import (
     MAX_POD_CPU,
@@ -226,6 +227,8 @@ class DrPairConfig(_Model):
     # Generations that began as a point-in-time restore of the one before, and the time each
     # was restored to (regions/config/restore.py).
     restored_generations: dict[int, RestoreTime] = Field(default_factory=dict)
+    # Its ARC Region switch plan's trigger and interlocks (regions/config/auto_failover.py).
+    auto_failover: AutoFailoverConfig = AutoFailoverConfig()
 
     @model_validator(mode="after")
     def _distinct(self) -> DrPairConfig:

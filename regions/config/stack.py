@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
+from regions.config.auto_failover import FailoverBy, check_auto_failover, check_failover_by
 from regions.config.backups import BackupsConfig
 from regions.config.dns import DnsConfig
 from regions.config.observability import ObservabilityConfig, PagerEndpoints
@@ -57,6 +58,8 @@ class StackConfig(_Model):
     failback: dict[AwsRegionName, FailbackStage] = Field(default_factory=dict)
     # Primaries whose data is being restored to a point in time (regions/config/restore.py).
     restore: dict[AwsRegionName, RestoreConfig] = Field(default_factory=dict)
+    # Who promoted each failed-over primary's standby (regions/config/auto_failover.py).
+    failover_by: dict[AwsRegionName, FailoverBy] = Field(default_factory=dict)
     backups: BackupsConfig
     rollout: RolloutConfig | None = None
     observability: ObservabilityConfig = ObservabilityConfig()
@@ -79,6 +82,8 @@ class StackConfig(_Model):
         _check_failover(self.dr_pairs, self.failover)
         _check_failback(self.failover, self.failback)
         check_restore(self)
+        check_auto_failover(self.regions, self.dr_pairs)
+        check_failover_by(self.dr_pairs, self.failover, self.failback, self.failover_by)
         _check_rollout(self.regions, self.release, self.rollout)
         check_secrets(self.secrets, self.regions, self.dr_pairs, self.rollout is not None)
         return self
@@ -115,6 +120,10 @@ class StackConfig(_Model):
         if pair is None or not self.failed_over(pair):
             return "normal"
         return self.failback.get(pair.primary, "failover")
+
+    def promoted_by_region_switch(self, pair: DrPairConfig) -> bool:
+        """The pair's standby was promoted by its Region switch plan, not by config."""
+        return self.failed_over(pair) and self.failover_by.get(pair.primary) == "region-switch"
 
     def pair_for_standby(self, region: str) -> DrPairConfig | None:
         return next((p for p in self.dr_pairs if p.standby == region), None)

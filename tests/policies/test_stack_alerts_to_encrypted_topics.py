@@ -81,3 +81,17 @@ def test_an_alert_manager_is_judged_by_its_sns_receivers(analyze_stack):
 @pytest.mark.parametrize("actions", [[UNKNOWN]])
 def test_unknown_actions_are_not_violations(analyze_stack, actions):
     assert only(analyze_stack([topic("us-east-1"), alarm("us-east-1", actions)]), POLICY) == []
+
+
+def test_a_signal_a_machine_reads_needs_no_topic_but_only_with_actions_disabled(
+    analyze_stack, prod_stack
+):
+    # The automatic failover's interlocks (regions/region_switch.py): named in a composite
+    # alarm's rule, actions disabled. Turning their actions on makes them alerts again.
+    signal = prod_stack.named("us-west-2-autofailover-signals-lag-of-us-east-1")
+    composite = prod_stack.named("us-west-2-autofailover-signals-blocked-for-us-east-1")
+    assert signal.outputs["actionsEnabled"] is False
+    assert only(analyze_stack([signal, composite], policies=[POLICY]), POLICY) == []
+    loud = fake_resource(signal.type, {**signal.outputs, "actionsEnabled": True}, name=signal.name)
+    [found] = only(analyze_stack([loud, composite], policies=[POLICY]), POLICY)
+    assert "notifies nobody" in found.detail

@@ -49,7 +49,10 @@ def _one_pair(stack_file: Path) -> None:
     regions = config["erlmcp-infra:regions"]
     config["erlmcp-infra:regions"] = {r: regions[r] for r in ("us-east-1", "us-west-2")}
     config["erlmcp-infra:drPairs"] = [
-        p for p in config["erlmcp-infra:drPairs"] if p["primary"] == "us-east-1"
+        # Two regions leave no witness for the automatic failover: off.
+        {**p, "autoFailover": {"enabled": False}}
+        for p in config["erlmcp-infra:drPairs"]
+        if p["primary"] == "us-east-1"
     ]
     stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
 

@@ -16,6 +16,8 @@ FINISHED = Step(FINISH, 2, ())
 OWN = own_statefulset_name("us-east-1")
 ITS_STANDBY = standby_statefulset_name("us-west-2", "us-east-1")
 OTHER_STANDBY = standby_statefulset_name("eu-central-1", "eu-west-1")
+COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+INTERLOCK = "us-west-2-autofailover-signals-blocked-for-us-east-1"
 
 
 def change(name: str, op: str = "update", type_: str = STATEFULSET) -> Change:
@@ -42,6 +44,12 @@ def change(name: str, op: str = "update", type_: str = STATEFULSET) -> Change:
         # Nothing but the releases' StatefulSets.
         (US_FULL, change(OWN, type_="kubernetes:apps/v1:Deployment"), False),
         (US_FULL, change("us-east-1-network-vpc", "update", "aws:ec2/vpc:Vpc"), False),
+        # The automatic failover's interlocks close at the first step and open at the finish
+        # (a rollout holds the Region switch triggers); no other alarm, and never replaced.
+        (US_CANARY, change(INTERLOCK, type_=COMPOSITE), True),
+        (FINISHED, change(INTERLOCK, type_=COMPOSITE), True),
+        (FINISHED, change(INTERLOCK, "replace", COMPOSITE), False),
+        (FINISHED, change("us-west-2-alarms-x", type_=COMPOSITE), False),
     ],
     ids=lambda value: value.label if isinstance(value, Step) else None,
 )

@@ -12,6 +12,7 @@ from erlmcp_policies.stack import (
     dns_health_checks,
     dns_no_empty_regions,
     dns_query_logging,
+    dr_auto_failover,
     dr_lag_alarmed,
     dr_serving_standby,
     dr_standby,
@@ -44,4 +45,5 @@ STACK_POLICIES: list[StackValidationPolicy] = [
     alerts_to_encrypted_topics.POLICY,
     slo_alerts_page.POLICY,
     dr_lag_alarmed.POLICY,
+    dr_auto_failover.POLICY,
 ]

@@ -6,6 +6,10 @@ target that sends to SNS, or an Amazon Managed Prometheus alert manager (the `to
 SNS receivers). A topic in another region would carry the alert across a region, so the loss of
 that region would silence this one; a topic outside the stack cannot be shown to be encrypted or
 to page anyone. An alarm with no action notifies nobody. Unknown values are never violations.
+
+Except a signal: an alarm with actions disabled that a machine reads, namely one an ARC Region
+switch plan associates as a trigger alarm or one a composite alarm's rule names (the automatic
+failover's probes and interlocks, regions/auto_failover.py). Its reader is the plan, not a pager.
 """
 
 from __future__ import annotations
@@ -59,9 +63,33 @@ def _topics_named(
     return list(found.values()), strangers, unknown
 
 
+PLAN = "aws:arcregionswitch/plan:Plan"
+COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+
+
+def _signals(index: StackIndex) -> tuple[set[Any], str]:
+    """The ARNs plans read as trigger alarms, and every composite alarm rule (to find names)."""
+    arns = {
+        prop(alarm, "resourceIdentifier")
+        for plan in index.of_type(PLAN)
+        for alarm in list_at(plan.props, "associatedAlarms")
+    }
+    rules = " ".join(str(prop(c.props, "alarmRule")) for c in index.of_type(COMPOSITE))
+    return arns, rules
+
+
+def _is_signal(alarm: PolicyResource, arns: set[Any], rules: str) -> bool:
+    if prop(alarm.props, "actionsEnabled") is not False:
+        return False
+    return prop(alarm.props, "arn") in arns or f'"{prop(alarm.props, "name")}"' in rules
+
+
 def _publishers(index: StackIndex) -> Iterable[tuple[PolicyResource, str, list[Any], tuple]]:
     """(publisher, what it is, the ARNs it sends to, the input keys that hold them)."""
+    arns, rules = _signals(index)
     for alarm in index.of_type(ALARM):
+        if _is_signal(alarm, arns, rules):
+            continue
         arns = [a for key in ALARM_ACTIONS for a in list_at(alarm.props, key)]
         yield alarm, f"alarm {prop(alarm.props, 'name')!r}", arns, ALARM_ACTIONS
     for target in index.of_type(EVENT_TARGET):
