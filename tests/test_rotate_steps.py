@@ -33,8 +33,11 @@ def _pair() -> dict[str, Any]:
     config = copy.deepcopy(stack_file_config())
     regions = config["erlmcp-infra:regions"]
     config["erlmcp-infra:regions"] = {r: regions[r] for r in ("us-east-1", "us-west-2")}
+    # Two regions leave no third to witness the primary's loss: no automatic failover.
     config["erlmcp-infra:drPairs"] = [
-        p for p in config["erlmcp-infra:drPairs"] if p["primary"] == "us-east-1"
+        {**p, "autoFailover": {"enabled": False}}
+        for p in config["erlmcp-infra:drPairs"]
+        if p["primary"] == "us-east-1"
     ]
     config["erlmcp-infra:secrets"] = {"sqlClientImage": IMAGE}
     return config

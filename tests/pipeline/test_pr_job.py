@@ -51,7 +51,15 @@ def small_stack(prod: Path) -> dict[str, Any]:
     regions = config["erlmcp-infra:regions"]
     config["erlmcp-infra:regions"] = {r: regions[r] for r in ("us-east-1", "us-west-2")}
     config["erlmcp-infra:drPairs"] = [
-        {"primary": "us-east-1", "standby": "us-west-2", "rtoMinutes": 15, "rpoMinutes": 5}
+        # Two regions leave no third to witness the primary's loss: no automatic failover, so
+        # a person decides and the RTO target allows for it (dr-budget-meets-targets).
+        {
+            "primary": "us-east-1",
+            "standby": "us-west-2",
+            "rtoMinutes": 30,
+            "rpoMinutes": 5,
+            "autoFailover": {"enabled": False},
+        }
     ]
     return document
 

@@ -11,6 +11,7 @@ engine does (schema defaults, then `config`, a --policy-pack-config document).
 from __future__ import annotations
 
 import copy
+import pickle
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -165,10 +166,16 @@ def prod_report(prod_stack: RecordedStack, prod_stack_config: dict[str, Any]) ->
     return pack_report(prod_stack, stack_config=prod_stack_config)
 
 
+@pytest.fixture(scope="session")
+def prod_stack_bytes(prod_stack: RecordedStack) -> bytes:
+    return pickle.dumps(prod_stack, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 @pytest.fixture
-def broken_prod(prod_stack: RecordedStack) -> RecordedStack:
-    """A deep copy of the recorded prod stack, for a test to break."""
-    return copy.deepcopy(prod_stack)
+def broken_prod(prod_stack_bytes: bytes) -> RecordedStack:
+    """A deep copy of the recorded prod stack, for a test to break (unpickled from bytes made
+    once: half of `copy.deepcopy`'s time, and some hundred tests take one)."""
+    return pickle.loads(prod_stack_bytes)
 
 
 def resource_named(stack: RecordedStack, name: str) -> RecordedResource:
