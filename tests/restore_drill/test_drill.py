@@ -56,7 +56,7 @@ def test_aurora_newest_copy_restores_checks_with_the_data_api_and_is_deleted(wor
         "pointAgeMinutes": 300,
         "pointWithinRpoTarget": False,
         "rtoTargetMinutes": 5,
-        "rtoDesignMinutes": 2.5,
+        "rtoDesignMinutes": 5.0,
         "restoreMinutes": 1.5,
         "restoreWithinRtoTarget": True,
     }
