@@ -279,6 +279,31 @@ def analyze_stack_building_resources_once(servicer: Any, request: Any) -> Any:
     return response
 
 
+class _PropertiesDecodedOnAccess(_LazyDictProxy):
+    """A resource's (or its provider's) properties as a stack policy reads them: the on-access
+    proxy (`_LazyDictProxy`) over the request's protobuf, decoded (`json_format.MessageToDict`,
+    then `deserialize_properties`, as the servicer does) the first time a policy reads it. A
+    stack policy looks at the few types it judges and skips the rest by `resource_type`, so most
+    of a stack's ~1,000 resources were decoded for nothing: about half of building them."""
+
+    def __init__(self, message: Any) -> None:
+        pulumi_policy_proxy._DictProxy.__init__(self, {}, [])
+        self._message = message
+        self._decoded: dict[str, Any] | None = None
+        self._lazy_path: list[str] = []
+        self._children: dict[Any, Any] = {}
+        self._set: dict[Any, Any] = {}
+
+    @property  # type: ignore[override]
+    def _lazy_target(self) -> dict[str, Any]:
+        if self._decoded is None:
+            impl = pulumi_policy_impl
+            self._decoded = impl.deserialize_properties(
+                impl.json_format.MessageToDict(self._message)
+            )
+        return self._decoded
+
+
 def _stack_policy_resources(servicer: Any, request: Any) -> list[Any]:
     """The request's resources as `AnalyzeStack` hands them to a stack policy, parents and
     dependencies linked to the resource objects (pulumi-policy 1.21.0, lines 1047-1083)."""
@@ -286,16 +311,19 @@ def _stack_policy_resources(servicer: Any, request: Any) -> list[Any]:
     by_urn: dict[str, Any] = {}
     links: list[tuple[Any, str, list[str], dict[str, list[str]]]] = []
     for r in request.resources:
-        props = impl.unknown_checking_proxy(
-            impl.deserialize_properties(impl.json_format.MessageToDict(r.properties))
-        )
+        provider = None
+        if r.HasField("provider"):  # as the servicer's `_get_provider_resource`, read lazily
+            p = r.provider
+            provider = impl.PolicyProviderResource(
+                p.type, _PropertiesDecodedOnAccess(p.properties), p.urn, p.name
+            )
         resource = impl.PolicyResource(
             r.type,
-            props,
+            _PropertiesDecodedOnAccess(r.properties),
             r.urn,
             r.name,
             servicer._get_resource_options(r),
-            servicer._get_provider_resource(r),
+            provider,
             None,
             [],
             {},
