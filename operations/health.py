@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import boto3
@@ -246,7 +246,7 @@ class HealthReader:
 
 
 def _utc(moment: datetime) -> str:
-    return f"{moment.astimezone(UTC):%H:%M:%S} UTC"
+    return f"{moment.astimezone(timezone.utc):%H:%M:%S} UTC"
 
 
 def _firing(cloudwatch: Any, prefix: str) -> dict[str, str]:

@@ -24,7 +24,7 @@ it. Going back before `retire` is writing the step before and `pulumi up` (docs/
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from pulumi.automation import CommandError, ConcurrentUpdateError, EngineEvent
@@ -74,7 +74,7 @@ class RotationDriver:
         engine: Engine,
         health: Health,
         say: Callable[[str], None],
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:
         self.plan = plan
         self.engine = engine

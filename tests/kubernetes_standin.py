@@ -28,7 +28,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -82,8 +82,10 @@ def token_problem(token: str, cluster: str) -> str | None:
         return "x-k8s-aws-id is not signed"
     if not 0 <= int(lowered.get("x-amz-expires", "-1")) <= 900:
         return "X-Amz-Expires outside 0..900"
-    signed_at = datetime.strptime(lowered["x-amz-date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    if datetime.now(UTC) - signed_at > timedelta(minutes=15):
+    signed_at = datetime.strptime(lowered["x-amz-date"], "%Y%m%dT%H%M%SZ").replace(
+        tzinfo=timezone.utc
+    )
+    if datetime.now(timezone.utc) - signed_at > timedelta(minutes=15):
         return "expired"
     return _signature_problem(url, query, host["region"], cluster)
 

@@ -37,7 +37,7 @@ def _name(common: str) -> x509.Name:
 
 def make_pki(directory: Path, dns_names: list[str], *, days: int = 30) -> LocalPki:
     """A CA, and a certificate for 127.0.0.1 and `dns_names` (wildcards allowed) signed by it."""
-    now = datetime.datetime.now(datetime.UTC)
+    now = datetime.datetime.now(datetime.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = (
         x509.CertificateBuilder()

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from pulumi.automation import CommandError, ConcurrentUpdateError, EngineEvent, Stack
@@ -147,7 +147,7 @@ class Driver:
                 f"{self._expected(step)}; nothing was deployed, stopped before `pulumi up`:\n"
                 f"  {listed}"
             )
-        began = datetime.now(UTC)
+        began = datetime.now(timezone.utc)
         try:
             ok, why = self._up(step.label)
         except ConcurrentUpdateError:

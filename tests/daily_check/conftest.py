@@ -12,7 +12,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,7 @@ class CheckWorld:
     fleet: Fleet
     out: Path
     console: Console
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     down: set[str] = field(default_factory=set)
     closed: int = field(default_factory=closed_port)
     buckets_made: set[str] = field(default_factory=set)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from tests.backup_standin import StandinBackup
 from tests.kubernetes_standin import StandinKubernetes
 
 ACCOUNT = "123456789012"
-START = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
+START = datetime(2026, 12, 7, 6, 0, tzinfo=timezone.utc)
 AURORA = ("us-east-1", "us-west-2")
 RDS = ("ap-southeast-1", "ap-northeast-1")
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from itertools import pairwise
 from typing import Any
 
@@ -24,7 +24,7 @@ from moto.core.responses import ActionResult
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _items(alarm: Any) -> Iterator[dict[str, Any]]:
@@ -51,7 +51,11 @@ def _items(alarm: Any) -> Iterator[dict[str, Any]]:
 def describe_alarm_history(self: CloudWatchResponse) -> ActionResult:
     start = self._get_param("StartDate")
     types = self._get_param("AlarmTypes") or ["MetricAlarm"]
-    since = _aware(start if isinstance(start, datetime) else datetime.fromisoformat(str(start)))
+    since = _aware(
+        start
+        if isinstance(start, datetime)
+        else datetime.fromisoformat(str(start).replace("Z", "+00:00"))
+    )
     items = [
         item
         for alarm in self.cloudwatch_backend.describe_alarms()

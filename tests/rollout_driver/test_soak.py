@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import urllib.request
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 import boto3
 
@@ -74,7 +74,7 @@ def test_alarm_history_counts_this_stacks_alarms_since_the_moment_given(moto_url
     urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"))
     region, reader = "ca-central-1", HealthReader("prod", endpoint_url=moto_url)
     cloudwatch = boto3.client("cloudwatch", region_name=region, endpoint_url=moto_url)
-    step_began = datetime.now(UTC)
+    step_began = datetime.now(timezone.utc)
     flapped = ("erlmcp-prod-ca-central-1-5xx-rate", "erlmcp-staging-ca-central-1-5xx-rate")
     for name in (*flapped, "erlmcp-prod-ca-central-1-latency"):
         # Missing data is no fault: only a change into ALARM counts.
@@ -87,5 +87,5 @@ def test_alarm_history_counts_this_stacks_alarms_since_the_moment_given(moto_url
 
     # Another stack's alarm (erlmcp-staging-...) is not this stack's business.
     assert alarms(step_began) == [("erlmcp-prod-ca-central-1-5xx-rate", False)]
-    assert alarms(datetime.now(UTC)) == [("erlmcp-prod-ca-central-1*", True)]
+    assert alarms(datetime.now(timezone.utc)) == [("erlmcp-prod-ca-central-1*", True)]
     assert alarms(None) == [("erlmcp-prod-ca-central-1*", True)]  # the state now, as before
