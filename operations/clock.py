@@ -21,3 +21,7 @@ class SystemClock:
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
+
+
+# The default of a command that takes a clock (B008: no call in an argument's default).
+SYSTEM_CLOCK = SystemClock()

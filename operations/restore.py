@@ -22,13 +22,14 @@ import copy
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
 from offline.stacks import PROJECT, stack_file_of, stack_name_of
+from operations.clock import SYSTEM_CLOCK
 from operations.stack_file import (
     PAIRS_KEY,
     StackFileError,
@@ -49,15 +50,11 @@ from regions.lineage import lineage
 RESTORE_KEY = f"{PROJECT}:restore"
 STAGES = (*RESTORE_STAGES, DR_REBUILT)
 LATEST_RESTORABLE = timedelta(minutes=FIGURES["latest_restorable"].minutes)
-Clock = Callable[[], datetime]
+Now = Callable[[], datetime]
 
 
 class RestoreError(Exception):
     """The restore cannot move as asked; nothing was written."""
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -199,7 +196,7 @@ def plan_restore(
     to: str | None = None,
     stage: str | None = None,
     stack: str | None = None,
-    now: Clock = utc_now,
+    now: Now = SYSTEM_CLOCK.now,
 ) -> RestoreStep:
     """The next stage of `primary`'s restore, checked; RestoreError, and nothing written, when
     it cannot go ahead."""
@@ -362,7 +359,7 @@ change: remove {step.pair.generation} from retiredGenerations (docs/restore.md "
     return f"{header}\n\n{apply}{body}"
 
 
-def main(argv: list[str] | None = None, now: Clock = utc_now) -> int:
+def main(argv: list[str] | None = None, now: Now = SYSTEM_CLOCK.now) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m operations.restore", description=__doc__.split("\n")[0]
     )

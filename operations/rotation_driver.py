@@ -24,11 +24,12 @@ it. Going back before `retire` is writing the step before and `pulumi up` (docs/
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Protocol
 
 from pulumi.automation import CommandError, ConcurrentUpdateError, EngineEvent
 
+from operations.clock import SYSTEM_CLOCK
 from operations.health import HealthReport, health_check_ids
 from operations.rotation_plan import (
     FINISH,
@@ -74,7 +75,7 @@ class RotationDriver:
         engine: Engine,
         health: Health,
         say: Callable[[str], None],
-        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        clock: Callable[[], datetime] = SYSTEM_CLOCK.now,
     ) -> None:
         self.plan = plan
         self.engine = engine
