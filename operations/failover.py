@@ -52,7 +52,7 @@ from operations.outage import (
     skipped_creates_needed,
     targeted_set,
 )
-from operations.stack_file import StackFileError, edit_stack_file, stack_config
+from operations.stack_file import StackFileError, edit_stack_file, primary_pair, stack_config
 from planning.diff import STATEFUL_IDENTITY, blocks_the_plan, diff_plans
 from planning.plan import build_plan, plan_resources, write_plan
 from regions.config import StackConfig
@@ -116,18 +116,12 @@ def failover_config(config: dict[str, Any], primary: str, stack_file: Path) -> d
     """The config with `primary` failed over, every earlier failover kept; a clear error when
     that is not a failover."""
     stack = _parsed(config, str(stack_file))
-    if primary not in stack.regions:
-        raise FailoverError(
-            f"{primary!r} is not a region of {stack_file.name} "
-            f"(regions: {', '.join(stack.regions)})"
+    try:
+        pair = primary_pair(
+            stack, primary, stack_file.name, ", so it has no standby to fail over to"
         )
-    pair = stack.pair_of_primary(primary)
-    if pair is None:
-        primaries = ", ".join(p.primary for p in stack.dr_pairs) or "none"
-        raise FailoverError(
-            f"{primary} is not the primary of a DR pair, so it has no standby to fail over to "
-            f"(primaries: {primaries})"
-        )
+    except StackFileError as error:
+        raise FailoverError(str(error)) from None
     if primary in stack.failover:
         stage = stack.failback.get(primary)
         raise FailoverError(

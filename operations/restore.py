@@ -35,6 +35,7 @@ from operations.stack_file import (
     StackFileError,
     edit_stack_file,
     load_config,
+    primary_pair,
     stack_config,
 )
 from regions.config import DrPairConfig, StackConfig
@@ -111,17 +112,12 @@ def _parsed(config: dict[str, Any], where: str) -> StackConfig:
 
 
 def _pair_of(stack: StackConfig, primary: str, where: Path) -> DrPairConfig:
-    if primary not in stack.regions:
-        raise RestoreError(
-            f"{primary!r} is not a region of {where.name} (regions: {', '.join(stack.regions)})"
+    try:
+        pair = primary_pair(
+            stack, primary, where.name, ": a restore makes the pair's next generation"
         )
-    pair = stack.pair_of_primary(primary)
-    if pair is None:
-        primaries = ", ".join(p.primary for p in stack.dr_pairs) or "none"
-        raise RestoreError(
-            f"{primary} is not the primary of a DR pair: a restore makes the pair's next "
-            f"generation (primaries: {primaries})"
-        )
+    except StackFileError as error:
+        raise RestoreError(str(error)) from None
     if primary in stack.failover:
         raise RestoreError(
             f"{primary} is failed over to {stack.failover[primary]}: finish the failback first "

@@ -24,7 +24,7 @@ from ruamel.yaml.comments import CommentedMap
 from offline.stacks import PROJECT, project_values, stack_file_config
 
 if TYPE_CHECKING:
-    from regions.config import StackConfig
+    from regions.config import DrPairConfig, StackConfig
 
 RELEASE_KEY = f"{PROJECT}:release"
 REGIONS_KEY = f"{PROJECT}:regions"
@@ -122,6 +122,23 @@ def stack_config(config: dict[str, Any]) -> StackConfig:
         return parse_stack_config(project_values(config))
     except ConfigError as error:
         raise StackFileError(str(error)) from None
+
+
+def primary_pair(stack: StackConfig, primary: str, file_name: str, why: str) -> DrPairConfig:
+    """The DR pair `primary` heads; StackFileError naming the stack file's regions when it is
+    not one of them, or its primaries when it heads no pair (`why`: what the command needed the
+    pair for, written after "is not the primary of a DR pair")."""
+    if primary not in stack.regions:
+        raise StackFileError(
+            f"{primary!r} is not a region of {file_name} (regions: {', '.join(stack.regions)})"
+        )
+    pair = stack.pair_of_primary(primary)
+    if pair is None:
+        primaries = ", ".join(p.primary for p in stack.dr_pairs) or "none"
+        raise StackFileError(
+            f"{primary} is not the primary of a DR pair{why} (primaries: {primaries})"
+        )
+    return pair
 
 
 def round_trip_yaml() -> YAML:
