@@ -36,6 +36,8 @@ from typing import Literal
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.pod_security import restricted_container_context
+
 POSTGRES_PORT = 5432
 DNS_PORT = 53
 SCRAM_ITERATIONS = 4096  # PostgreSQL's default (scram_iterations)
@@ -224,16 +226,7 @@ class PostgresRoleJob(pulumi.ComponentResource):
                 "requests": {"cpu": "50m", "memory": "64Mi"},
                 "limits": {"cpu": "250m", "memory": "128Mi"},
             },
-            "security_context": {
-                "run_as_non_root": True,
-                "run_as_user": RUN_AS_USER,
-                "run_as_group": RUN_AS_USER,
-                "read_only_root_filesystem": True,
-                "allow_privilege_escalation": False,
-                "privileged": False,
-                "capabilities": {"drop": ["ALL"]},
-                "seccomp_profile": {"type": "RuntimeDefault"},
-            },
+            "security_context": restricted_container_context(RUN_AS_USER),
             "volume_mounts": [
                 {"name": "sql", "mount_path": "/sql", "read_only": True},
                 {"name": "tmp", "mount_path": "/tmp"},

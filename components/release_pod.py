@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from components.pod_security import restricted_container_context
 from components.release_args import ErlmcpReleaseArgs
 from components.release_names import (
     APP,
@@ -152,16 +153,7 @@ def _container(args: ErlmcpReleaseArgs, config_keys: Iterable[str]) -> dict[str,
             "limits": {"cpu": res.cpu_limit, "memory": res.memory_limit},
         },
         **_probes(),
-        "security_context": {
-            "run_as_non_root": True,
-            "run_as_user": RUN_AS_USER,
-            "run_as_group": RUN_AS_USER,
-            "read_only_root_filesystem": True,
-            "allow_privilege_escalation": False,
-            "privileged": False,
-            "capabilities": {"drop": ["ALL"]},
-            "seccomp_profile": {"type": "RuntimeDefault"},
-        },
+        "security_context": restricted_container_context(RUN_AS_USER),
         "volume_mounts": [{"name": "tmp", "mount_path": "/tmp"}],
     }
 
