@@ -30,6 +30,7 @@ from regions.auto_failover import MARKER_METRIC, MARKER_NAMESPACE
 from tests.conftest import STATEFUL_TYPES
 from tests.moto_standins import add_datastore
 from tests.recordings import pack_report, recorded_stack
+from tests.test_failover_command import session_in
 
 STACK = stack_config(stack_file_config())
 AURORA, RDS = "us-east-1", "ap-southeast-1"
@@ -247,15 +248,6 @@ def marker(url: str, primary: str) -> list[float]:
         Statistics=["Minimum", "Maximum"],
     )["Datapoints"]
     return sorted({p["Maximum"] for p in points} | {p["Minimum"] for p in points})
-
-
-def session_in(standby: str) -> dict[str, str]:
-    return {
-        "AWS_ACCESS_KEY_ID": "ASIAEXAMPLE",
-        "AWS_SECRET_ACCESS_KEY": "secret",
-        "AWS_SESSION_TOKEN": "token",
-        "AWS_REGION": standby,
-    }
 
 
 def test_the_command_writes_the_config_sets_the_marker_and_rearm_clears_it(

@@ -248,9 +248,11 @@ def test_cutover_promotes_the_next_writer_and_brings_the_primary_back(journey):
     }
 
 
-def test_generation_2_gives_the_new_writer_a_standby(journey):
-    case, stacks = journey
-    before, after = stacks["cutover"], stacks["generation-2"]
+def assert_generation_2_has_a_standby(
+    after: RecordedStack, case: Journey
+) -> tuple[RecordedResource, RecordedResource]:
+    """Generation 2's writer and its standby copy, protected in the standby region and following
+    the writer (Aurora: through the writer's new Global Database). Returns (writer, standby)."""
     writer = database(after, case, case.writer(2))
     standby = database(after, case, case.standby_copy(2))
     assert standby.region == case.standby and standby.protect
@@ -263,6 +265,13 @@ def test_generation_2_gives_the_new_writer_a_standby(journey):
         assert "globalClusterIdentifier" in writer.ignore_changes
     else:
         assert standby.plain_inputs["replicateSourceDb"] == writer.outputs["arn"]
+    return writer, standby
+
+
+def test_generation_2_gives_the_new_writer_a_standby(journey):
+    case, stacks = journey
+    before, after = stacks["cutover"], stacks["generation-2"]
+    writer, standby = assert_generation_2_has_a_standby(after, case)
     release = f"{case.prefix}-erlmcp"
     assert replicas(after, release) == case.standby_pods
     assert database_host(after, release) == address(standby)

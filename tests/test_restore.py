@@ -26,6 +26,7 @@ from tests.test_failback import (
     RDS,
     Journey,
     address,
+    assert_generation_2_has_a_standby,
     database,
     database_host,
     has_hpa,
@@ -180,18 +181,7 @@ def test_switched_points_the_release_at_the_restored_database(stacks, case):
 def test_dr_rebuilt_gives_the_restored_database_a_standby_and_retires_the_damaged_one(stacks, case):
     journey = case.journey
     after = stacks["dr-rebuilt"]
-    writer = database(after, journey, journey.writer(2))
-    standby = database(after, journey, journey.standby_copy(2))
-    assert standby.region == journey.standby and standby.protect
-    if journey.engine == "aurora":
-        global_database = after.one(
-            "aws:rds/globalCluster:GlobalCluster", f"{journey.primary}-aurora-g2-global"
-        )
-        assert global_database.plain_inputs["sourceDbClusterIdentifier"] == writer.outputs["arn"]
-        assert standby.plain_inputs["globalClusterIdentifier"] == global_database.id
-        assert "globalClusterIdentifier" in writer.ignore_changes
-    else:
-        assert standby.plain_inputs["replicateSourceDb"] == writer.outputs["arn"]
+    writer, standby = assert_generation_2_has_a_standby(after, journey)
     # The restored writer is the same resource with the same inputs as when it was made.
     made = database(stacks["switched"], journey, journey.writer(2))
     assert (writer.urn, changed_inputs(made, writer)) == (made.urn, set())

@@ -115,12 +115,7 @@ def test_rds_restores_and_a_one_shot_pod_checks_it_with_the_managed_password(wor
     ],
 )
 def test_a_failed_check_or_restore_fails_the_drill_and_still_deletes(world, answer, ends, expected):
-    world.aurora_pair()
-    world.point(
-        AURORA,
-        "arn:aws:rds:us-west-2:123456789012:cluster-snapshot:awsbackup:copyjob-aurora-1",
-        age=timedelta(hours=1),
-    )
+    world.point(AURORA, world.aurora_pair(), age=timedelta(hours=1))
     world.data_api.answer = answer
     world.restore_ends = ends
 
@@ -133,13 +128,7 @@ def test_a_failed_check_or_restore_fails_the_drill_and_still_deletes(world, answ
 
 
 def test_a_pod_that_fails_fails_the_drill_and_is_deleted(world):
-    world.rds_pair()
-    world.point(
-        RDS,
-        "arn:aws:rds:ap-northeast-1:123456789012:snapshot:awsbackup-copyjob-rds-1",
-        age=timedelta(hours=2),
-        kind="db",
-    )
+    world.point(RDS, world.rds_pair(), age=timedelta(hours=2), kind="db")
     cluster = world.kubernetes.clusters["erlmcp-prod-ap-northeast-1"]
     cluster.pod_outcome = ("Failed", "psql: error: connection to server failed\n")
 
@@ -152,12 +141,7 @@ def test_a_pod_that_fails_fails_the_drill_and_is_deleted(world):
 
 
 def test_an_interrupt_deletes_the_scratch_database_and_records_how_far_it_got(world):
-    world.aurora_pair()
-    world.point(
-        AURORA,
-        "arn:aws:rds:us-west-2:123456789012:cluster-snapshot:awsbackup:copyjob-aurora-1",
-        age=timedelta(hours=1),
-    )
+    world.point(AURORA, world.aurora_pair(), age=timedelta(hours=1))
 
     def ctrl_c(count: int) -> None:
         raise KeyboardInterrupt
@@ -178,12 +162,7 @@ def test_an_interrupt_deletes_the_scratch_database_and_records_how_far_it_got(wo
 
 
 def test_leftovers_of_an_earlier_drill_are_removed_first_and_nothing_else(world):
-    world.aurora_pair()
-    world.point(
-        AURORA,
-        "arn:aws:rds:us-west-2:123456789012:cluster-snapshot:awsbackup:copyjob-aurora-1",
-        age=timedelta(hours=1),
-    )
+    world.point(AURORA, world.aurora_pair(), age=timedelta(hours=1))
     rds = world.rds("us-west-2")
     tag = [{"Key": DRILL_TAG, "Value": "us-east-1"}]
     leftovers = {
@@ -256,13 +235,7 @@ def test_an_unknown_region_is_bad_input(world, capsys):
 
 
 def test_a_pod_and_secret_an_earlier_drill_left_are_removed(world):
-    world.rds_pair()
-    world.point(
-        RDS,
-        "arn:aws:rds:ap-northeast-1:123456789012:snapshot:awsbackup-copyjob-rds-1",
-        age=timedelta(hours=2),
-        kind="db",
-    )
+    world.point(RDS, world.rds_pair(), age=timedelta(hours=2), kind="db")
     cluster = world.kubernetes.clusters["erlmcp-prod-ap-northeast-1"]
     for kind, store in (("Pod", cluster.pods), ("Secret", cluster.secrets)):
         for name, primary in (("old-drill", "ap-southeast-1"), ("other-drill", "eu-west-1")):
