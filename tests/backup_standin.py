@@ -17,9 +17,7 @@ the region that took them, `awsbackup:copyjob-...` in a copy's vault).
 
 from __future__ import annotations
 
-import json
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +25,8 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.http_standin import send_json, serving
 
 _PATH = re.compile(r"^/backup-vaults/(?P<vault>[^/]+)/recovery-points/?$")
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[a-z0-9-]+)/backup/aws4_request")
@@ -105,14 +105,7 @@ def _handler(standin: StandinBackup) -> type[BaseHTTPRequestHandler]:
             return self._send(200, body)
 
         def _send(self, code: int, body: dict[str, Any], error: str | None = None) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            if error:
-                self.send_header("x-amzn-ErrorType", error)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, code, body, {"x-amzn-ErrorType": error} if error else None)
 
     return Handler
 
@@ -122,10 +115,5 @@ def served() -> Iterator[tuple[str, StandinBackup]]:
     """(URL, stand-in) while it runs."""
     standin = StandinBackup()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(standin))
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield f"http://127.0.0.1:{server.server_address[1]}", standin
-    finally:
-        server.shutdown()
-        server.server_close()

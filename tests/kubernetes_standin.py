@@ -24,7 +24,6 @@ import base64
 import hmac
 import json
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from botocore.auth import SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from tests.http_standin import send_json, serving
 from tests.tls import LocalPki
 
 CREDENTIALS = Credentials("testing", "testing", "testing")
@@ -195,15 +195,6 @@ class StandinKubernetes:
         self.clusters.clear()
         self.refused.clear()
 
-    def serve(self) -> threading.Thread:
-        thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-        thread.start()
-        return thread
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
 
 _PATH = re.compile(r"^/clusters/(?P<cluster>[^/]+)(?P<api>/.*)$")
 _ROUTES = {
@@ -310,12 +301,7 @@ def _handler(standin: StandinKubernetes) -> type[BaseHTTPRequestHandler]:
             return self._send(200, obj)
 
         def _send(self, code: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, code, body)
 
         def _send_text(self, text: str) -> None:
             data = text.encode()
@@ -335,8 +321,5 @@ def _status(code: int, message: str) -> dict[str, Any]:
 @contextmanager
 def served(pki: LocalPki) -> Iterator[StandinKubernetes]:
     standin = StandinKubernetes(pki)
-    standin.serve()
-    try:
+    with serving(standin._server):
         yield standin
-    finally:
-        standin.close()

@@ -8,13 +8,12 @@ with no healthy target does not (it resets), which is close enough for a release
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.http_standin import send_json, serving
 from tests.tls import LocalPki
 
 
@@ -53,12 +52,7 @@ def _handler(standin: StandinHealth) -> type[BaseHTTPRequestHandler]:
             code, body = standin.answers.get(host, (503, {"status": "unhealthy"}))
             if self.path != "/health":
                 code, body = 404, {"error": "Not found"}
-            data = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, code, body)
 
     return Handler
 
@@ -66,10 +60,5 @@ def _handler(standin: StandinHealth) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def served(pki: LocalPki) -> Iterator[StandinHealth]:
     standin = StandinHealth(pki)
-    thread = threading.Thread(target=standin._server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(standin._server):
         yield standin
-    finally:
-        standin._server.shutdown()
-        standin._server.server_close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
@@ -14,6 +13,7 @@ import pytest
 
 from components.lambdas import endpoint_probe as probe
 from regions.auto_failover import PROBE_METRIC, PROBE_NAMESPACE
+from tests.http_standin import serving
 
 REGION = "us-west-2"
 
@@ -82,12 +82,8 @@ class _Health(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def local_server() -> Iterator[str]:
     server = http.server.HTTPServer(("127.0.0.1", 0), _Health)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
 
 
 def test_the_real_fetch_reads_the_status_and_treats_errors_as_down(local_server):

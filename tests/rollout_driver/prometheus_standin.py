@@ -26,7 +26,6 @@ matches the 10 s bucket (and no other) finds the series.
 from __future__ import annotations
 
 import hmac
-import json
 import re
 import threading
 from collections.abc import Iterator
@@ -39,6 +38,8 @@ from urllib.parse import parse_qs, parse_qsl, quote, urlencode, urlsplit
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+
+from tests.http_standin import send_json, serving
 
 NAMESPACE = "erlmcp-prod"
 WINDOW = "5m"
@@ -219,12 +220,7 @@ def _handler(standin: StandinPrometheus) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             status, body = standin.answer(self)
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, status, body)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -238,10 +234,5 @@ def served() -> Iterator[StandinPrometheus]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(standin))
     server.daemon_threads = True
     standin.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield standin
-    finally:
-        server.shutdown()
-        server.server_close()
