@@ -207,7 +207,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             if cluster_region:
                 self._provider_regions[f"{urn}::{resource_id}"] = cluster_region
 
-        obj_proto = _sync_await(rpc.serialize_properties(state, {}))
+        obj_proto = serialized_without_a_loop(urn, state)
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=obj_proto)
 
@@ -233,6 +233,23 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             return None
         found = _REGION_IN_KUBECONFIG.search(kubeconfig)
         return found.group(1) if found else None
+
+
+def serialized_without_a_loop(urn: str, state: dict[str, Any]) -> Any:
+    """`rpc.serialize_properties` of a mock's plain state, run to its end in place.
+
+    The SDK's MockMonitor hands the coroutine to `_sync_await`, which spins an event loop per
+    resource in the monitor's thread (about a tenth of a render). Over plain values (what the
+    mocks return) the coroutine never waits, so driving it by hand gives the same message. A state
+    that would make it wait is a mock's mistake: it is refused, naming the resource.
+    """
+    coroutine = rpc.serialize_properties(state, {})
+    try:
+        coroutine.send(None)
+    except StopIteration as finished:
+        return finished.value
+    coroutine.close()
+    raise TypeError(f"the mocks' state for {urn} holds a value that must be awaited: {state!r}")
 
 
 @contextmanager
