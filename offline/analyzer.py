@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import json
+import pickle
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -71,6 +72,56 @@ def secret(value: Any) -> dict[str, Any]:
 
 def to_struct(properties: Mapping[str, Any]) -> struct_pb2.Struct:
     """A property map as the engine marshals it for analyzers (keep unknowns, keep secrets)."""
+    key = _pickled(properties)
+    encoded = _ENCODED_STRUCTS.get(key)
+    if encoded is not None:
+        return struct_pb2.Struct.FromString(encoded)
+    struct = _struct_of(properties)
+    _ENCODED_STRUCTS.keep(key, struct.SerializeToString())
+    return struct
+
+
+class _EncodedMessages:
+    """Wire bytes of messages already built, by the pickled bytes of what they were built from.
+
+    Equal pickles are the same values of the same types, so the same message: json_format
+    walks every property in Python (~70 ms a prod stack request), while most resources come
+    again, from the next copy of a stack or the next stage of an operation, and parsing kept
+    bytes is done in C. The oldest are forgotten first.
+    """
+
+    def __init__(self, kept: int) -> None:
+        self._kept = kept
+        self._encoded: dict[bytes, bytes] = {}
+
+    def get(self, key: bytes | None) -> bytes | None:
+        return None if key is None else self._encoded.get(key)
+
+    def keep(self, key: bytes | None, encoded: bytes) -> None:
+        if key is None:
+            return
+        if len(self._encoded) >= self._kept:
+            del self._encoded[next(iter(self._encoded))]
+        self._encoded[key] = encoded
+
+
+def _pickled(value: Any) -> bytes | None:
+    """The cache key of `value`, None when it cannot be pickled (it is then not cached)."""
+    try:
+        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
+
+
+_ENCODED_STRUCTS = _EncodedMessages(kept=20_000)
+# One `AnalyzeStackRequest` per resource, each holding that resource alone: concatenated, such
+# requests parse as one request holding them all (parsing concatenated messages merges them, and
+# a merge appends a repeated field's elements: protobuf.dev/programming-guides/encoding,
+# "Last One Wins").
+_ENCODED_STACK_ENTRIES = _EncodedMessages(kept=20_000)
+
+
+def _struct_of(properties: Mapping[str, Any]) -> struct_pb2.Struct:
     struct = struct_pb2.Struct()
     json_format.ParseDict(_jsonable(properties), struct)
     return struct
@@ -270,19 +321,17 @@ class StackPresentation:
     def provider_of(
         self, resource: RecordedResource
     ) -> analyzer_pb2.AnalyzerProviderResource | None:
+        known = self._provider_entry(resource)
+        return None if known is None else provider_resource(*known)
+
+    def _provider_entry(self, resource: RecordedResource) -> tuple[str, str, str, dict] | None:
+        """(type, name, urn, properties) of the resource's provider, None if it has none."""
         if resource.provider:
             # A provider reference is "<urn>::<id>"; during a preview the id may be unknown.
-            known = self._providers.get(resource.provider.rsplit("::", 1)[0])
-            if known is None:
-                return None
-            type_, name, urn, properties = known
-        elif resource.custom and not resource.is_provider:
-            type_, name, urn, properties = self._providers[
-                self._default_providers[_package_of(resource.type)]
-            ]
-        else:
-            return None
-        return provider_resource(type_, name, urn, properties)
+            return self._providers.get(resource.provider.rsplit("::", 1)[0])
+        if resource.custom and not resource.is_provider:
+            return self._providers[self._default_providers[_package_of(resource.type)]]
+        return None
 
     def options_of(self, resource: RecordedResource) -> analyzer_pb2.AnalyzerResourceOptions:
         return resource_options(
@@ -323,22 +372,32 @@ class StackPresentation:
         for urn in self._default_providers.values():
             type_, name, _, properties = self._providers[urn]
             resources.append(stack_resource(type_, properties, urn=urn, name=name))
-        for r in self.recorded.resources:
+        encoded = [
+            analyzer_pb2.AnalyzeStackRequest(resources=resources).SerializeToString(),
+            *(self._encoded_stack_entry(r) for r in self.recorded.resources),
+        ]
+        return analyzer_pb2.AnalyzeStackRequest.FromString(b"".join(encoded))
+
+    def _encoded_stack_entry(self, r: RecordedResource) -> bytes:
+        """A request holding only `r`'s entry, serialized (kept for the next equal resource)."""
+        key = _pickled((self.stack_urn, self.preview, r, self._provider_entry(r)))
+        encoded = _ENCODED_STACK_ENTRIES.get(key)
+        if encoded is None:
             outputs = with_unknowns_from(r.outputs, r.inputs) if self.preview else r.outputs
-            resources.append(
-                stack_resource(
-                    r.type,
-                    outputs,
-                    urn=r.urn,
-                    name=r.name,
-                    options=self.options_of(r),
-                    provider=self.provider_of(r),
-                    parent=self.parent_of(r),
-                    dependencies=r.dependencies,
-                    property_dependencies=r.property_dependencies,
-                )
+            entry = stack_resource(
+                r.type,
+                outputs,
+                urn=r.urn,
+                name=r.name,
+                options=self.options_of(r),
+                provider=self.provider_of(r),
+                parent=self.parent_of(r),
+                dependencies=r.dependencies,
+                property_dependencies=r.property_dependencies,
             )
-        return analyzer_pb2.AnalyzeStackRequest(resources=resources)
+            encoded = analyzer_pb2.AnalyzeStackRequest(resources=[entry]).SerializeToString()
+            _ENCODED_STACK_ENTRIES.keep(key, encoded)
+        return encoded
 
 
 # ---------------------------------------------------------------------------------------------

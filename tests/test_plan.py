@@ -310,11 +310,16 @@ def _three_regions(prod_config: dict[str, Any]) -> dict[str, Any]:
 def test_the_speedups_change_no_byte_of_the_plan(monkeypatch, prod_config):
     """Pausing the collector, skipping the SDK's source positions, awaiting the outputs together,
     decoding each message once per analyzer call, building the policies' proxies on access and
-    skipping the resource policies of other types, and building a stack's resources once for
-    all its stack policies, are invisible: the same plan, byte for byte,
+    skipping the resource policies of other types, building a stack's resources once for
+    all its stack policies, serializing the mocks' states without an event loop and reusing the
+    analyzer messages already built, are invisible: the same plan, byte for byte,
     as with the collector running, the stack walked for every resource, the SDK's own output
-    loop, and pulumi-policy decoding a resource and wrapping all of it again for every policy."""
+    loop and monitor, every message built afresh, and pulumi-policy decoding a resource and
+    wrapping all of it again for every policy."""
     import contextlib
+
+    from pulumi.runtime import rpc
+    from pulumi.runtime.sync_await import _sync_await
 
     from offline import analyzer, recorder
 
@@ -328,6 +333,12 @@ def test_the_speedups_change_no_byte_of_the_plan(monkeypatch, prod_config):
     monkeypatch.setattr(analyzer, "_proxies_built_on_access", contextlib.nullcontext)
     monkeypatch.setattr(analyzer, "_only_policies_for", lambda *_: contextlib.nullcontext())
     monkeypatch.setattr(analyzer, "_analyze_stack", lambda srv, req: srv.AnalyzeStack(req, None))
+    monkeypatch.setattr(analyzer, "_pickled", lambda _value: None)
+    monkeypatch.setattr(
+        recorder,
+        "serialized_without_a_loop",
+        lambda _urn, state: _sync_await(rpc.serialize_properties(state, {})),
+    )
     slow = _plan_bytes(config)
     assert fast[0] == slow[0]
     assert fast[1] == slow[1]
