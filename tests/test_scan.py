@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,12 @@ def report(
     }
 
 
+# This interpreter, without site-packages (`-S`: the stand-ins need only json and sys): `python3`
+# on PATH may be a version manager's shim (pyenv's costs ~50 ms of CPU a start, more than the
+# stand-in's own work).
+STANDIN_PYTHON = f"{sys.executable} -S"
+
+
 def fake_checkov(tmp_path: Path, reports: dict[str, Any], registry: dict[str, Any]) -> Path:
     """A `checkov` that answers with `reports` per framework, and the `python` beside it, which
     answers the registry script with `registry`."""
@@ -47,7 +54,7 @@ def fake_checkov(tmp_path: Path, reports: dict[str, Any], registry: dict[str, An
     data.write_text(json.dumps({"reports": reports, "registry": registry}))
     checkov = tmp_path / "checkov"
     checkov.write_text(
-        "#!/usr/bin/env python3\n"
+        f"#!{STANDIN_PYTHON}\n"
         "import json, sys\n"
         f"reports = json.load(open({str(data)!r}))['reports']\n"
         "framework = sys.argv[sys.argv.index('--framework') + 1]\n"
@@ -56,7 +63,7 @@ def fake_checkov(tmp_path: Path, reports: dict[str, Any], registry: dict[str, An
     )
     python = tmp_path / "python"
     python.write_text(
-        "#!/usr/bin/env python3\n"
+        f"#!{STANDIN_PYTHON}\n"
         "import json, sys\n"
         # -I: scan/ must not be on the registry script's sys.path (scan/coverage.py).
         f"assert sys.argv[1:] == ['-I', {str(scan_coverage.REGISTRY_SCRIPT)!r}]\n"
