@@ -7,36 +7,26 @@ import functools
 import gc
 import json
 import shutil
-import urllib.request
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
-import pulumi
-import pulumi_kubernetes as k8s
 import pytest
-from pulumi.runtime.sync_await import _sync_await
 
-from components.eks import kubeconfig
 from offline.gc_control import freeze_garbage_after_blocks
-from offline.recorder import (
-    RecordedResource,
-    RecordedStack,
-    run_components,
-)
-from offline.stacks import (
-    project_values,
-    stack_file_config,
-)
-from operations.fleet import Fleet, load_fleet
-from tests.backup_standin import StandinBackup
-from tests.backup_standin import served as backup_served
-from tests.kubernetes_standin import StandinKubernetes
-from tests.kubernetes_standin import served as kubernetes_served
-from tests.moto_server import moto_endpoint
-from tests.moto_standins import standins
-from tests.recordings import recorded_stack
-from tests.tls import LocalPki, make_pki
+
+# The program, the SDK, moto and the stand-ins are imported where they are used, not here:
+# pytest-xdist's controller loads this file before it starts any worker, and runs no test, so
+# every second spent importing here (2 to 3 s: moto's RDS and EC2 models, pulumi-aws's
+# classes) delayed the whole run. The workers import them with the tests that use them.
+if TYPE_CHECKING:
+    import boto3
+    import pulumi_kubernetes as k8s
+
+    from offline.recorder import RecordedResource, RecordedStack
+    from operations.fleet import Fleet
+    from tests.backup_standin import StandinBackup
+    from tests.kubernetes_standin import StandinKubernetes
+    from tests.tls import LocalPki
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -85,6 +75,8 @@ def recorded_resource(
     dependencies: list[str] | None = None,
 ) -> RecordedResource:
     """A custom resource as the recorder would have it, for tests that build a graph by hand."""
+    from offline.recorder import RecordedResource
+
     return RecordedResource(
         urn=urn,
         type=type_,
@@ -109,6 +101,10 @@ def recorded_resource(
 
 def k8s_provider(cluster_name: str, region: str) -> k8s.Provider:
     """A Kubernetes provider for an EKS cluster, with the kubeconfig the EKS component makes."""
+    import pulumi_kubernetes as k8s
+
+    from components.eks import kubeconfig
+
     config = kubeconfig("https://example.eks.amazonaws.com", "Y2E=", cluster_name, region)
     return k8s.Provider("test-k8s", kubeconfig=json.dumps(config))
 
@@ -116,6 +112,8 @@ def k8s_provider(cluster_name: str, region: str) -> k8s.Provider:
 @pytest.fixture
 def record() -> Callable[..., RecordedStack]:
     """Build components under the mock runtime and return the recorded resources."""
+    from offline.recorder import run_components
+
     return run_components
 
 
@@ -157,6 +155,9 @@ def handed_to(monkeypatch: pytest.MonkeyPatch) -> Callable[[type, str], list[Any
 def is_secret_output(value: Any) -> bool:
     """Whether a value a program handed over (see `handed_to`) was a secret Output; call it
     after the recording, when every Output has resolved."""
+    import pulumi
+    from pulumi.runtime.sync_await import _sync_await
+
     return isinstance(value, pulumi.Output) and _sync_await(value.is_secret())
 
 
@@ -167,11 +168,15 @@ def inputs_of(resource: RecordedResource) -> dict[str, Any]:
 @pytest.fixture
 def prod_config() -> dict[str, Any]:
     """A fresh, mutable copy of the prod stack's config mapping."""
+    from offline.stacks import stack_file_config
+
     return copy.deepcopy(stack_file_config())
 
 
 @pytest.fixture
 def prod_values(prod_config: dict[str, Any]) -> dict[str, Any]:
+    from offline.stacks import project_values
+
     return project_values(prod_config)
 
 
@@ -189,6 +194,8 @@ DR_STAGES = ("normal", "failover", "resync", "drain", "cutover", "generation-2")
 def dr_stage_config(primary: str, stage: str) -> dict[str, Any]:
     """The prod stack file's config with `primary`'s DR pair at `stage` of the README's
     failover and failback sequence ("generation-2": the sequence completed)."""
+    from offline.stacks import stack_file_config
+
     config = copy.deepcopy(stack_file_config())
     pairs = config["erlmcp-infra:drPairs"]
     pair = next(p for p in pairs if p["primary"] == primary)
@@ -203,6 +210,8 @@ def dr_stage_config(primary: str, stage: str) -> dict[str, Any]:
 
 @functools.cache
 def _dr_stage_stack(primary: str, stage: str) -> RecordedStack:
+    from tests.recordings import recorded_stack
+
     if stage == "normal":
         return _prod_stack()
     # A failover happens while the primary's region is down: it is rendered that way.
@@ -212,6 +221,9 @@ def _dr_stage_stack(primary: str, stage: str) -> RecordedStack:
 
 @functools.cache
 def _prod_stack() -> RecordedStack:
+    from offline.stacks import stack_file_config
+    from tests.recordings import recorded_stack
+
     return recorded_stack(stack_file_config())
 
 
@@ -225,6 +237,9 @@ def dr_stage_stack() -> Callable[[str, str], RecordedStack]:
 def moto_url() -> Iterator[str]:
     """One local moto server for the session's tests (tests/moto_server.py), with the actions
     moto lacks for automatic failover added in-process (tests/moto_standins.py)."""
+    from tests.moto_server import moto_endpoint
+    from tests.moto_standins import standins
+
     with moto_endpoint() as url, standins():
         yield url
 
@@ -246,6 +261,8 @@ def promtool() -> str:
 def moto_server() -> Iterator[str]:
     """One moto server per test process, for every test of `make check` and
     `make restore-drill`; each test empties it first (`moto_reset`)."""
+    from tests.moto_server import moto_endpoint
+
     with moto_endpoint() as url:
         yield url
 
@@ -254,18 +271,24 @@ def moto_server() -> Iterator[str]:
 def aws_session(moto_server: str) -> boto3.session.Session:
     """One boto3 session for the commands' tests: each new session loads the service models
     again (~0.1 s a service)."""
+    import boto3
+
     return boto3.session.Session()
 
 
 @pytest.fixture(scope="session")
 def prod_fleet() -> Fleet:
     """What the prod stack file says the live fleet holds (operations/fleet.py); read-only."""
+    from operations.fleet import load_fleet
+
     return load_fleet(None, None)
 
 
 @pytest.fixture
 def moto_reset(moto_server: str) -> str:
     """The session's moto server, emptied: every test starts from an empty AWS."""
+    import urllib.request
+
     request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
     urllib.request.urlopen(request).close()
     return moto_server
@@ -274,11 +297,15 @@ def moto_reset(moto_server: str) -> str:
 @pytest.fixture(scope="session")
 def test_pki(tmp_path_factory: pytest.TempPathFactory) -> LocalPki:
     """A CA and a server certificate for 127.0.0.1 and the prod domain's names."""
+    from tests.tls import make_pki
+
     return make_pki(tmp_path_factory.mktemp("pki"), ["erlmcp.io", "*.erlmcp.io"])
 
 
 @pytest.fixture(scope="session")
 def kubernetes_server(test_pki: LocalPki) -> Iterator[StandinKubernetes]:
+    from tests.kubernetes_standin import served as kubernetes_served
+
     with kubernetes_served(test_pki) as standin:
         yield standin
 
@@ -292,6 +319,8 @@ def kubernetes(kubernetes_server: StandinKubernetes) -> StandinKubernetes:
 
 @pytest.fixture(scope="session")
 def backup_server() -> Iterator[tuple[str, StandinBackup]]:
+    from tests.backup_standin import served as backup_served
+
     with backup_served() as served:
         yield served
 
