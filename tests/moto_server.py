@@ -3,11 +3,13 @@ settings to an AWS API (botocore checks each request against the API model befor
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from moto.moto_server import threaded_moto_server
 from moto.server import ThreadedMotoServer
 
 
@@ -26,12 +28,25 @@ def moto_endpoint(default_region: str = "us-east-1") -> Iterator[str]:
             env.setenv(key, value)
         env.delenv("AWS_PROFILE", raising=False)
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        # Its thread makes the server (before start() returns) and runs serve_forever() with
+        # socketserver's default poll of 0.5 s, which stop() waits out: half a second idle at
+        # every moto server's teardown (moto/moto_server/threaded_moto_server.py).
+        env.setattr(threaded_moto_server, "make_server", _polling_every_50_ms)
         server.start()
         try:
             host, port = server.get_host_and_port()
             yield f"http://{host}:{port}"
         finally:
             server.stop()
+
+
+def _polling_every_50_ms(*args: Any, **kwargs: Any) -> Any:
+    server = _make_server(*args, **kwargs)
+    server.serve_forever = functools.partial(server.serve_forever, poll_interval=0.05)
+    return server
+
+
+_make_server = threaded_moto_server.make_server
 
 
 # Where the S3 API spells a name other than by capitalising the recorded camelCase one.
