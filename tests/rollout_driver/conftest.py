@@ -1,5 +1,5 @@
-"""Fixtures of the rollout driver's tests: one moto server and one stand-in Prometheus per
-worker, a fresh world per test (world.py)."""
+"""Fixtures of the rollout driver's tests: one moto server, one boto3 session and one stand-in
+Prometheus per worker, a fresh world per test (world.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from offline.stacks import REPO_ROOT
+from operations.aws_clients import AwsClients
 from tests.moto_server import moto_endpoint
 from tests.rollout_driver import alarm_history
 from tests.rollout_driver.prometheus_standin import StandinPrometheus, served
@@ -38,6 +39,23 @@ def moto_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="package")
+def aws_session(moto_url: str) -> boto3.session.Session:
+    """One boto3 session for every run of the driver (`main(session=...)`) and the tests' own
+    clients: each new session loads botocore's service models and endpoint data again (JSON
+    decoding, ~50 ms for its first client). It holds no AWS state: the moto server does, and
+    each world empties it. Its credentials are moto_endpoint's throwaway ones."""
+    return boto3.session.Session()
+
+
+@pytest.fixture(scope="package")
+def aws_clients(aws_session: boto3.session.Session, moto_url: str) -> AwsClients:
+    """The tests' own clients of the moto server (health checks, alarms), one per service and
+    region for the package: making a client costs ~5 ms even from a warm session, and a world
+    sets five alarms. Clients keep no state between requests."""
+    return AwsClients(session=aws_session, endpoint_for=lambda service, region: moto_url)
+
+
+@pytest.fixture(scope="package")
 def prometheus_server() -> Iterator[StandinPrometheus]:
     with served() as standin:
         yield standin
@@ -54,6 +72,8 @@ def prometheus(prometheus_server: StandinPrometheus) -> StandinPrometheus:
 def world(
     tmp_path: Path,
     moto_url: str,
+    aws_session: boto3.session.Session,
+    aws_clients: AwsClients,
     prometheus: StandinPrometheus,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -70,7 +90,7 @@ def world(
     text = with_digest((REPO_ROOT / "Pulumi.prod.yaml").read_text(), NEW, NEW_DIGEST)
     (project / "Pulumi.prod.yaml").write_text(text)
 
-    route53 = boto3.client("route53", region_name="us-east-1", endpoint_url=moto_url)
+    route53 = aws_clients("route53", "us-east-1")
     check_ids = {
         region: route53.create_health_check(
             CallerReference=f"{tmp_path.name}-{region}",
@@ -118,7 +138,7 @@ def world(
     )
     wrapper.chmod(0o755)
 
-    w = World(project, root, moto_url, capsys, prometheus)
+    w = World(project, root, moto_url, capsys, prometheus, aws_session, aws_clients)
     for region in SERVING:  # alarms at OK are no signal (moto drops StateValue with a prefix)
         w.alarm(region, f"erlmcp-prod-{region}-5xx-rate", "OK")
     w.alarm("eu-west-1", "erlmcp-staging-eu-west-1-5xx-rate", "ALARM")  # another stack's

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
 import pytest
 from botocore.stub import Stubber
 
@@ -249,10 +250,10 @@ def test_bad_input_is_refused_with_nothing_changed(
     assert world.calls() == []
 
 
-def test_health_signals(moto_url: str) -> None:
+def test_health_signals(moto_url: str, aws_session: boto3.session.Session) -> None:
     """What each kind of reading makes of an answer: a failing checker, an unreadable check,
     a missing id."""
-    reader = HealthReader("prod", endpoint_url=moto_url)
+    reader = HealthReader("prod", endpoint_url=moto_url, session=aws_session)
     route53 = reader._client("route53", "us-east-1")
     with Stubber(route53) as stub:  # type: ignore[arg-type]
         stub.add_response(
