@@ -81,7 +81,7 @@ def prometheus(prometheus_server: StandinPrometheus) -> StandinPrometheus:
 
 
 @pytest.fixture
-def world(
+def world_without_aws(
     tmp_path: Path,
     moto_url: str,
     aws_session: boto3.session.Session,
@@ -91,33 +91,19 @@ def world(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> World:
+    """The project and the stand-in CLI, and no AWS signals set up (no health checks, no
+    alarms): for the runs that stop before the driver reads any (dry runs, refused input),
+    which would spend ~80 ms of moto requests on a `world` they never look at. A run that did
+    read AWS would find no health check and fail."""
     monkeypatch.setenv("PULUMI_HOME", str(tmp_path / "pulumi-home"))
     monkeypatch.setenv("PULUMI_SKIP_UPDATE_CHECK", "true")
     monkeypatch.setenv("COLUMNS", "200")
-    # Every test starts from an empty AWS.
-    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"))
 
     project = tmp_path / "project"
     project.mkdir()
     shutil.copy(REPO_ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
     text = with_digest((REPO_ROOT / "Pulumi.prod.yaml").read_text(), NEW, NEW_DIGEST)
     (project / "Pulumi.prod.yaml").write_text(text)
-
-    route53 = aws_clients("route53", "us-east-1")
-    check_ids = {
-        region: route53.create_health_check(
-            CallerReference=f"{tmp_path.name}-{region}",
-            HealthCheckConfig={
-                "Type": "HTTPS",
-                "FullyQualifiedDomainName": f"{region}.erlmcp.io",
-                "Port": 443,
-                "ResourcePath": "/health",
-                "RequestInterval": 30,
-                "FailureThreshold": 3,
-            },
-        )["HealthCheck"]["Id"]
-        for region in REGIONS
-    }
 
     root = tmp_path / "pulumi-cli"
     (root / "bin").mkdir(parents=True)
@@ -130,11 +116,8 @@ def world(
                 "initial_config": yaml.load(text, Loader=yaml.CSafeLoader)["config"],
                 "outputs": {
                     "regions": {
-                        region: {
-                            "healthCheckId": check_id,
-                            "prometheusEndpoint": prometheus.endpoint(region),
-                        }
-                        for region, check_id in check_ids.items()
+                        region: {"prometheusEndpoint": prometheus.endpoint(region)}
+                        for region in REGIONS
                     }
                 },
             }
@@ -150,8 +133,42 @@ def world(
         f"exec '{sys.executable}' -S '{standin_bytecode}' \"$@\"\n"
     )
     wrapper.chmod(0o755)
+    return World(project, root, moto_url, capsys, prometheus, aws_session, aws_clients)
 
-    w = World(project, root, moto_url, capsys, prometheus, aws_session, aws_clients)
+
+@pytest.fixture
+def world(world_without_aws: World, tmp_path: Path) -> World:
+    """`world_without_aws` with its AWS signals: an empty moto server but for a Route 53
+    health check per region (in the stack outputs) and this stack's alarms at OK."""
+    w = world_without_aws
+    # Every test starts from an empty AWS.
+    urllib.request.urlopen(urllib.request.Request(f"{w.endpoint}/moto-api/reset", method="POST"))
+    route53 = w.clients("route53", "us-east-1")
+    check_ids = {
+        region: route53.create_health_check(
+            CallerReference=f"{tmp_path.name}-{region}",
+            HealthCheckConfig={
+                "Type": "HTTPS",
+                "FullyQualifiedDomainName": f"{region}.erlmcp.io",
+                "Port": 443,
+                "ResourcePath": "/health",
+                "RequestInterval": 30,
+                "FailureThreshold": 3,
+            },
+        )["HealthCheck"]["Id"]
+        for region in REGIONS
+    }
+    w.scenario(
+        outputs={
+            "regions": {
+                region: {
+                    "healthCheckId": check_id,
+                    "prometheusEndpoint": w.prometheus.endpoint(region),
+                }
+                for region, check_id in check_ids.items()
+            }
+        }
+    )
     for region in SERVING:  # alarms at OK are no signal (moto drops StateValue with a prefix)
         w.alarm(region, f"erlmcp-prod-{region}-5xx-rate", "OK")
     w.alarm("eu-west-1", "erlmcp-staging-eu-west-1-5xx-rate", "ALARM")  # another stack's

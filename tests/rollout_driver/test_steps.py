@@ -234,20 +234,20 @@ IN_PROGRESS = (
     ids=["no-digest", "other-version-in-progress", "unknown-region", "other-waves", "standby"],
 )
 def test_bad_input_is_refused_with_nothing_changed(
-    world: World, args: list[str], in_progress: bool, message: str
+    world_without_aws: World, args: list[str], in_progress: bool, message: str
 ) -> None:
     if in_progress:
-        with world.stack_file.open("a") as stream:
+        with world_without_aws.stack_file.open("a") as stream:
             stream.write(IN_PROGRESS)
-    original = world.stack_file.read_bytes()
+    original = world_without_aws.stack_file.read_bytes()
 
-    run = world.run(*args)
+    run = world_without_aws.run(*args)
 
     assert run.code == 2
     assert message in run.err
     assert "Nothing was changed." in run.err
-    assert world.stack_file.read_bytes() == original
-    assert world.calls() == []
+    assert world_without_aws.stack_file.read_bytes() == original
+    assert world_without_aws.calls() == []
 
 
 def test_health_signals(moto_url: str, aws_session: boto3.session.Session) -> None:
