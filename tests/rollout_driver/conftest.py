@@ -1,5 +1,5 @@
-"""Fixtures of the rollout driver's tests: one moto server, one boto3 session and one stand-in
-Prometheus per worker, a fresh world per test (world.py)."""
+"""Fixtures of the rollout driver's tests: the session's moto server and boto3 session, one
+stand-in Prometheus per worker, a fresh world per test (world.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ import yaml
 
 from offline.stacks import REPO_ROOT
 from operations.aws_clients import AwsClients
-from tests.moto_server import moto_endpoint
 from tests.rollout_driver import alarm_history
 from tests.rollout_driver.prometheus_standin import StandinPrometheus, served
 from tests.rollout_driver.world import (
@@ -34,25 +33,23 @@ from tests.rollout_driver.world import (
 
 
 @pytest.fixture(scope="package")
-def moto_url() -> Iterator[str]:
-    with moto_endpoint() as url, alarm_history.served():
-        yield url
-
-
-@pytest.fixture(scope="package")
-def aws_session(moto_url: str) -> boto3.session.Session:
-    """One boto3 session for every run of the driver (`main(session=...)`) and the tests' own
-    clients: each new session loads botocore's service models and endpoint data again (JSON
-    decoding, ~50 ms for its first client). It holds no AWS state: the moto server does, and
-    each world empties it. Its credentials are moto_endpoint's throwaway ones."""
-    return boto3.session.Session()
+def moto_url(moto_server: str) -> Iterator[str]:
+    """The session's moto server (tests/conftest.py `moto_server`: one per test process, and
+    moto's state is the process's anyway), answering DescribeAlarmHistory while the package
+    runs (alarm_history.py). A server of the package's own cost a start and, at the package's
+    end, a 0.5 s stop (werkzeug's shutdown poll)."""
+    with alarm_history.served():
+        yield moto_server
 
 
 @pytest.fixture(scope="package")
 def aws_clients(aws_session: boto3.session.Session, moto_url: str) -> AwsClients:
     """The tests' own clients of the moto server (health checks, alarms), one per service and
-    region for the package: making a client costs ~5 ms even from a warm session, and a world
-    sets five alarms. Clients keep no state between requests."""
+    region for the package, from the session's boto3 session (tests/conftest.py
+    `aws_session`), which every run of the driver is handed too (`main(session=...)`): a new
+    session loads botocore's service models and endpoint data again (~50 ms for its first
+    client), and a new client costs ~5 ms even from a warm session (a world sets five alarms).
+    Sessions and clients keep no AWS state: the moto server does, and each world empties it."""
     return AwsClients(session=aws_session, endpoint_for=lambda service, region: moto_url)
 
 
