@@ -1,6 +1,6 @@
 """A stand-in for the Pulumi CLI, run as `pulumi` by the Automation API in
-tests/rollout_driver/ (a per-test `bin/pulumi` wrapper execs it with the scenario's path
-in ROLLOUT_STANDIN_SCENARIO).
+tests/rollout_driver/ (a per-test `bin/pulumi` wrapper execs it, compiled once per package by
+conftest.py `standin_bytecode`, with the scenario's path in ROLLOUT_STANDIN_SCENARIO).
 
 It answers what `python -m operations.rollout` makes the Automation API run: `version`, `stack
 select`, `stack output --json`, `stack history --json`, `stack export`, `refresh --target` and
