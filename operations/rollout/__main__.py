@@ -248,10 +248,12 @@ def main(
     aws_endpoint_url: str | None = None,
     check_every_seconds: float = 60.0,
     render: Render = render_offline,
+    session: boto3.session.Session | None = None,
 ) -> int:
-    """`sleep`, `aws_endpoint_url`, `check_every_seconds` and `render` are for tests (no-op
-    soak, a local AWS endpoint, shared offline renders); the Pulumi CLI is chosen with
-    --pulumi-root like any installation."""
+    """`sleep`, `aws_endpoint_url`, `check_every_seconds`, `render` and `session` are for tests
+    (no-op soak, a local AWS endpoint, shared offline renders, one boto3 session for every run
+    of a test session: a new one loads botocore's service models again); the Pulumi CLI is
+    chosen with --pulumi-root like any installation."""
     args = build_parser().parse_args(argv)
     out, err = Console(), Console(stderr=True)
     project_dir = args.project_dir.resolve()
@@ -287,7 +289,17 @@ def main(
             _say(out, line)
         return 0 if ok else 1
     return _run(
-        args, plan, env, limits, out, err, sleep, aws_endpoint_url, check_every_seconds, argv
+        args,
+        plan,
+        env,
+        limits,
+        out,
+        err,
+        sleep,
+        aws_endpoint_url,
+        check_every_seconds,
+        argv,
+        session,
     )
 
 
@@ -302,6 +314,7 @@ def _run(
     aws_endpoint_url: str | None,
     check_every_seconds: float,
     argv: list[str] | None,
+    session: boto3.session.Session | None,
 ) -> int:
     log_path = args.log or args.project_dir.resolve() / "build" / f"rollout-{args.stack}.log"
     log = RunLog(log_path)
@@ -314,7 +327,7 @@ def _run(
     try:
         with RichReporter(out, plan, log) as reporter:
             stack = open_stack(args.stack, args.project_dir, args.pulumi_root)
-            session = boto3.session.Session()
+            session = session or boto3.session.Session()
             health = HealthReader(env, endpoint_url=aws_endpoint_url, session=session)
             driver = Driver(
                 plan,

@@ -1,9 +1,10 @@
-"""Fixtures of the rollout driver's tests: one moto server and one stand-in Prometheus per
-worker, a fresh world per test (world.py)."""
+"""Fixtures of the rollout driver's tests: the session's moto server and boto3 session, one
+stand-in Prometheus per worker, a fresh world per test (world.py)."""
 
 from __future__ import annotations
 
 import json
+import py_compile
 import shutil
 import sys
 import urllib.request
@@ -15,7 +16,7 @@ import pytest
 import yaml
 
 from offline.stacks import REPO_ROOT
-from tests.moto_server import moto_endpoint
+from operations.aws_clients import AwsClients
 from tests.rollout_driver import alarm_history
 from tests.rollout_driver.prometheus_standin import StandinPrometheus, served
 from tests.rollout_driver.world import (
@@ -32,9 +33,35 @@ from tests.rollout_driver.world import (
 
 
 @pytest.fixture(scope="package")
-def moto_url() -> Iterator[str]:
-    with moto_endpoint() as url, alarm_history.served():
-        yield url
+def moto_url(moto_server: str) -> Iterator[str]:
+    """The session's moto server (tests/conftest.py `moto_server`: one per test process, and
+    moto's state is the process's anyway), answering DescribeAlarmHistory while the package
+    runs (alarm_history.py). A server of the package's own cost a start and, at the package's
+    end, a 0.5 s stop (werkzeug's shutdown poll)."""
+    with alarm_history.served():
+        yield moto_server
+
+
+@pytest.fixture(scope="package")
+def aws_clients(aws_session: boto3.session.Session, moto_url: str) -> AwsClients:
+    """The tests' own clients of the moto server (health checks, alarms), one per service and
+    region for the package, from the session's boto3 session (tests/conftest.py
+    `aws_session`), which every run of the driver is handed too (`main(session=...)`): a new
+    session loads botocore's service models and endpoint data again (~50 ms for its first
+    client), and a new client costs ~5 ms even from a warm session (a world sets five alarms).
+    Sessions and clients keep no AWS state: the moto server does, and each world empties it."""
+    return AwsClients(session=aws_session, endpoint_for=lambda service, region: moto_url)
+
+
+@pytest.fixture(scope="package")
+def standin_bytecode(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The stand-in CLI's modules compiled once, for `python <dir>/standin.pyc`: run as a
+    script, standin.py would be compiled again at each of its ~500 starts (~3 ms each; a
+    script's bytecode is never cached). Its import of c_json finds c_json.pyc next to it."""
+    compiled = tmp_path_factory.mktemp("rollout-standin")
+    for source in STANDIN.parent.glob("*.py"):
+        py_compile.compile(str(source), cfile=str(compiled / f"{source.stem}.pyc"), doraise=True)
+    return compiled / f"{STANDIN.stem}.pyc"
 
 
 @pytest.fixture(scope="package")
@@ -51,18 +78,23 @@ def prometheus(prometheus_server: StandinPrometheus) -> StandinPrometheus:
 
 
 @pytest.fixture
-def world(
+def world_without_aws(
     tmp_path: Path,
     moto_url: str,
+    aws_session: boto3.session.Session,
+    aws_clients: AwsClients,
     prometheus: StandinPrometheus,
+    standin_bytecode: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> World:
+    """The project and the stand-in CLI, and no AWS signals set up (no health checks, no
+    alarms): for the runs that stop before the driver reads any (dry runs, refused input),
+    which would spend ~80 ms of moto requests on a `world` they never look at. A run that did
+    read AWS would find no health check and fail."""
     monkeypatch.setenv("PULUMI_HOME", str(tmp_path / "pulumi-home"))
     monkeypatch.setenv("PULUMI_SKIP_UPDATE_CHECK", "true")
     monkeypatch.setenv("COLUMNS", "200")
-    # Every test starts from an empty AWS.
-    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"))
 
     project = tmp_path / "project"
     project.mkdir()
@@ -70,7 +102,45 @@ def world(
     text = with_digest((REPO_ROOT / "Pulumi.prod.yaml").read_text(), NEW, NEW_DIGEST)
     (project / "Pulumi.prod.yaml").write_text(text)
 
-    route53 = boto3.client("route53", region_name="us-east-1", endpoint_url=moto_url)
+    root = tmp_path / "pulumi-cli"
+    (root / "bin").mkdir(parents=True)
+    (root / "scenario.json").write_text(
+        json.dumps(
+            {
+                "version": FILE_CLI,
+                "calls": str(root / "calls.jsonl"),
+                # The stack file as first deployed, parsed once here rather than per call.
+                "initial_config": yaml.load(text, Loader=yaml.CSafeLoader)["config"],
+                "outputs": {
+                    "regions": {
+                        region: {"prometheusEndpoint": prometheus.endpoint(region)}
+                        for region in REGIONS
+                    }
+                },
+            }
+        )
+    )
+    wrapper = root / "bin" / "pulumi"
+    # `-S` skips the site machinery (the virtualenv's .pth files cost ~30 ms a start, and the
+    # Automation API starts the CLI four times an update); the stand-in needs only PyYAML and
+    # grpc from site-packages.
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f"ROLLOUT_STANDIN_SCENARIO='{root / 'scenario.json'}' PYTHONPATH='{SITE_PACKAGES}' "
+        f"exec '{sys.executable}' -S '{standin_bytecode}' \"$@\"\n"
+    )
+    wrapper.chmod(0o755)
+    return World(project, root, moto_url, capsys, prometheus, aws_session, aws_clients)
+
+
+@pytest.fixture
+def world(world_without_aws: World, tmp_path: Path) -> World:
+    """`world_without_aws` with its AWS signals: an empty moto server but for a Route 53
+    health check per region (in the stack outputs) and this stack's alarms at OK."""
+    w = world_without_aws
+    # Every test starts from an empty AWS.
+    urllib.request.urlopen(urllib.request.Request(f"{w.endpoint}/moto-api/reset", method="POST"))
+    route53 = w.clients("route53", "us-east-1")
     check_ids = {
         region: route53.create_health_check(
             CallerReference=f"{tmp_path.name}-{region}",
@@ -85,40 +155,17 @@ def world(
         )["HealthCheck"]["Id"]
         for region in REGIONS
     }
-
-    root = tmp_path / "pulumi-cli"
-    (root / "bin").mkdir(parents=True)
-    (root / "scenario.json").write_text(
-        json.dumps(
-            {
-                "version": FILE_CLI,
-                "calls": str(root / "calls.jsonl"),
-                # The stack file as first deployed, parsed once here rather than per call.
-                "initial_config": yaml.load(text, Loader=yaml.CSafeLoader)["config"],
-                "outputs": {
-                    "regions": {
-                        region: {
-                            "healthCheckId": check_id,
-                            "prometheusEndpoint": prometheus.endpoint(region),
-                        }
-                        for region, check_id in check_ids.items()
-                    }
-                },
+    w.scenario(
+        outputs={
+            "regions": {
+                region: {
+                    "healthCheckId": check_id,
+                    "prometheusEndpoint": w.prometheus.endpoint(region),
+                }
+                for region, check_id in check_ids.items()
             }
-        )
+        }
     )
-    wrapper = root / "bin" / "pulumi"
-    # `-S` skips the site machinery (the virtualenv's .pth files cost ~30 ms a start, and the
-    # Automation API starts the CLI four times an update); the stand-in needs only PyYAML and
-    # grpc from site-packages.
-    wrapper.write_text(
-        "#!/bin/sh\n"
-        f"ROLLOUT_STANDIN_SCENARIO='{root / 'scenario.json'}' PYTHONPATH='{SITE_PACKAGES}' "
-        f"exec '{sys.executable}' -S '{STANDIN}' \"$@\"\n"
-    )
-    wrapper.chmod(0o755)
-
-    w = World(project, root, moto_url, capsys, prometheus)
     for region in SERVING:  # alarms at OK are no signal (moto drops StateValue with a prefix)
         w.alarm(region, f"erlmcp-prod-{region}-5xx-rate", "OK")
     w.alarm("eu-west-1", "erlmcp-staging-eu-west-1-5xx-rate", "ALARM")  # another stack's

@@ -196,15 +196,19 @@ def test_a_workspace_that_fails_before_the_wave_stops_it_unchanged(world: World)
     assert world.stack_file.read_bytes() == original
 
 
-def test_a_p99_limit_that_no_bucket_can_count_is_refused_with_nothing_changed(world: World) -> None:
-    text = world.stack_file.read_text()
+def test_a_p99_limit_that_no_bucket_can_count_is_refused_with_nothing_changed(
+    world_without_aws: World,
+) -> None:
+    text = world_without_aws.stack_file.read_text()
     assert "      maxP99Seconds: 10\n" in text
-    world.stack_file.write_text(text.replace("maxP99Seconds: 10\n", "maxP99Seconds: 7\n"))
-    original = world.stack_file.read_bytes()
+    world_without_aws.stack_file.write_text(
+        text.replace("maxP99Seconds: 10\n", "maxP99Seconds: 7\n")
+    )
+    original = world_without_aws.stack_file.read_bytes()
 
-    run = world.run("--to", NEW, "--waves", *WAVES)
+    run = world_without_aws.run("--to", NEW, "--waves", *WAVES)
 
     assert run.code == 2
     assert "observability.canary.maxP99Seconds 7 is no bucket bound" in run.err
-    assert world.stack_file.read_bytes() == original
-    assert world.calls() == []
+    assert world_without_aws.stack_file.read_bytes() == original
+    assert world_without_aws.calls() == []

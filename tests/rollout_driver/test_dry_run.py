@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from offline.recorder import RecordedStack
@@ -16,6 +17,12 @@ from tests.rollout_driver.world import (
     WAVES,
     World,
 )
+
+
+@pytest.fixture
+def world(world_without_aws: World) -> World:
+    """A dry run reads no AWS signal (nor runs the CLI): no health checks or alarms to set."""
+    return world_without_aws
 
 
 def test_dry_run_prints_every_step_and_changes_nothing(world: World) -> None:

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 import boto3
 
+from operations.aws_clients import AwsClients
 from operations.health import HealthReader
 from tests.rollout_driver.world import NEW, WAVES, World, put_alarm, step_of
 
@@ -70,10 +71,13 @@ def test_an_alarm_that_fires_and_clears_between_two_readings_fails_the_step(worl
     assert [step_of(c) for c in world.engine_calls("up")] == [(1, 1), "none@3.0.0"]
 
 
-def test_alarm_history_counts_this_stacks_alarms_since_the_moment_given(moto_url: str) -> None:
+def test_alarm_history_counts_this_stacks_alarms_since_the_moment_given(
+    moto_url: str, aws_session: boto3.session.Session, aws_clients: AwsClients
+) -> None:
     urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"))
-    region, reader = "ca-central-1", HealthReader("prod", endpoint_url=moto_url)
-    cloudwatch = boto3.client("cloudwatch", region_name=region, endpoint_url=moto_url)
+    region = "ca-central-1"
+    reader = HealthReader("prod", endpoint_url=moto_url, session=aws_session)
+    cloudwatch = aws_clients("cloudwatch", region)
     step_began = datetime.now(timezone.utc)
     flapped = ("erlmcp-prod-ca-central-1-5xx-rate", "erlmcp-staging-ca-central-1-5xx-rate")
     for name in (*flapped, "erlmcp-prod-ca-central-1-latency"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
 import pytest
 from botocore.stub import Stubber
 
@@ -233,26 +234,26 @@ IN_PROGRESS = (
     ids=["no-digest", "other-version-in-progress", "unknown-region", "other-waves", "standby"],
 )
 def test_bad_input_is_refused_with_nothing_changed(
-    world: World, args: list[str], in_progress: bool, message: str
+    world_without_aws: World, args: list[str], in_progress: bool, message: str
 ) -> None:
     if in_progress:
-        with world.stack_file.open("a") as stream:
+        with world_without_aws.stack_file.open("a") as stream:
             stream.write(IN_PROGRESS)
-    original = world.stack_file.read_bytes()
+    original = world_without_aws.stack_file.read_bytes()
 
-    run = world.run(*args)
+    run = world_without_aws.run(*args)
 
     assert run.code == 2
     assert message in run.err
     assert "Nothing was changed." in run.err
-    assert world.stack_file.read_bytes() == original
-    assert world.calls() == []
+    assert world_without_aws.stack_file.read_bytes() == original
+    assert world_without_aws.calls() == []
 
 
-def test_health_signals(moto_url: str) -> None:
+def test_health_signals(moto_url: str, aws_session: boto3.session.Session) -> None:
     """What each kind of reading makes of an answer: a failing checker, an unreadable check,
     a missing id."""
-    reader = HealthReader("prod", endpoint_url=moto_url)
+    reader = HealthReader("prod", endpoint_url=moto_url, session=aws_session)
     route53 = reader._client("route53", "us-east-1")
     with Stubber(route53) as stub:  # type: ignore[arg-type]
         stub.add_response(

@@ -26,6 +26,7 @@ import yaml
 
 from offline.recorder import RecordedStack
 from offline.stacks import stack_file_config
+from operations.aws_clients import AwsClients
 from operations.rollout.__main__ import main
 from operations.stack_file import regions, serving_regions
 from tests.rollout_driver.prometheus_standin import StandinPrometheus
@@ -70,6 +71,9 @@ class World:
     endpoint: str
     capsys: pytest.CaptureFixture[str]
     prometheus: StandinPrometheus
+    session: boto3.session.Session
+    """The package's session (conftest.py `aws_session`), handed to every run of the driver."""
+    clients: AwsClients
 
     @property
     def stack_file(self) -> Path:
@@ -105,6 +109,7 @@ class World:
             # The dry run's offline renders cost seconds each: the tests that are not about them
             # see an empty stack at every step (no change), the one that is renders for real.
             render=render or (lambda config: RecordedStack(project="p", stack="s")),
+            session=self.session,
         )
         captured = self.capsys.readouterr()
         return Run(code, captured.out, captured.err)
@@ -122,7 +127,7 @@ class World:
         return stack_file_config(self.stack_file)
 
     def cloudwatch(self, region: str) -> Any:
-        return boto3.client("cloudwatch", region_name=region, endpoint_url=self.endpoint)
+        return self.clients("cloudwatch", region)
 
     def alarm(self, region: str, name: str, state: str, reason: str = "test") -> None:
         put_alarm(self.cloudwatch(region), name, state, reason)
