@@ -29,16 +29,26 @@ if TYPE_CHECKING:
     from tests.tls import LocalPki
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Move what every test keeps alive (modules, the SDK, collected tests) out of the cyclic
-    collector's reach: full collections then walk only what tests create. Recording and policy
-    analysis pause the collector themselves (offline/gc_control.py)."""
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """No cyclic collection while the tests are collected: collecting imports the program, the
+    SDK, pulumi-aws's classes and moto, and CPython's default thresholds walked everything
+    imported so far some 16 times a worker (~2 s), freeing nothing: what is imported stays."""
+    gc.disable()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Before the first test: move what every test keeps alive (modules, the SDK, collected
+    tests) out of the cyclic collector's reach, so full collections walk only what tests
+    create, and turn the collector back on. Recording and policy analysis pause it themselves
+    (offline/gc_control.py). (xdist's controller, which collects nothing, comes here too.)"""
     gc.collect()
     gc.freeze()
     freeze_garbage_after_blocks()
     # Tests make many short-lived objects (recordings' copies, moto's requests) and few cycles:
     # collect the young generation less often than CPython's default of every 700 allocations.
     gc.set_threshold(20_000, 20, 20)
+    gc.enable()
 
 
 # Resources whose loss loses data, a cluster or the domain (DNSSEC signing once the DS record is
