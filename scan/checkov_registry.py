@@ -103,19 +103,20 @@ def merged(*maps: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     return out
 
 
+def registry() -> dict[str, Any]:
+    terraform = PlanRunner.block_type_registries["resource"]
+    return {
+        "checkov": version,
+        "terraform_plan": merged(resource_checks(terraform), graph_checks(CheckType.TERRAFORM)),
+        "kubernetes": merged(
+            resource_checks(kubernetes_registry), graph_checks(CheckType.KUBERNETES)
+        ),
+    }
+
+
 def main() -> None:
     logging.disable(logging.CRITICAL)
-    terraform = PlanRunner.block_type_registries["resource"]
-    json.dump(
-        {
-            "checkov": version,
-            "terraform_plan": merged(resource_checks(terraform), graph_checks(CheckType.TERRAFORM)),
-            "kubernetes": merged(
-                resource_checks(kubernetes_registry), graph_checks(CheckType.KUBERNETES)
-            ),
-        },
-        sys.stdout,
-    )
+    json.dump(registry(), sys.stdout)
 
 
 if __name__ == "__main__":

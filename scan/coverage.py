@@ -5,14 +5,12 @@ checkov reports a check on a resource only when the check returns PASSED or FAIL
 that cannot read what it needs (a value missing from the export, a number it cannot compare, a
 policy it cannot parse) returns UNKNOWN and is left out of the report, so a zero-failure scan
 can hide checks that never ran. What "applies" is taken from checkov's own registries
-(scan/checkov_registry.py, run under checkov's interpreter); what was evaluated, from the
-report's passed, failed and skipped checks.
+(scan/checkov_registry.py, run under checkov's interpreter by scan/checkov_run.py); what was
+evaluated, from the report's passed, failed and skipped checks.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +19,6 @@ from typing import Any
 from offline.stacks import REPO_ROOT
 
 NOT_APPLICABLE = REPO_ROOT / "scan" / "not_applicable.yaml"
-REGISTRY_SCRIPT = REPO_ROOT / "scan" / "checkov_registry.py"
 # {framework: {resource type: {check id: check name}}}
 Registry = Mapping[str, Mapping[str, Mapping[str, str]]]
 
@@ -47,23 +44,6 @@ class Unevaluated:
             " or fix the resource; if it cannot apply, list it in scan/not_applicable.yaml with"
             " the reason"
         )
-
-
-def checkov_registry(checkov: Path) -> dict[str, Any]:
-    """checkov's checks per resource type, read by checkov's own interpreter (the one beside the
-    `checkov` script in its virtualenv)."""
-    python = checkov.with_name("python")
-    result = subprocess.run(
-        # -I: the script's own folder (scan/, whose modules are named like the things they do,
-        # `coverage`, `scan`) is not put on checkov's sys.path, where it could shadow a package.
-        [str(python), "-I", str(REGISTRY_SCRIPT)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"reading checkov's registry with {python} failed:\n{result.stderr}")
-    return json.loads(result.stdout)
 
 
 def evaluations(report: Mapping[str, Any]) -> set[tuple[str, Resource]]:

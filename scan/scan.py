@@ -36,7 +36,6 @@ from scan.coverage import (
     Registry,
     Resource,
     Unevaluated,
-    checkov_registry,
     evaluations,
     unevaluated,
 )
@@ -45,6 +44,8 @@ from scan.terraform_plan import kubernetes_manifests, terraform_plan
 
 SUPPRESSIONS = REPO_ROOT / "scan" / "suppressions.yaml"
 DEFAULT_CHECKOV = REPO_ROOT / ".venv-scan" / "bin" / "checkov"
+# Run by checkov's interpreter: the registry and both reports from one start (scan/checkov_run.py).
+CHECKOV_RUN_SCRIPT = REPO_ROOT / "scan" / "checkov_run.py"
 FRAMEWORKS = ("kubernetes", "terraform_plan")
 
 
@@ -116,16 +117,29 @@ def write_inputs(recorded: RecordedStack, out: Path) -> list[ScanInput]:
     ]
 
 
-def run_checkov(checkov: Path, framework: str, target: Path) -> dict[str, Any]:
-    """checkov's JSON report, passed checks included (they say what was evaluated)."""
-    flag = "-d" if target.is_dir() else "-f"
-    command = [str(checkov), flag, str(target), "--framework", framework]
+def run_checkov(checkov: Path, inputs: Sequence[ScanInput]) -> dict[str, Any]:
+    """checkov's registry and its JSON reports (passed checks included: they say what was
+    evaluated), `{"registry": Registry, "reports": {framework: report}}`, from one run of the
+    interpreter beside the `checkov` script (scan/checkov_run.py) over every input."""
+    python = checkov.with_name("python")
+    # Files only: checkov's --file "can not be used together with --directory" (its --help).
+    files = [path for scan_input in inputs for path in _files_of(scan_input.target)]
+    command = [str(python), "-I", str(CHECKOV_RUN_SCRIPT)]
+    command += [arg for f in files for arg in ("-f", str(f))]
+    command += ["--framework", *(i.framework for i in inputs)]
     command += ["-o", "json", "--compact", "--skip-download"]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode not in (0, 1):
-        raise RuntimeError(f"checkov failed on {target}:\n{result.stderr}")
-    report = json.loads(result.stdout)
-    return report[0] if isinstance(report, list) else report
+        raise RuntimeError(f"checkov failed:\n{result.stderr}")
+    run = json.loads(result.stdout)
+    return {
+        "registry": run["registry"],
+        "reports": {report["check_type"]: report for report in run["reports"]},
+    }
+
+
+def _files_of(target: Path) -> list[Path]:
+    return sorted(target.glob("*")) if target.is_dir() else [target]
 
 
 def findings_of(framework: str, report: dict[str, Any]) -> tuple[int, list[Finding]]:
@@ -205,11 +219,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (StackFileError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    registry = checkov_registry(args.checkov)
+    inputs = write_inputs(recorded, args.out)
+    run = run_checkov(args.checkov, inputs)
     outcome = Outcome()
-    for scan_input in write_inputs(recorded, args.out):
-        report = run_checkov(args.checkov, scan_input.framework, scan_input.target)
-        scan_framework(scan_input, report, registry, (suppressions, not_applicable), outcome)
+    for scan_input in inputs:
+        # A framework checkov had nothing to say about: every check that applies never ran.
+        report = run["reports"].get(scan_input.framework, {})
+        lists = (suppressions, not_applicable)
+        scan_framework(scan_input, report, run["registry"], lists, outcome)
     return report_outcome(outcome, {SUPPRESSIONS: suppressions, NOT_APPLICABLE: not_applicable})
 
 

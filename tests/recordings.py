@@ -21,7 +21,7 @@ import json
 import pickle
 import shutil
 import sys
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,7 +37,6 @@ from offline.recorder import RecordedStack, RecordingMonitor
 from offline.stacks import PROD_STACK_FILE, REPO_ROOT, run_stack_file
 from operations.outage import OutageMocks, RegionDown
 from planning.plan import build_plan
-from scan import coverage as scan_coverage
 from scan import scan
 
 CACHE_ROOT = REPO_ROOT / "build" / "test-recordings"
@@ -204,17 +203,13 @@ def checkov_version(checkov: Path) -> str | None:
     return next((d.version for d in found), None)
 
 
-def checkov_registry(checkov: Path) -> dict[str, Any]:
-    """`scan.coverage.checkov_registry`, made once per checkov version and program."""
-    key = _key("checkov-registry", checkov_version(checkov))
-    return _stored(key, lambda: scan_coverage.checkov_registry(checkov))
-
-
-def checkov_report(checkov: Path, framework: str, target: Path) -> dict[str, Any]:
+def checkov_run(checkov: Path, inputs: Sequence[scan.ScanInput]) -> dict[str, Any]:
     """`scan.scan.run_checkov`, made once per checkov version and bytes scanned."""
-    files = sorted(target.glob("*")) if target.is_dir() else [target]
     digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    key = _key("checkov", checkov_version(checkov), framework, digest.hexdigest())
-    return _stored(key, lambda: scan.run_checkov(checkov, framework, target))
+    for scan_input in inputs:
+        digest.update(scan_input.framework.encode() + b"\0")
+        target = scan_input.target
+        for path in sorted(target.glob("*")) if target.is_dir() else [target]:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    key = _key("checkov", checkov_version(checkov), digest.hexdigest())
+    return _stored(key, lambda: scan.run_checkov(checkov, inputs))

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from scan import coverage as scan_coverage
 from scan import scan
 from scan.lists import ListedCheck, load_listed
 
@@ -41,37 +40,28 @@ def report(
     }
 
 
-# This interpreter, without site-packages (`-S`: the stand-ins need only json and sys): `python3`
+# This interpreter, without site-packages (`-S`: the stand-in needs only json and sys): `python3`
 # on PATH may be a version manager's shim (pyenv's costs ~50 ms of CPU a start, more than the
 # stand-in's own work).
 STANDIN_PYTHON = f"{sys.executable} -S"
 
 
 def fake_checkov(tmp_path: Path, reports: dict[str, Any], registry: dict[str, Any]) -> Path:
-    """A `checkov` that answers with `reports` per framework, and the `python` beside it, which
-    answers the registry script with `registry`."""
+    """A `checkov` whose `python` (the interpreter scan/checkov_run.py runs under) answers with
+    `registry` and `reports`, exits as checkov would, and keeps its arguments in `argv.json`."""
     data = tmp_path / "reports.json"
-    data.write_text(json.dumps({"reports": reports, "registry": registry}))
-    checkov = tmp_path / "checkov"
-    checkov.write_text(
-        f"#!{STANDIN_PYTHON}\n"
-        "import json, sys\n"
-        f"reports = json.load(open({str(data)!r}))['reports']\n"
-        "framework = sys.argv[sys.argv.index('--framework') + 1]\n"
-        "print(json.dumps(reports[framework]))\n"
-        "sys.exit(1 if reports[framework]['results']['failed_checks'] else 0)\n"
-    )
+    data.write_text(json.dumps({"reports": list(reports.values()), "registry": registry}))
     python = tmp_path / "python"
     python.write_text(
         f"#!{STANDIN_PYTHON}\n"
         "import json, sys\n"
-        # -I: scan/ must not be on the registry script's sys.path (scan/coverage.py).
-        f"assert sys.argv[1:] == ['-I', {str(scan_coverage.REGISTRY_SCRIPT)!r}]\n"
-        f"print(json.dumps(json.load(open({str(data)!r}))['registry']))\n"
+        f"json.dump(sys.argv[1:], open({str(tmp_path / 'argv.json')!r}, 'w'))\n"
+        f"run = json.load(open({str(data)!r}))\n"
+        "print(json.dumps(run))\n"
+        "sys.exit(1 if any(r['results']['failed_checks'] for r in run['reports']) else 0)\n"
     )
-    for script in (checkov, python):
-        script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    return checkov
+    python.chmod(python.stat().st_mode | stat.S_IEXEC)
+    return tmp_path / "checkov"
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +113,42 @@ def test_an_unsuppressed_finding_fails_the_scan(run_scan, capsys):
     out = capsys.readouterr().out
     assert "kubernetes: 10 passed, 1 failed, 0 suppressed" in out
     assert f"[terraform_plan] CKV_AWS_157 {DB}" in out
+
+
+def test_checkov_starts_once_for_the_registry_and_every_file_of_both_frameworks(
+    run_scan, tmp_path, prod_inputs
+):
+    run_scan({})
+    argv = json.loads((tmp_path / "argv.json").read_text())
+    # -I: scan/ must not be on checkov's sys.path (scan/checkov_run.py).
+    assert argv[:2] == ["-I", str(scan.CHECKOV_RUN_SCRIPT)]
+    inputs = prod_inputs(None, None)
+    files = [
+        str(f)
+        for i in inputs
+        for f in (sorted(i.target.glob("*")) if i.target.is_dir() else [i.target])
+    ]
+    assert [argv[i + 1] for i, arg in enumerate(argv) if arg == "-f"] == files
+    assert len(files) > 2 and "-d" not in argv  # checkov's --file and --directory do not mix
+    framework = argv.index("--framework")
+    assert argv[framework + 1 : framework + 3] == list(scan.FRAMEWORKS)
+
+
+def test_a_framework_checkov_did_not_report_is_never_evaluated(monkeypatch, run_scan, capsys):
+    """A report missing from checkov's answer is no pass: every check that applies never ran."""
+    real = scan.run_checkov
+
+    def without_kubernetes(checkov, inputs):
+        run = real(checkov, inputs)
+        del run["reports"]["kubernetes"]
+        return run
+
+    monkeypatch.setattr(scan, "run_checkov", without_kubernetes)
+    registry = {"kubernetes": {"StatefulSet": {"CKV_K8S_43": "Image should use digest"}}}
+    assert run_scan({}, registry=registry) == 1
+    assert (
+        "[kubernetes] CKV_K8S_43 was never evaluated on " + STATEFULSET in capsys.readouterr().out
+    )
 
 
 def test_suppressed_findings_pass_and_are_counted(run_scan, capsys):

@@ -29,19 +29,22 @@ def checkov() -> Path:
 
 
 @pytest.fixture(scope="module")
-def registry(checkov) -> dict[str, Any]:
-    return recordings.checkov_registry(checkov)
+def checkov_run(checkov, prod_stack, tmp_path_factory) -> dict[str, Any]:
+    """checkov's registry and its reports on the prod export, from one run."""
+    return recordings.checkov_run(
+        checkov, scan.write_inputs(prod_stack, tmp_path_factory.mktemp("scan"))
+    )
 
 
 @pytest.fixture(scope="module")
-def reports(checkov, prod_stack, tmp_path_factory) -> dict[str, dict[str, Any]]:
-    out = tmp_path_factory.mktemp("scan")
-    return {
-        scan_input.framework: recordings.checkov_report(
-            checkov, scan_input.framework, scan_input.target
-        )
-        for scan_input in scan.write_inputs(prod_stack, out)
-    }
+def registry(checkov_run) -> dict[str, Any]:
+    return checkov_run["registry"]
+
+
+@pytest.fixture(scope="module")
+def reports(checkov_run) -> dict[str, dict[str, Any]]:
+    assert set(checkov_run["reports"]) == set(scan.FRAMEWORKS)
+    return checkov_run["reports"]
 
 
 def evaluated_on(report: dict[str, Any], prefix: str) -> Counter[str]:
@@ -88,13 +91,12 @@ def test_the_registry_names_the_types_a_graph_check_reports_on(registry):
 
 
 def test_the_prod_scan_sees_every_check_it_claims_and_passes(
-    checkov, reports, monkeypatch, tmp_path, prod_stack, prod_config, capsys
+    checkov, checkov_run, monkeypatch, tmp_path, prod_stack, prod_config, capsys
 ):
     """`make scan` on prod, with the shared checkov runs: no finding, no check that applies but
     never ran, no stale entry in scan/suppressions.yaml or scan/not_applicable.yaml."""
     monkeypatch.setattr(scan, "record_stack_file", lambda *a, **k: (prod_stack, prod_config))
-    monkeypatch.setattr(scan, "checkov_registry", recordings.checkov_registry)
-    monkeypatch.setattr(scan, "run_checkov", recordings.checkov_report)
+    monkeypatch.setattr(scan, "run_checkov", recordings.checkov_run)
     code = scan.main(["--checkov", str(checkov), "--out", str(tmp_path)])
     captured = capsys.readouterr()
     assert code == 0, captured.out + captured.err
