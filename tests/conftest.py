@@ -218,6 +218,27 @@ def dr_stage_config(primary: str, stage: str) -> dict[str, Any]:
     return config
 
 
+def everyday_edits(config: dict[str, Any]) -> dict[str, Any]:
+    """Prod's config with the everyday edits made at once, in place: a bigger database class, more
+    pods, a patch release, and every backup knob off its default. One recording serves
+    tests/test_replacements.py (none of them replaces anything) and tests/test_wiring.py (the
+    backup settings reach every copy)."""
+    regions = config["erlmcp-infra:regions"]
+    regions["us-east-1"]["database"].update(instanceClass="db.r6g.2xlarge")
+    regions["eu-west-1"].update(pods=4)
+    config["erlmcp-infra:release"].update(
+        version="3.0.1", imageDigests={"3.0.1": "sha256:" + "1" * 64}
+    )
+    backups = config["erlmcp-infra:backups"]
+    backups["database"]["retentionDays"] = 21
+    backups["objects"]["postgres"] = {
+        "expireDays": 400,
+        "glacierAfterDays": 180,
+        "noncurrentExpireDays": 14,
+    }
+    return config
+
+
 @functools.cache
 def _dr_stage_stack(primary: str, stage: str) -> RecordedStack:
     from tests.recordings import recorded_stack

@@ -19,6 +19,7 @@ from planning.replacements import (
     force_new_paths,
     replacing_changes,
 )
+from tests.conftest import everyday_edits
 from tests.recordings import pack_report, recorded_stack, shared_plan
 
 RDS = "aws:rds/instance:Instance"
@@ -182,22 +183,17 @@ def test_a_new_domain_replaces_the_hosted_zone(prod_plan):
     assert blocks_the_plan(diff)
 
 
-def _harmless_edits(config: dict[str, Any]) -> None:
-    """Three everyday edits at once (one render instead of three; each is checked to land)."""
-    config["erlmcp-infra:regions"]["us-east-1"]["database"].update(instanceClass="db.r6g.2xlarge")
-    config["erlmcp-infra:regions"]["eu-west-1"].update(pods=4)
-    config["erlmcp-infra:release"].update(
-        version="3.0.1", imageDigests={"3.0.1": "sha256:" + "1" * 64}
-    )
-
-
-def test_harmless_edits_update_in_place(prod_plan):
-    diff = diff_plans(prod_plan, plan_of(_harmless_edits))
+def test_everyday_edits_update_in_place(prod_plan):
+    """tests/conftest.py `everyday_edits`, all at once (one render; each is checked to land)."""
+    diff = diff_plans(prod_plan, plan_of(everyday_edits))
     changed = {c["urn"].rsplit("::", 1)[-1]: set(c["inputs"]) for c in diff["changed"]}
     # Each edit lands where it should...
     assert "instanceClass" in changed["us-east-1-aurora-instance-0"]
     assert "spec" in changed["eu-west-1-erlmcp-statefulset"]
     assert "spec" in changed["ap-southeast-1-erlmcp-statefulset"]  # the new image everywhere
+    assert "backupRetentionPeriod" in changed["us-east-1-aurora-cluster"]
+    assert "backupRetentionPeriod" in changed["ap-southeast-1-postgres-db"]
+    assert "rules" in changed["eu-west-1-backups-lifecycle"]
     # ...and none of them replaces anything, stateful or not.
     assert diff["replaced"] == []
     assert not blocks_the_plan(diff)

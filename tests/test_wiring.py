@@ -16,6 +16,7 @@ import pytest
 from offline.recorder import RecordedResource, RecordedStack, reveal
 from offline.stacks import stack_file_config
 from regions.aws_regions import NLB_HOSTED_ZONE_IDS
+from tests.conftest import everyday_edits
 from tests.recordings import recorded_stack
 from tests.test_stack import (
     AURORA,
@@ -225,15 +226,10 @@ def test_each_regions_outputs_name_that_regions_own_resources(prod_stack, region
 
 @pytest.fixture(scope="module")
 def tuned_backups() -> tuple[dict[str, Any], RecordedStack]:
-    """Prod with every backup knob moved off its default."""
-    config = copy.deepcopy(stack_file_config())
-    backups = config["erlmcp-infra:backups"]
-    backups["database"]["retentionDays"] = 21
-    backups["objects"]["postgres"] = {
-        "expireDays": 400,
-        "glacierAfterDays": 180,
-        "noncurrentExpireDays": 14,
-    }
+    """Prod with every backup knob moved off its default (tests/conftest.py `everyday_edits`:
+    retention 21 days, postgres objects to Glacier after 180 days, expired after 400, old
+    versions after 14)."""
+    config = everyday_edits(copy.deepcopy(stack_file_config()))
     return config, recorded_stack(config)
 
 
