@@ -191,26 +191,48 @@ def test_diff_flags_a_renamed_bucket(plan):
     assert warning.startswith(f"STATEFUL RESOURCE RENAMED: {old_urn} -> {bucket['urn']}.")
 
 
+def with_resource_changed(plan: dict[str, Any], urn: str, change) -> dict[str, Any]:
+    """`plan` with a copy of its resource `urn` changed by `change` (None removes it); the other
+    resources are shared, not copied: diff_plans only reads."""
+    resources = []
+    for resource in plan["resources"]:
+        if resource["urn"] == urn:
+            resource = change(copy.deepcopy(resource))
+        if resource is not None:
+            resources.append(resource)
+    return {**plan, "resources": resources}
+
+
+def renamed_to(name: str):
+    def rename(resource: dict[str, Any]) -> dict[str, Any]:
+        resource["urn"] = resource["urn"].replace(f"::{resource['name']}", f"::{name}")
+        resource["name"] = name
+        return resource
+
+    return rename
+
+
 @pytest.mark.parametrize("type_", sorted(STATEFUL_TYPES))
 def test_diff_flags_every_stateful_type_removed_or_renamed(plan, type_):
     [first, *_] = [r for r in plan["resources"] if r["type"] == type_]
-    removed = copy.deepcopy(plan)
-    removed["resources"] = [r for r in removed["resources"] if r["urn"] != first["urn"]]
+    removed = with_resource_changed(plan, first["urn"], lambda _: None)
     assert diff_plans(plan, removed)["warnings"] == [
         f"STATEFUL RESOURCE REMOVED: {first['urn']} ({type_}) would be deleted."
     ]
-    renamed = copy.deepcopy(plan)
-    moved = next(r for r in renamed["resources"] if r["urn"] == first["urn"])
-    moved["urn"] = first["urn"].replace(f"::{first['name']}", "::renamed")
-    moved["name"] = "renamed"
+    renamed = with_resource_changed(plan, first["urn"], renamed_to("renamed"))
+    moved_urn = first["urn"].replace(f"::{first['name']}", "::renamed")
     [warning] = diff_plans(plan, renamed)["warnings"]
-    assert warning.startswith(f"STATEFUL RESOURCE RENAMED: {first['urn']} -> {moved['urn']}.")
+    assert warning.startswith(f"STATEFUL RESOURCE RENAMED: {first['urn']} -> {moved_urn}.")
     # Same name, another physical identity: a new resource next to a removed one, not a rename.
-    other = copy.deepcopy(renamed)
-    twin = next(r for r in other["resources"] if r["urn"] == moved["urn"])
     key = STATEFUL_IDENTITY[type_]
-    if key in twin["inputs"]:
-        twin["inputs"][key] = f"{twin['inputs'][key]}-other"
+    if key in first["inputs"]:
+
+        def another_identity(resource: dict[str, Any]) -> dict[str, Any]:
+            resource = renamed_to("renamed")(resource)
+            resource["inputs"][key] = f"{resource['inputs'][key]}-other"
+            return resource
+
+        other = with_resource_changed(plan, first["urn"], another_identity)
         [warning] = diff_plans(plan, other)["warnings"]
         assert warning.startswith("STATEFUL RESOURCE REMOVED")
 
