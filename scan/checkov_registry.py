@@ -1,8 +1,8 @@
 """Which checkov checks apply to which resource type, from checkov's own registries.
 
-Runs under checkov's interpreter (`.venv-scan/bin/python scan/checkov_registry.py`), not the
-program's: it imports only checkov and the standard library. Prints, as JSON,
-`{framework: {resource type: {check id: check name}}}` for the two frameworks `make scan` runs:
+Loaded by scan/checkov_run.py under checkov's interpreter, not the program's: it imports only
+checkov and the standard library. `registry()` gives `{framework: {resource type: {check id:
+check name}}}` for the two frameworks `make scan` runs:
 
 - `terraform_plan`: the resource checks the plan runner runs on each block
   (`checkov/terraform/plan_runner.py`, `block_type_registries['resource']`, i.e.
@@ -18,9 +18,6 @@ types it reports on are read from its condition tree instead (`reported_types`).
 
 from __future__ import annotations
 
-import json
-import logging
-import sys
 from typing import Any
 
 from checkov.common.bridgecrew.check_type import CheckType
@@ -112,12 +109,3 @@ def registry() -> dict[str, Any]:
             resource_checks(kubernetes_registry), graph_checks(CheckType.KUBERNETES)
         ),
     }
-
-
-def main() -> None:
-    logging.disable(logging.CRITICAL)
-    json.dump(registry(), sys.stdout)
-
-
-if __name__ == "__main__":
-    main()

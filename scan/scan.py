@@ -6,13 +6,13 @@
 checkov does not read Pulumi programs; it reads Kubernetes manifests and Terraform plan JSON.
 The program is recorded offline (as `make plan` does) and written in both shapes
 (scan/terraform_plan.py): `build/scan/kubernetes/*.yaml` and `build/scan/plan.json`. checkov
-runs over each with its own framework; every failed check is then either listed in
-`scan/suppressions.yaml` (check id, the resources it applies to, and a one-line reason) or a
-finding. Every check checkov registers for a resource's type must also have been evaluated on
-that resource, or be listed in `scan/not_applicable.yaml` (scan/coverage.py): a check
-that never ran is not a pass. Prints passed / failed / suppressed / not evaluated per framework
-and every finding; exits 1 when there is any finding or unevaluated check, 2 on a bad stack file
-or a list entry that matches nothing (a stale reason).
+runs once over every file, each with its framework (scan/checkov_run.py); every failed check is
+then either listed in `scan/suppressions.yaml` (check id, the resources it applies to, and a
+one-line reason) or a finding. Every check checkov registers for a resource's type must also
+have been evaluated on that resource, or be listed in `scan/not_applicable.yaml`
+(scan/coverage.py): a check that never ran is not a pass. Prints passed / failed / suppressed /
+not evaluated per framework and every finding; exits 1 when there is any finding or unevaluated
+check, 2 on a bad stack file or a list entry that matches nothing (a stale reason).
 """
 
 from __future__ import annotations
@@ -71,6 +71,10 @@ class ScanInput:
     target: Path
     resources: dict[Resource, str]
 
+    def files(self) -> list[Path]:
+        """What checkov is given: the target's files, or the target itself."""
+        return sorted(self.target.glob("*")) if self.target.is_dir() else [self.target]
+
 
 @dataclass
 class Outcome:
@@ -123,7 +127,7 @@ def run_checkov(checkov: Path, inputs: Sequence[ScanInput]) -> dict[str, Any]:
     interpreter beside the `checkov` script (scan/checkov_run.py) over every input."""
     python = checkov.with_name("python")
     # Files only: checkov's --file "can not be used together with --directory" (its --help).
-    files = [path for scan_input in inputs for path in _files_of(scan_input.target)]
+    files = [path for scan_input in inputs for path in scan_input.files()]
     command = [str(python), "-I", str(CHECKOV_RUN_SCRIPT)]
     command += [arg for f in files for arg in ("-f", str(f))]
     command += ["--framework", *(i.framework for i in inputs)]
@@ -136,10 +140,6 @@ def run_checkov(checkov: Path, inputs: Sequence[ScanInput]) -> dict[str, Any]:
         "registry": run["registry"],
         "reports": {report["check_type"]: report for report in run["reports"]},
     }
-
-
-def _files_of(target: Path) -> list[Path]:
-    return sorted(target.glob("*")) if target.is_dir() else [target]
 
 
 def findings_of(framework: str, report: dict[str, Any]) -> tuple[int, list[Finding]]:

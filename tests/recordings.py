@@ -208,8 +208,7 @@ def checkov_run(checkov: Path, inputs: Sequence[scan.ScanInput]) -> dict[str, An
     digest = hashlib.sha256()
     for scan_input in inputs:
         digest.update(scan_input.framework.encode() + b"\0")
-        target = scan_input.target
-        for path in sorted(target.glob("*")) if target.is_dir() else [target]:
+        for path in scan_input.files():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
     key = _key("checkov", checkov_version(checkov), digest.hexdigest())
     return _stored(key, lambda: scan.run_checkov(checkov, inputs))
