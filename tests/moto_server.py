@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -47,6 +48,31 @@ def _polling_every_50_ms(*args: Any, **kwargs: Any) -> Any:
 
 
 _make_server = threaded_moto_server.make_server
+
+
+def recent_datapoints(
+    cloudwatch: Any,
+    namespace: str,
+    metric: str,
+    dimension: tuple[str, str],
+    statistics: list[str],
+    *,
+    period: int,
+    minutes: int = 5,
+) -> list[dict[str, Any]]:
+    """CloudWatch's datapoints of one metric over the last `minutes` (and one ahead, for a
+    clock a little behind the server's)."""
+    now = datetime.now(timezone.utc)
+    name, value = dimension
+    return cloudwatch.get_metric_statistics(
+        Namespace=namespace,
+        MetricName=metric,
+        Dimensions=[{"Name": name, "Value": value}],
+        StartTime=now - timedelta(minutes=minutes),
+        EndTime=now + timedelta(minutes=1),
+        Period=period,
+        Statistics=statistics,
+    )["Datapoints"]
 
 
 # Where the S3 API spells a name other than by capitalising the recorded camelCase one.

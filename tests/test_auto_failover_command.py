@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import shutil
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from operations.stack_file import stack_config
 from planning.diff import blocks_the_plan
 from regions.auto_failover import MARKER_METRIC, MARKER_NAMESPACE
 from tests.conftest import STATEFUL_TYPES
+from tests.moto_server import recent_datapoints
 from tests.moto_standins import add_datastore
 from tests.recordings import pack_report, recorded_stack
 from tests.test_failover_command import session_in
@@ -237,16 +237,15 @@ def test_a_cache_the_lambda_did_not_promote_is_printed(converged, worlds):
 
 def marker(url: str, primary: str) -> list[float]:
     cloudwatch = clients_of(url)("cloudwatch", STANDBY[primary])
-    now = datetime.now(timezone.utc)
-    points = cloudwatch.get_metric_statistics(
-        Namespace=MARKER_NAMESPACE,
-        MetricName=MARKER_METRIC,
-        Dimensions=[{"Name": "Primary", "Value": primary}],
-        StartTime=now - timedelta(minutes=10),
-        EndTime=now + timedelta(minutes=1),
-        Period=60,
-        Statistics=["Minimum", "Maximum"],
-    )["Datapoints"]
+    points = recent_datapoints(
+        cloudwatch,
+        MARKER_NAMESPACE,
+        MARKER_METRIC,
+        ("Primary", primary),
+        ["Minimum", "Maximum"],
+        period=60,
+        minutes=10,
+    )
     return sorted({p["Maximum"] for p in points} | {p["Minimum"] for p in points})
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import http.server
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
 
 import boto3
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from components.lambdas import endpoint_probe as probe
 from regions.auto_failover import PROBE_METRIC, PROBE_NAMESPACE
 from tests.http_standin import serving
+from tests.moto_server import recent_datapoints
 
 REGION = "us-west-2"
 
@@ -34,16 +34,14 @@ def env(targets: dict[str, str]) -> dict[str, str]:
 
 def published(url: str, target: str) -> list[float]:
     cloudwatch = boto3.client("cloudwatch", region_name=REGION, endpoint_url=url)
-    now = datetime.now(timezone.utc)
-    points = cloudwatch.get_metric_statistics(
-        Namespace=PROBE_NAMESPACE,
-        MetricName=PROBE_METRIC,
-        Dimensions=[{"Name": "Target", "Value": target}],
-        StartTime=now - timedelta(minutes=5),
-        EndTime=now + timedelta(minutes=1),
-        Period=300,
-        Statistics=["Minimum", "SampleCount"],
-    )["Datapoints"]
+    points = recent_datapoints(
+        cloudwatch,
+        PROBE_NAMESPACE,
+        PROBE_METRIC,
+        ("Target", target),
+        ["Minimum", "SampleCount"],
+        period=300,
+    )
     return [p["Minimum"] for p in points]
 
 

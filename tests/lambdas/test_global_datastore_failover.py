@@ -4,7 +4,6 @@ in: tests/moto_standins.py): the failover call it sends, and that a second run c
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
@@ -12,6 +11,7 @@ import pytest
 
 from components.lambdas import global_datastore_failover as lambda_
 from regions.auto_failover import MARKER_METRIC, MARKER_NAMESPACE
+from tests.moto_server import recent_datapoints
 from tests.moto_standins import DATASTORES, add_datastore
 
 GLOBAL_ID = "ldgnf-erlmcp-prod-us-east-1"
@@ -46,16 +46,9 @@ def datastore(moto_url: str) -> Iterator[str]:
 def marker_set(url: str, primary: str = PRIMARY) -> bool:
     """The marker metric of `primary` reached 1 in the standby region."""
     cloudwatch = boto3.client("cloudwatch", region_name=STANDBY, endpoint_url=url)
-    now = datetime.now(timezone.utc)
-    points = cloudwatch.get_metric_statistics(
-        Namespace=MARKER_NAMESPACE,
-        MetricName=MARKER_METRIC,
-        Dimensions=[{"Name": "Primary", "Value": primary}],
-        StartTime=now - timedelta(minutes=5),
-        EndTime=now + timedelta(minutes=1),
-        Period=60,
-        Statistics=["Maximum"],
-    )["Datapoints"]
+    points = recent_datapoints(
+        cloudwatch, MARKER_NAMESPACE, MARKER_METRIC, ("Primary", primary), ["Maximum"], period=60
+    )
     return any(point["Maximum"] == 1.0 for point in points)
 
 
