@@ -265,14 +265,14 @@ def dr_stage_stack() -> Callable[[str, str], RecordedStack]:
 
 
 @pytest.fixture(scope="session")
-def moto_url() -> Iterator[str]:
-    """One local moto server for the session's tests (tests/moto_server.py), with the actions
-    moto lacks for automatic failover added in-process (tests/moto_standins.py)."""
-    from tests.moto_server import moto_endpoint
+def moto_url(moto_server: str) -> Iterator[str]:
+    """The process's moto server (`moto_server`), with the actions moto lacks for automatic
+    failover added in-process (tests/moto_standins.py). moto keeps its state per process, not
+    per server, so a second server would serve the same accounts."""
     from tests.moto_standins import standins
 
-    with moto_endpoint() as url, standins():
-        yield url
+    with standins():
+        yield moto_server
 
 
 @pytest.fixture(scope="session")
