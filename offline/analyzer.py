@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import copy
 import json
-import pickle
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -37,6 +36,7 @@ from pulumi_policy import policy as pulumi_policy_impl
 from pulumi_policy.policy import EnforcementLevel, Policy
 
 from offline.gc_control import collector_paused
+from offline.kept_messages import KeptMessages, cache_key
 from offline.policy_speedups import (
     _each_message_decoded_once,
     _only_policies_for,
@@ -72,7 +72,7 @@ def secret(value: Any) -> dict[str, Any]:
 
 def to_struct(properties: Mapping[str, Any]) -> struct_pb2.Struct:
     """A property map as the engine marshals it for analyzers (keep unknowns, keep secrets)."""
-    key = _pickled(properties)
+    key = cache_key(properties)
     encoded = _ENCODED_STRUCTS.get(key)
     if encoded is not None:
         return struct_pb2.Struct.FromString(encoded)
@@ -81,44 +81,12 @@ def to_struct(properties: Mapping[str, Any]) -> struct_pb2.Struct:
     return struct
 
 
-class _EncodedMessages:
-    """Wire bytes of messages already built, by the pickled bytes of what they were built from.
-
-    Equal pickles are the same values of the same types, so the same message: json_format
-    walks every property in Python (~70 ms a prod stack request), while most resources come
-    again, from the next copy of a stack or the next stage of an operation, and parsing kept
-    bytes is done in C. The oldest are forgotten first.
-    """
-
-    def __init__(self, kept: int) -> None:
-        self._kept = kept
-        self._encoded: dict[bytes, bytes] = {}
-
-    def get(self, key: bytes | None) -> bytes | None:
-        return None if key is None else self._encoded.get(key)
-
-    def keep(self, key: bytes | None, encoded: bytes) -> None:
-        if key is None:
-            return
-        if len(self._encoded) >= self._kept:
-            del self._encoded[next(iter(self._encoded))]
-        self._encoded[key] = encoded
-
-
-def _pickled(value: Any) -> bytes | None:
-    """The cache key of `value`, None when it cannot be pickled (it is then not cached)."""
-    try:
-        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    except (pickle.PicklingError, TypeError, AttributeError):
-        return None
-
-
-_ENCODED_STRUCTS = _EncodedMessages(kept=20_000)
+_ENCODED_STRUCTS = KeptMessages(kept=20_000)
 # One `AnalyzeStackRequest` per resource, each holding that resource alone: concatenated, such
 # requests parse as one request holding them all (parsing concatenated messages merges them, and
 # a merge appends a repeated field's elements: protobuf.dev/programming-guides/encoding,
 # "Last One Wins").
-_ENCODED_STACK_ENTRIES = _EncodedMessages(kept=20_000)
+_ENCODED_STACK_ENTRIES = KeptMessages(kept=20_000)
 
 
 def _struct_of(properties: Mapping[str, Any]) -> struct_pb2.Struct:
@@ -380,7 +348,7 @@ class StackPresentation:
 
     def _encoded_stack_entry(self, r: RecordedResource) -> bytes:
         """A request holding only `r`'s entry, serialized (kept for the next equal resource)."""
-        key = _pickled((self.stack_urn, self.preview, r, self._provider_entry(r)))
+        key = cache_key((self.stack_urn, self.preview, r, self._provider_entry(r)))
         encoded = _ENCODED_STACK_ENTRIES.get(key)
         if encoded is None:
             outputs = with_unknowns_from(r.outputs, r.inputs) if self.preview else r.outputs

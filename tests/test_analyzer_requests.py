@@ -1,6 +1,6 @@
-"""offline/analyzer.py keeps the wire bytes of what it built (`_EncodedMessages`): a stack request
-built again from kept bytes is the request built afresh, and a resource that changed in any way is
-built again, not answered from what an equal-looking one left behind."""
+"""offline/analyzer.py keeps the wire bytes of what it built (offline/kept_messages.py): a stack
+request built again from kept bytes is the request built afresh, and a resource that changed in
+any way is built again, not answered from what an equal-looking one left behind."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from offline.recorder import UNKNOWN, RecordedStack
 def fresh_request(monkeypatch: pytest.MonkeyPatch, stack: RecordedStack, **kwargs: Any) -> bytes:
     """The request built with nothing kept (every key unpicklable, so nothing is cached)."""
     with monkeypatch.context() as patched:
-        patched.setattr(analyzer, "_pickled", lambda _value: None)
+        patched.setattr(analyzer, "cache_key", lambda _value: None)
         request = StackPresentation(stack, **kwargs).analyze_stack_request()
     return request.SerializeToString(deterministic=True)
 

@@ -356,7 +356,7 @@ def test_the_speedups_change_no_byte_of_the_plan(monkeypatch, prod_config):
     monkeypatch.setattr(analyzer, "_proxies_built_on_access", contextlib.nullcontext)
     monkeypatch.setattr(analyzer, "_only_policies_for", lambda *_: contextlib.nullcontext())
     monkeypatch.setattr(analyzer, "_analyze_stack", lambda srv, req: srv.AnalyzeStack(req, None))
-    monkeypatch.setattr(analyzer, "_pickled", lambda _value: None)
+    monkeypatch.setattr(analyzer, "cache_key", lambda _value: None)
     monkeypatch.setattr(
         recorder,
         "serialized_without_a_loop",
