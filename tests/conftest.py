@@ -318,10 +318,9 @@ def prod_fleet() -> Fleet:
 @pytest.fixture
 def moto_reset(moto_server: str) -> str:
     """The session's moto server, emptied: every test starts from an empty AWS."""
-    import urllib.request
+    from tests.moto_server import reset_moto
 
-    request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
-    urllib.request.urlopen(request).close()
+    reset_moto(moto_server)
     return moto_server
 
 

@@ -4,6 +4,7 @@ settings to an AWS API (botocore checks each request against the API model befor
 from __future__ import annotations
 
 import functools
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -39,6 +40,13 @@ def moto_endpoint(default_region: str = "us-east-1") -> Iterator[str]:
             yield f"http://{host}:{port}"
         finally:
             server.stop()
+
+
+def reset_moto(url: str) -> None:
+    """Empty the moto server at `url`: every account, region and service. moto keeps its
+    state per process, so whatever another test (or an earlier setup of the same fixture) left
+    is gone."""
+    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST")).close()
 
 
 def _polling_every_50_ms(*args: Any, **kwargs: Any) -> Any:

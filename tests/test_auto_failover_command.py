@@ -27,7 +27,7 @@ from operations.stack_file import stack_config
 from planning.diff import blocks_the_plan
 from regions.auto_failover import MARKER_METRIC, MARKER_NAMESPACE
 from tests.conftest import STATEFUL_TYPES
-from tests.moto_server import recent_datapoints
+from tests.moto_server import recent_datapoints, reset_moto
 from tests.moto_standins import add_datastore
 from tests.recordings import pack_report, recorded_stack
 from tests.test_failover_command import session_in
@@ -49,24 +49,12 @@ def clients_of(url: str) -> Callable[[str, str], Any]:
     return lambda service, region: boto3.client(service, region_name=region, endpoint_url=url)
 
 
-def once(call: Callable[..., Any], **kwargs: Any) -> Any:
-    """Create unless it exists: moto's state is the process's, and with `--dist worksteal` a
-    worker may set a module fixture up twice."""
-    try:
-        return call(**kwargs)
-    except call.__self__.exceptions.ClientError as error:
-        if "AlreadyExists" not in error.response["Error"]["Code"]:
-            raise
-        return None
-
-
 def aurora_after_the_plan(url: str, promote_cache: bool = True) -> None:
     """us-east-1's Global Database with the standby's cluster made its writer by
     FailoverGlobalCluster (AllowDataLoss), as the plan's AuroraGlobalDatabase step does."""
     east, west = (clients_of(url)("rds", r) for r in (AURORA, "us-west-2"))
     global_id = "erlmcp-prod-us-east-1-global"
-    once(
-        east.create_global_cluster,
+    east.create_global_cluster(
         GlobalClusterIdentifier=global_id,
         Engine="aurora-postgresql",
         EngineVersion="16.6",
@@ -76,14 +64,13 @@ def aurora_after_the_plan(url: str, promote_cache: bool = True) -> None:
         "EngineVersion": "16.6",
         "GlobalClusterIdentifier": global_id,
     }
-    once(
-        east.create_db_cluster,
+    east.create_db_cluster(
         DBClusterIdentifier="erlmcp-prod-us-east-1",
         MasterUsername="erlmcp",
         MasterUserPassword="not-a-real-password",
         **common,
     )
-    once(west.create_db_cluster, DBClusterIdentifier="erlmcp-prod-us-east-1-secondary", **common)
+    west.create_db_cluster(DBClusterIdentifier="erlmcp-prod-us-east-1-secondary", **common)
     secondary = west.describe_db_clusters(DBClusterIdentifier="erlmcp-prod-us-east-1-secondary")[
         "DBClusters"
     ][0]["DBClusterArn"]
@@ -96,8 +83,7 @@ def aurora_after_the_plan(url: str, promote_cache: bool = True) -> None:
 def rds_after_the_plan(url: str) -> None:
     """ap-southeast-1's instance, its ap-northeast-1 replica promoted (RdsPromoteReadReplica)."""
     south, north = (clients_of(url)("rds", r) for r in (RDS, "ap-northeast-1"))
-    once(
-        south.create_db_instance,
+    south.create_db_instance(
         DBInstanceIdentifier="erlmcp-prod-ap-southeast-1",
         Engine="postgres",
         DBInstanceClass="db.r6g.large",
@@ -108,8 +94,7 @@ def rds_after_the_plan(url: str) -> None:
     source = south.describe_db_instances(DBInstanceIdentifier="erlmcp-prod-ap-southeast-1")[
         "DBInstances"
     ][0]["DBInstanceArn"]
-    once(
-        north.create_db_instance_read_replica,
+    north.create_db_instance_read_replica(
         DBInstanceIdentifier="erlmcp-prod-ap-southeast-1-replica",
         SourceDBInstanceIdentifier=source,
     )
@@ -133,6 +118,9 @@ def datastore(url: str, primary: str, promote: bool) -> None:
 
 @pytest.fixture(scope="module")
 def worlds(moto_url: str) -> dict[str, World]:
+    """Built on an empty AWS: moto's state is the process's, and with `--dist worksteal` a
+    worker may set this fixture up again after other modules' tests ran, or after its own."""
+    reset_moto(moto_url)
     aurora_after_the_plan(moto_url)
     rds_after_the_plan(moto_url)
     clients = clients_of(moto_url)

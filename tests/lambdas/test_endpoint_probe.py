@@ -45,7 +45,7 @@ def published(url: str, target: str) -> list[float]:
     return [p["Minimum"] for p in points]
 
 
-def test_up_and_down_per_target_in_the_probing_region(moto_url):
+def test_up_and_down_per_target_in_the_probing_region(moto_url, moto_reset):
     cloudwatch = boto3.client("cloudwatch", region_name=REGION, endpoint_url=moto_url)
     targets = {
         "probe-a": "https://a.example/health",

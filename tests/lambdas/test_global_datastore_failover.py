@@ -35,7 +35,8 @@ def clients(url: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def datastore(moto_url: str) -> Iterator[str]:
+def datastore(moto_url: str, moto_reset: str) -> Iterator[str]:
+    """The Global Datastore, on an AWS where nothing else exists (no marker another test set)."""
     add_datastore(
         GLOBAL_ID, ("erlmcp-prod-us-east-1", PRIMARY), ("erlmcp-prod-us-east-1-dr", STANDBY)
     )
@@ -78,10 +79,10 @@ def test_a_second_run_sends_no_second_failover(datastore):
     assert len(DATASTORES[GLOBAL_ID].failovers) == 1
 
 
-def test_it_sets_the_marker_before_anything_else(moto_url):
+def test_it_sets_the_marker_before_anything_else(moto_url, moto_reset):
     # No Global Datastore at all: the failover fails, but the marker is already set, so the
     # trigger stays closed while the step is retried or a person takes over.
-    env = {**ENV, "MARKER_PRIMARY": "eu-west-1"}  # a marker no other test sets
+    env = {**ENV, "MARKER_PRIMARY": "eu-west-1"}
     with pytest.raises(Exception, match="GlobalReplicationGroupNotFoundFault"):
         lambda_.promote(env, **clients(moto_url), sleep=lambda _: None)
     assert marker_set(moto_url, "eu-west-1")

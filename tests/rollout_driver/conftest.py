@@ -7,7 +7,6 @@ import json
 import py_compile
 import shutil
 import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import yaml
 
 from offline.stacks import REPO_ROOT
 from operations.aws_clients import AwsClients
+from tests.moto_server import reset_moto
 from tests.rollout_driver import alarm_history
 from tests.rollout_driver.prometheus_standin import StandinPrometheus, served
 from tests.rollout_driver.world import (
@@ -139,7 +139,7 @@ def world(world_without_aws: World, tmp_path: Path) -> World:
     health check per region (in the stack outputs) and this stack's alarms at OK."""
     w = world_without_aws
     # Every test starts from an empty AWS.
-    urllib.request.urlopen(urllib.request.Request(f"{w.endpoint}/moto-api/reset", method="POST"))
+    reset_moto(w.endpoint)
     route53 = w.clients("route53", "us-east-1")
     check_ids = {
         region: route53.create_health_check(

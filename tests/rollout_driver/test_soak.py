@@ -4,7 +4,6 @@ ALARM during the step fails it even when it has cleared by the next reading."""
 
 from __future__ import annotations
 
-import urllib.request
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -12,6 +11,7 @@ import boto3
 
 from operations.aws_clients import AwsClients
 from operations.health import HealthReader
+from tests.moto_server import reset_moto
 from tests.rollout_driver.world import NEW, WAVES, World, put_alarm, step_of
 
 EU = "eu-west-1"
@@ -74,7 +74,7 @@ def test_an_alarm_that_fires_and_clears_between_two_readings_fails_the_step(worl
 def test_alarm_history_counts_this_stacks_alarms_since_the_moment_given(
     moto_url: str, aws_session: boto3.session.Session, aws_clients: AwsClients
 ) -> None:
-    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"))
+    reset_moto(moto_url)
     region = "ca-central-1"
     reader = HealthReader("prod", endpoint_url=moto_url, session=aws_session)
     cloudwatch = aws_clients("cloudwatch", region)
