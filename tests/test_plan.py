@@ -334,10 +334,10 @@ def test_the_speedups_change_no_byte_of_the_plan(monkeypatch, prod_config):
     decoding each message once per analyzer call, building the policies' proxies on access and
     skipping the resource policies of other types, building a stack's resources once for all its
     stack policies, serializing the mocks' states without an event loop, unwrapping each type
-    hint once and reusing the analyzer messages already built, are invisible: the same plan, byte
-    for byte, as with the collector running, the stack walked for every resource, the SDK's own
-    output loop and monitor, every message built afresh, and pulumi-policy decoding a resource
-    and wrapping all of it again for every policy."""
+    hint once, calling the monitor in place and reusing the analyzer messages already built, are
+    invisible: the same plan, byte for byte, as with the collector running, the stack walked for
+    every resource, the SDK's own output loop, monitor and thread pool, every message built
+    afresh, and pulumi-policy decoding a resource and wrapping all of it again for every policy."""
     import contextlib
 
     from pulumi.runtime import rpc
@@ -350,6 +350,7 @@ def test_the_speedups_change_no_byte_of_the_plan(monkeypatch, prod_config):
     monkeypatch.setattr(recorder, "collector_paused", contextlib.nullcontext)
     monkeypatch.setattr(recorder, "source_positions_skipped", contextlib.nullcontext)
     monkeypatch.setattr(recorder, "type_hints_unwrapped_once", contextlib.nullcontext)
+    monkeypatch.setattr(recorder, "monitor_called_in_place", contextlib.nullcontext)
     monkeypatch.setattr(recorder, "outputs_awaited_together", lambda program: program)
     monkeypatch.setattr(analyzer, "collector_paused", contextlib.nullcontext)
     monkeypatch.setattr(analyzer, "_each_message_decoded_once", contextlib.nullcontext)
