@@ -40,13 +40,20 @@ STATE = {
     "endpoint": None,
     "password": {SIG_KEY: SECRET_SIG, "value": "s3cret"},
     "id": UNKNOWN,
-    "tags": {"environment": "prod", "nested": [{"a": 1}, ["b", False]]},
+    "tags": {"environment": "prod", "nested": [{"a": 1, "none": None}, ["b", False, None]]},
+    "ports": (80, 443),
 }
 
 
 def test_a_plain_state_serializes_as_the_sdks_event_loop_does():
     expected = _sync_await(rpc.serialize_properties(STATE, {}))
     assert serialized_without_a_loop("urn:x", STATE) == expected
+
+
+def test_a_state_with_an_archive_serializes_as_the_sdks_event_loop_does():
+    state = {"code": pulumi.AssetArchive({"index.py": pulumi.StringAsset("print(1)")}), **STATE}
+    expected = _sync_await(rpc.serialize_properties(state, {}))
+    assert serialized_without_a_loop("urn:x", state) == expected
 
 
 def test_a_state_that_must_be_awaited_is_refused_naming_the_resource():
