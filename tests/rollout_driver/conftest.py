@@ -19,7 +19,6 @@ from pulumi.automation import _stack as automation_stack
 
 from offline.stacks import REPO_ROOT
 from operations.aws_clients import AwsClients
-from tests.moto_server import reset_moto
 from tests.rollout_driver import alarm_history
 from tests.rollout_driver.prometheus_standin import StandinPrometheus, served
 from tests.rollout_driver.world import (
@@ -163,12 +162,10 @@ def _watching_every_5_ms(watch: Callable[..., None]) -> Callable[..., None]:
 
 
 @pytest.fixture
-def world(world_without_aws: World, tmp_path: Path) -> World:
-    """`world_without_aws` with its AWS signals: an empty moto server but for a Route 53
-    health check per region (in the stack outputs) and this stack's alarms at OK."""
+def world(world_without_aws: World, tmp_path: Path, moto_reset: str) -> World:
+    """`world_without_aws` with its AWS signals: an empty moto server (`moto_reset`) but for a
+    Route 53 health check per region (in the stack outputs) and this stack's alarms at OK."""
     w = world_without_aws
-    # Every test starts from an empty AWS.
-    reset_moto(w.endpoint)
     route53 = w.clients("route53", "us-east-1")
     check_ids = {
         region: route53.create_health_check(

@@ -11,7 +11,6 @@ import boto3
 
 from operations.aws_clients import AwsClients
 from operations.health import HealthReader
-from tests.moto_server import reset_moto
 from tests.rollout_driver.world import NEW, WAVES, World, put_alarm, step_of
 
 EU = "eu-west-1"
@@ -72,9 +71,8 @@ def test_an_alarm_that_fires_and_clears_between_two_readings_fails_the_step(worl
 
 
 def test_alarm_history_counts_this_stacks_alarms_since_the_moment_given(
-    moto_url: str, aws_session: boto3.session.Session, aws_clients: AwsClients
+    moto_url: str, moto_reset: str, aws_session: boto3.session.Session, aws_clients: AwsClients
 ) -> None:
-    reset_moto(moto_url)
     region = "ca-central-1"
     reader = HealthReader("prod", endpoint_url=moto_url, session=aws_session)
     cloudwatch = aws_clients("cloudwatch", region)
