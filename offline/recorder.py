@@ -241,9 +241,10 @@ def serialized_without_a_loop(urn: str, state: dict[str, Any]) -> Any:
     """`rpc.serialize_properties` of a mock's plain state, run to its end in place.
 
     The SDK's MockMonitor hands the coroutine to `_sync_await`, which spins an event loop per
-    resource in the monitor's thread (about a tenth of a render). Over plain values (what the
-    mocks return) the coroutine never waits and gives what protobuf's own `Struct` assignment
-    gives, minus the top-level properties that are None (pulumi/runtime/rpc.py
+    resource in a pool thread (about a tenth of a render), and on the loop's own thread, where
+    `monitor_called_in_place` calls the monitor, would run the loop inside itself. Over plain
+    values (what the mocks return) the coroutine never waits and gives what protobuf's own
+    `Struct` assignment gives, minus the top-level properties that are None (pulumi/runtime/rpc.py
     `serialize_properties`, `serialize_property`): that is done directly, a third of the time.
     Anything else (a Lambda's code archive) goes through the coroutine, driven by hand; a state
     that would make it wait is a mock's mistake: it is refused, naming the resource.
@@ -256,11 +257,10 @@ def serialized_without_a_loop(urn: str, state: dict[str, Any]) -> Any:
                 struct[key] = value
         return struct
     except ValueError:  # not plain data (an archive, an Output): the SDK's own path
-        pass
-    return _run_without_waiting(
-        rpc.serialize_properties(state, {}),
-        f"the mocks' state for {urn} holds a value that must be awaited: {state!r}",
-    )
+        return _run_without_waiting(
+            rpc.serialize_properties(state, {}),
+            f"the mocks' state for {urn} holds a value that must be awaited: {state!r}",
+        )
 
 
 def _run_without_waiting(coroutine: Any, refusal: str) -> Any:
