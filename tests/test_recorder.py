@@ -56,12 +56,14 @@ def test_a_state_with_an_archive_serializes_as_the_sdks_event_loop_does():
     assert serialized_without_a_loop("urn:x", state) == expected
 
 
-def test_a_state_that_must_be_awaited_is_refused_naming_the_resource():
-    async def later() -> str:
-        await asyncio.sleep(0)
-        return "value"
+async def _later() -> str:
+    """A value that must be awaited: it waits once."""
+    await asyncio.sleep(0)
+    return "value"
 
-    awaitable = later()
+
+def test_a_state_that_must_be_awaited_is_refused_naming_the_resource():
+    awaitable = _later()
     with pytest.raises(TypeError, match="the mocks' state for urn:pulumi:test::db holds"):
         serialized_without_a_loop("urn:pulumi:test::db", {"value": awaitable})
     awaitable.close()
@@ -155,9 +157,5 @@ def test_the_loop_and_the_sdk_are_restored_after_the_monitor_called_in_place():
 
 
 def test_a_mock_answer_that_must_be_awaited_is_refused_in_place():
-    async def later() -> str:
-        await asyncio.sleep(0)
-        return "value"
-
     with monitor_called_in_place(), pytest.raises(TypeError, match="must be awaited"):
-        pulumi_mocks._sync_await(later())
+        pulumi_mocks._sync_await(_later())
